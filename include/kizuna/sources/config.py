@@ -48,8 +48,8 @@ class SourceConfigError(ValueError):
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    out.update({k: v for k, v in override.items() if k != "entities"})
+    out = {k: v for k, v in base.items() if k != "entities"}
+    out.update(override)
     return out
 
 

@@ -1,0 +1,57 @@
+"""Ingest: load each day's MA, CRM and company-database file drops into ``raw``.
+
+Runs daily at 06:00 JST for the business day before (the data interval
+``[D 06:00 JST, D+1 06:00 JST)`` loads the date folders ``D`` under ``landing/``).
+Lists the complete files, then loads each entity into ``raw`` (rows that cannot be
+loaded go to ``quarantine``), then marks the ``kizuna_raw`` asset updated, which starts
+the transform DAG. A manual run may name a backfill window in its conf:
+``{"window_start": "2025-01-01", "window_end": "2026-10-01"}``.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+from kizuna import tasks
+from kizuna.settings import task_defaults
+
+RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
+# DuckDB allows one writing process: every task that writes shares this one-slot pool.
+WAREHOUSE_POOL = "kizuna_duckdb"
+
+
+def _window() -> tuple:
+    ctx = get_current_context()
+    return tasks.window(ctx["data_interval_start"], ctx["data_interval_end"], ctx["dag_run"].conf)
+
+
+@dag(
+    dag_id="kizuna_ingest",
+    schedule=CronDataIntervalTimetable("0 6 * * *", timezone="Asia/Tokyo"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=task_defaults(),
+    tags=["kizuna", "ingest"],
+    doc_md=__doc__,
+)
+def kizuna_ingest() -> None:
+    @task
+    def find_deliveries() -> dict:
+        return tasks.find_deliveries(*_window())
+
+    @task(pool=WAREHOUSE_POOL)
+    def load(table: str) -> dict:
+        return tasks.load_entity(table, *_window())
+
+    @task(outlets=[RAW])
+    def publish(results: list[dict]) -> dict:
+        return {r["table"]: r["rows_loaded"] for r in results}
+
+    loaded = load.expand(table=tasks.ENTITY_TABLES)
+    find_deliveries() >> loaded
+    publish(loaded)
+
+
+kizuna_ingest()

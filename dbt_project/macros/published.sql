@@ -1,0 +1,29 @@
+{#- Rows of a raw table whose batch passed the quality gate. A batch that the gate
+    rejected, or that a corrected re-delivery superseded, never reaches staging. -#}
+{% macro published(relation) -%}
+    select * from {{ relation }}
+    where _batch_id in (
+        select batch_id from {{ source('audit', 'load_batches') }}
+        where status = 'published'
+    )
+{%- endmacro %}
+
+{#- Keep the latest delivered version of each key: by version column, then by load
+    order (a re-delivery of the same version wins over the earlier one). -#}
+{% macro latest_version(relation, key, version_column) -%}
+    select * from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key }}
+                order by {{ version_column }} desc, _loaded_at desc, _source_file desc, _row_number desc
+            ) as _version_rank
+        from {{ relation }}
+    ) ranked
+    where _version_rank = 1
+{%- endmacro %}
+
+{#- The local (JST) business date of a UTC timestamp. -#}
+{% macro local_date(column) -%}
+    cast({{ dbt.dateadd('hour', var('reporting_utc_offset_hours'), column) }} as date)
+{%- endmacro %}

@@ -1,0 +1,102 @@
+"""Where Kizuna keeps its files and which warehouse it writes to, from the environment.
+
+Every path derives from ``KIZUNA_HOME`` (default: the current directory), so a DAG, the
+CLI and the tests agree without passing paths around:
+
+- ``KIZUNA_HOME``: root of the data folders below (default: the current directory);
+- ``KIZUNA_LANDING``: file drops ``<source>/<entity>/<date>/`` (``$KIZUNA_HOME/landing``);
+- ``KIZUNA_WAREHOUSE``: ``duckdb`` (default) or ``postgres``;
+- ``KIZUNA_DUCKDB_PATH``: the DuckDB file (``$KIZUNA_HOME/warehouse/kizuna.duckdb``);
+- ``KIZUNA_PG_HOST``/``PORT``/``USER``/``PASSWORD``/``DATABASE``: PostgreSQL
+  (localhost, 5432, kizuna, kizuna, kizuna);
+- ``KIZUNA_REPORTS``: charts and Data Docs (``$KIZUNA_HOME/reports``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+#: The repository root (where dbt_project/ and dags/ live).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DAGS_DIR = PROJECT_ROOT / "dags"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    host: str = "localhost"
+    port: int = 5432
+    user: str = "kizuna"
+    password: str = "kizuna"
+    database: str = "kizuna"
+
+    @property
+    def dsn(self) -> str:
+        return (
+            f"host={self.host} port={self.port} user={self.user} "
+            f"password={self.password} dbname={self.database}"
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing: Path
+    warehouse: str
+    duckdb_path: Path
+    reports: Path
+    postgres: PostgresSettings
+
+    @property
+    def dbt_target(self) -> str:
+        return self.warehouse
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables the dbt profile (dbt_project/profiles.yml) reads."""
+        pg = self.postgres
+        return {
+            "KIZUNA_DUCKDB_PATH": str(self.duckdb_path),
+            "KIZUNA_PG_HOST": pg.host,
+            "KIZUNA_PG_PORT": str(pg.port),
+            "KIZUNA_PG_USER": pg.user,
+            "KIZUNA_PG_PASSWORD": pg.password,
+            "KIZUNA_PG_DATABASE": pg.database,
+        }
+
+
+def task_defaults() -> dict[str, object]:
+    """Airflow default_args for Kizuna tasks: retries from ``KIZUNA_TASK_RETRIES`` (2).
+
+    The demo and the tests set 0, so a failure shows at once instead of after a retry wait.
+    """
+    return {
+        "retries": int(os.environ.get("KIZUNA_TASK_RETRIES", "2")),
+        "retry_delay": timedelta(minutes=int(os.environ.get("KIZUNA_RETRY_DELAY_MINUTES", "5"))),
+    }
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (cheap; call it where needed)."""
+    env = os.environ
+    home = Path(env.get("KIZUNA_HOME", os.getcwd())).resolve()
+    warehouse = env.get("KIZUNA_WAREHOUSE", "duckdb").lower()
+    if warehouse not in ("duckdb", "postgres"):
+        raise ValueError(f"KIZUNA_WAREHOUSE must be 'duckdb' or 'postgres', not {warehouse!r}")
+    return Settings(
+        home=home,
+        landing=Path(env.get("KIZUNA_LANDING", home / "landing")),
+        warehouse=warehouse,
+        duckdb_path=Path(env.get("KIZUNA_DUCKDB_PATH", home / "warehouse" / "kizuna.duckdb")),
+        reports=Path(env.get("KIZUNA_REPORTS", home / "reports")),
+        postgres=PostgresSettings(
+            host=env.get("KIZUNA_PG_HOST", "localhost"),
+            port=int(env.get("KIZUNA_PG_PORT", "5432")),
+            user=env.get("KIZUNA_PG_USER", "kizuna"),
+            password=env.get("KIZUNA_PG_PASSWORD", "kizuna"),
+            database=env.get("KIZUNA_PG_DATABASE", "kizuna"),
+        ),
+    )
