@@ -22,7 +22,7 @@ from pathlib import Path
 #: The repository root (where dbt_project/ and dags/ live).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-DAGS_DIR = PROJECT_ROOT / "dags"
+DAGS_FOLDER = PROJECT_ROOT / "dags"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 

@@ -1,0 +1,135 @@
+"""The ``kizuna`` command line.
+
+``kizuna demo`` is what ``make demo`` runs. The other commands are the pieces, for a data
+engineer working outside Airflow: generate a world, load a window, build with dbt, run a
+query.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Kizuna: an account-based marketing warehouse.")
+console = Console()
+
+
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
+    )
+    for noisy in ("great_expectations", "dbt", "airflow", "urllib3", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _date(value: str | None, default: date) -> date:
+    return date.fromisoformat(value) if value else default
+
+
+@app.command()
+def demo(
+    seed: int = 42,
+    accounts: Annotated[int, typer.Option(help="CRM accounts in the world (200-200,000)")] = 2000,
+    start: Annotated[str, typer.Option(help="first day of history")] = "2025-01-01",
+    end: Annotated[str, typer.Option(help="last day of file drops")] = "2026-09-30",
+) -> None:
+    """Simulate a world and run it through the real Airflow DAGs into the warehouse."""
+    from kizuna.demo import DemoOptions, run_demo
+
+    run_demo(DemoOptions(seed=seed, accounts=accounts, start=date.fromisoformat(start),
+                         end=date.fromisoformat(end)), console)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="writes OUT/landing and OUT/truth")] = Path("."),
+    seed: int = 42,
+    accounts: int = 2000,
+    start: str = "2025-01-01",
+    end: str = "2026-09-30",
+) -> None:
+    """Generate the simulated B2B world (file drops and truth)."""
+    from kizuna.simulator import SimulationConfig
+    from kizuna.simulator import simulate as run
+
+    cfg = SimulationConfig(seed=seed, n_accounts=accounts, start=date.fromisoformat(start),
+                           end=date.fromisoformat(end))
+    result = run(cfg, out_dir=out)
+    console.print(result)
+
+
+@app.command()
+def load(
+    start: Annotated[str | None, typer.Option(help="first date folder; default yesterday")] = None,
+    end: Annotated[str | None, typer.Option(help="last date folder, inclusive")] = None,
+    table: Annotated[list[str] | None, typer.Option(help="raw table, e.g. ma_activities")] = None,
+) -> None:
+    """Load the complete file drops of a window into raw (idempotent)."""
+    from kizuna.load import load_window
+
+    first = _date(start, date.today() - timedelta(days=1))
+    last = _date(end, first)
+    report = load_window(first, last + timedelta(days=1), tables=table)
+    console.print(report.summary())
+
+
+@app.command("dbt-parse")
+def dbt_parse(quiet: bool = False) -> None:
+    """Write dbt's manifest (the transform DAG renders from it)."""
+    from kizuna.transform import parse
+
+    parse()
+    if not quiet:
+        console.print("dbt manifest written")
+
+
+@app.command()
+def build(select: Annotated[str | None, typer.Option(help="dbt selector")] = None) -> None:
+    """dbt build (seeds, models, snapshots and tests) against the configured warehouse."""
+    from kizuna.transform import run_dbt
+
+    args = ["build"] + (["--select", select] if select else [])
+    nodes = run_dbt(args)
+    console.print(f"dbt build: {len(nodes)} nodes")
+
+
+@app.command()
+def sql(query: str, limit: int = 50) -> None:
+    """Run a read-only query against the warehouse and print the result."""
+    from kizuna.warehouse import connection
+
+    with connection(read_only=True) as wh:
+        data = wh.query_arrow(query)
+    t = Table(*data.column_names)
+    for row in data.slice(0, limit).to_pylist():
+        t.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(t)
+    if data.num_rows > limit:
+        console.print(f"... {data.num_rows - limit:,} more rows")
+
+
+@app.command()
+def summary() -> None:
+    """Rows per layer and the most engaged accounts."""
+    from kizuna.demo import print_summary
+    from kizuna.settings import get_settings
+
+    print_summary(get_settings(), console)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

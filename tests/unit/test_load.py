@@ -1,0 +1,203 @@
+"""Landing -> raw: typing, quarantine, reconciliation and idempotency on small files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from kizuna.load import load_window
+
+DAY = date(2026, 1, 5)
+NEXT = date(2026, 1, 6)
+ACCOUNTS_HEADER = ("account_id,account_name,corporate_number,domain,industry,owner,abm_tier,"
+                   "created_at,updated_at")
+
+
+def drop(home: Path, source: str, entity: str, name: str, content: bytes | str,
+         day: date = DAY, marker: bool = True, encoding: str = "utf-8") -> Path:
+    folder = home / "landing" / source / entity / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    if marker:
+        (folder / "_SUCCESS").touch()
+    return path
+
+
+def db(home: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(home / "warehouse" / "kizuna.duckdb"), read_only=True)
+
+
+def test_cp932_csv_rows_are_typed_or_quarantined_with_a_reason(kizuna_home):
+    content = "\n".join([
+        ACCOUNTS_HEADER,
+        "A1,株式会社山田製作所,1234567890123,yamada.co.jp,製造業,佐藤,tier_1,"
+        "2024-01-01 09:00:00,2026-01-05 10:00:00",
+        'A2,"（株）田中,商事\n本社",,,卸売,鈴木,,2024/01/01,2026-01-05 11:00:00',
+        "A3,ragged",
+        "A4,bad timestamp,,,,,,,not-a-time",
+        ",no key,,,,,,,2026-01-05 11:00:00",
+    ]) + "\n"
+    drop(kizuna_home, "crm", "accounts", "part-0001.csv", content, encoding="cp932")
+
+    report = load_window(DAY, NEXT, tables=["crm_accounts"])
+
+    (batch,) = report.batches
+    assert (batch.rows_in_file, batch.rows_loaded, batch.rows_quarantined) == (5, 2, 3)
+    con = db(kizuna_home)
+    rows = con.execute("SELECT account_id, account_name, updated_at, _row_number "
+                   "FROM raw.crm_accounts ORDER BY 1").fetchall()
+    assert [r[0] for r in rows] == ["A1", "A2"]
+    assert rows[1][1] == "（株）田中,商事\n本社"
+    assert str(rows[0][2]) == "2026-01-05 01:00:00"  # JST -> UTC
+    assert [r[3] for r in rows] == [1, 2]
+    quarantined = dict(con.execute(
+        "SELECT row_number, reason FROM quarantine.rejected_rows").fetchall())
+    assert set(quarantined) == {3, 4, 5}
+    assert "MISSING COLUMNS" in quarantined[3]
+    assert "cannot parse updated_at as timestamp: not-a-time" in quarantined[4]
+    assert "missing required value: account_id" in quarantined[5]
+
+
+def test_reloading_same_file_adds_no_rows(kizuna_home):
+    drop(kizuna_home, "crm", "accounts", "part-0001.csv",
+         ACCOUNTS_HEADER + "\nA1,x,,,,,,,2026-01-05 10:00:00\n", encoding="cp932")
+    first = load_window(DAY, NEXT, tables=["crm_accounts"])
+    second = load_window(DAY, NEXT, tables=["crm_accounts"])
+    assert first.rows_loaded() == 1
+    assert second.batches == [] and second.skipped == 1
+    assert db(kizuna_home).execute("SELECT count(*) FROM raw.crm_accounts").fetchone() == (1,)
+
+
+def test_same_content_delivered_twice_is_recorded_as_duplicate(kizuna_home):
+    body = ACCOUNTS_HEADER + "\nA1,x,,,,,,,2026-01-05 10:00:00\n"
+    drop(kizuna_home, "crm", "accounts", "part-0001.csv", body, encoding="cp932")
+    load_window(DAY, NEXT, tables=["crm_accounts"])
+    drop(kizuna_home, "crm", "accounts", "part-0001-resent.csv", body, encoding="cp932")
+    report = load_window(DAY, NEXT, tables=["crm_accounts"])
+    assert [b.status for b in report.batches] == ["duplicate"]
+    assert db(kizuna_home).execute("SELECT count(*) FROM raw.crm_accounts").fetchone() == (1,)
+
+
+def test_corrected_file_replaces_its_earlier_batch(kizuna_home):
+    path = drop(kizuna_home, "crm", "accounts", "part-0001.csv",
+                ACCOUNTS_HEADER + "\nA1,old,,,,,,,2026-01-05 10:00:00\nA2,x,,,,,,,bad\n",
+                encoding="cp932")
+    load_window(DAY, NEXT, tables=["crm_accounts"])
+    path.write_bytes((ACCOUNTS_HEADER + "\nA1,new,,,,,,,2026-01-05 10:00:00\n").encode("cp932"))
+    load_window(DAY, NEXT, tables=["crm_accounts"])
+    con = db(kizuna_home)
+    assert con.execute("SELECT account_name FROM raw.crm_accounts").fetchall() == [("new",)]
+    assert con.execute("SELECT count(*) FROM quarantine.rejected_rows").fetchone() == (0,)
+    statuses = sorted(r[0] for r in con.execute("SELECT status FROM audit.load_batches").fetchall())
+    assert statuses == ["published", "superseded"]
+
+
+def test_jsonl_bad_lines_are_quarantined_and_extra_fields_kept(kizuna_home):
+    lines = [
+        json.dumps({"activity_id": "X1", "lead_id": "L1", "activity_type": "email_open",
+                    "occurred_at": "2026-01-05T10:00:00+09:00", "campaign_id": "C1"}),
+        "{broken",
+        json.dumps({"activity_id": "X2", "lead_id": "L1", "activity_type": "web_visit",
+                    "occurred_at": "2026-01-05T11:00:00+09:00", "url": "/pricing",
+                    "utm": {"source": "ads"}}),
+        "[1, 2]",
+    ]
+    drop(kizuna_home, "ma", "activities", "part-0001.jsonl", "\n".join(lines) + "\n")
+    report = load_window(DAY, NEXT, tables=["ma_activities"])
+    (batch,) = report.batches
+    assert (batch.rows_in_file, batch.rows_loaded, batch.rows_quarantined) == (4, 2, 2)
+    con = db(kizuna_home)
+    assert con.execute("SELECT activity_id, utm, _row_number FROM raw.ma_activities ORDER BY 1"
+                   ).fetchall() == [("X1", None, 1), ("X2", '{"source":"ads"}', 3)]
+    assert sorted(r[0] for r in con.execute(
+        "SELECT row_number FROM quarantine.rejected_rows").fetchall()) == [2, 4]
+
+
+def test_parquet_with_native_types_is_loaded(kizuna_home):
+    folder = kizuna_home / "landing" / "firmo" / "companies" / DAY.isoformat()
+    folder.mkdir(parents=True)
+    pd.DataFrame({
+        "corporate_number": ["1234567890123"], "company_name": ["株式会社山田製作所"],
+        "employees": [120], "revenue_growth_rate": [0.05], "listed": [False],
+        "updated_at": [pd.Timestamp("2026-01-01 09:00:00")],
+    }).to_parquet(folder / "part-0001.parquet")
+    (folder / "_SUCCESS").touch()
+    report = load_window(DAY, NEXT, tables=["firmo_companies"])
+    assert report.rows_loaded() == 1
+    row = db(kizuna_home).execute("SELECT employees, revenue_growth_rate, listed, updated_at "
+                              "FROM raw.firmo_companies").fetchone()
+    assert row[:3] == (120, 0.05, False)
+    assert str(row[3]) == "2026-01-01 00:00:00"
+
+
+def test_unfinished_and_unmarked_files_are_left_pending(kizuna_home):
+    drop(kizuna_home, "crm", "accounts", "part-0001.csv.part", ACCOUNTS_HEADER, marker=True)
+    drop(kizuna_home, "crm", "accounts", "late.csv", ACCOUNTS_HEADER, day=date(2026, 1, 4),
+         marker=False)
+    report = load_window(date(2026, 1, 4), NEXT, tables=["crm_accounts"])
+    assert report.batches == []
+    reasons = {p.relpath.rsplit("/", 1)[-1]: p.reason for p in report.pending}
+    assert reasons["part-0001.csv.part"] == "unfinished upload"
+    assert "done marker" in reasons["late.csv"]
+
+
+def test_missing_required_column_rejects_the_batch(kizuna_home):
+    drop(kizuna_home, "crm", "accounts", "part-0001.csv", "account_id,account_name\nA1,x\n",
+         encoding="cp932")
+    (batch,) = load_window(DAY, NEXT, tables=["crm_accounts"]).batches
+    assert batch.status == "rejected"
+    assert "updated_at" in (batch.message or "")
+    assert (batch.rows_loaded, batch.rows_quarantined) == (0, 1)
+
+
+def test_empty_file_is_recorded_as_empty(kizuna_home):
+    drop(kizuna_home, "crm", "accounts", "part-0001.csv", b"")
+    (batch,) = load_window(DAY, NEXT, tables=["crm_accounts"]).batches
+    assert (batch.status, batch.rows_in_file) == ("empty", 0)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_vendor_headers_are_mapped_to_contract_columns(kizuna_home, tmp_path, monkeypatch,
+                                                       encoding):
+    config = tmp_path / "sources.yml"
+    config.write_text(
+        "crm:\n  format: csv\n  encoding: " + encoding + "\n  timezone: UTC\n"
+        "  done_marker: null\n  stable_seconds: 0\n"
+        "  entities:\n    accounts:\n      columns:\n"
+        "        Account ID: account_id\n        Last Modified: updated_at\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KIZUNA_SOURCES", str(config))
+    drop(kizuna_home, "crm", "accounts", "export.csv",
+         "Account ID,Account Name,Last Modified\nA9,x,2026-01-05 10:00:00\n",
+         marker=False, encoding=encoding)
+    report = load_window(DAY, NEXT, tables=["crm_accounts"])
+    assert report.rows_loaded() == 1
+    assert db(kizuna_home).execute("SELECT account_id, updated_at FROM raw.crm_accounts").fetchone()[
+        0] == "A9"
+
+
+def test_every_batch_reconciles_with_raw_and_quarantine(kizuna_home):
+    drop(kizuna_home, "crm", "accounts", "a.csv",
+         ACCOUNTS_HEADER + "\nA1,x,,,,,,,2026-01-05 10:00:00\nA2,ragged\nA3,x,,,,,,,bad\n",
+         encoding="cp932")
+    drop(kizuna_home, "crm", "accounts", "b.csv",
+         ACCOUNTS_HEADER + "\nB1,x,,,,,,,2026-01-05 10:00:00\n", encoding="cp932")
+    load_window(DAY, NEXT, tables=["crm_accounts"])
+    con = db(kizuna_home)
+    mismatches = con.execute("""
+        SELECT b.batch_id FROM audit.load_batches b
+        LEFT JOIN (SELECT _batch_id, count(*) n FROM raw.crm_accounts GROUP BY 1) r
+            ON r._batch_id = b.batch_id
+        LEFT JOIN (SELECT batch_id, count(*) n FROM quarantine.rejected_rows GROUP BY 1) q
+            ON q.batch_id = b.batch_id
+        WHERE b.rows_in_file <> coalesce(r.n, 0) + coalesce(q.n, 0)
+           OR b.rows_loaded <> coalesce(r.n, 0)""").fetchall()
+    assert mismatches == []
+    assert con.execute("SELECT sum(rows_in_file) FROM audit.load_batches").fetchone() == (4,)
