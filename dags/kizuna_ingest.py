@@ -13,6 +13,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
+
 from kizuna import tasks
 from kizuna.settings import task_defaults
 

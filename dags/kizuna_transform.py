@@ -12,6 +12,7 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
 from kizuna.settings import DBT_PROJECT_DIR, get_settings, task_defaults
 from kizuna.transform import MANIFEST_PATH, dbt_environment, require_manifest
 

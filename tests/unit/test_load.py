@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -179,8 +179,8 @@ def test_vendor_headers_are_mapped_to_contract_columns(kizuna_home, tmp_path, mo
          marker=False, encoding=encoding)
     report = load_window(DAY, NEXT, tables=["crm_accounts"])
     assert report.rows_loaded() == 1
-    assert db(kizuna_home).execute("SELECT account_id, updated_at FROM raw.crm_accounts").fetchone()[
-        0] == "A9"
+    row = db(kizuna_home).execute("SELECT account_id, updated_at FROM raw.crm_accounts").fetchone()
+    assert row == ("A9", datetime(2026, 1, 5, 10))
 
 
 def test_every_batch_reconciles_with_raw_and_quarantine(kizuna_home):
