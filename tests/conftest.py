@@ -31,6 +31,11 @@ SMALL_WORLD = {"seed": 7, "n_accounts": 200, "start": date(2025, 10, 1),
                "end": date(2026, 3, 31)}
 
 
+@pytest.fixture(scope="session")
+def small_world_config() -> dict:
+    return dict(SMALL_WORLD)
+
+
 @pytest.fixture
 def kizuna_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh KIZUNA_HOME (landing/, warehouse/) for one test."""

@@ -1,0 +1,1 @@
+"""Account models: point-in-time features, propensity, lookalikes and cross-sell."""
