@@ -29,6 +29,7 @@ forward from any cutoff.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,7 +195,8 @@ class Deals:
 def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
                    rules: DealRules, intent: IntentPath, accounts_of: list[np.ndarray],
                    account_day_all: np.ndarray, cutoffs: list[int],
-                   rng: np.random.Generator) -> Deals:
+                   rng: np.random.Generator, tick: Callable[[int, int], None] | None = None
+                   ) -> Deals:
     """Run deals from the burn-in start to the horizon end.
 
     ``accounts_of[i]`` lists the account row numbers of company i (first = primary);
@@ -284,7 +286,10 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
 
     # --- the day loop -------------------------------------------------------------------
     comp_all = np.arange(n)
+    n_days = clock.horizon_end - clock.sim_start + 1
     for day, states in intent.replay():
+        if tick is not None and (day - clock.sim_start) % 30 == 0:
+            tick(day - clock.sim_start, n_days)
         # 1. open opportunities move
         oc, op = np.nonzero(open_opp >= 0)
         if len(oc):

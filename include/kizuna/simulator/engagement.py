@@ -16,6 +16,7 @@ form; a new employer's address after a move).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,8 +183,8 @@ def build_campaigns(cfg: SimulationConfig, clock: Clock, rng: np.random.Generato
 
 
 def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companies,
-                        people: People, intent: IntentPath, rng: np.random.Generator
-                        ) -> Engagement:
+                        people: People, intent: IntentPath, rng: np.random.Generator,
+                        tick: Callable[[int, int], None] | None = None) -> Engagement:
     e = cfg.engagement
     hist = people.history
     spells = people.spells
@@ -353,6 +354,8 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
             continue
         if day > clock.end:
             break
+        if tick is not None and (day - clock.start) % 30 == 0:
+            tick(day - clock.start, clock.end - clock.start + 1)
         k0, k1 = ch_bounds[day - clock.start], ch_bounds[day - clock.start + 1]
         cur_company[ch_person[k0:k1]] = ch_company[k0:k1]
         cur_spell[ch_person[k0:k1]] = ch_spell[k0:k1]

@@ -23,6 +23,8 @@ cutoff day and nothing later. It is computed by forward recursion, not by peekin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -152,13 +154,16 @@ def _propagate(alpha: np.ndarray, mat: list[list[np.ndarray]]) -> np.ndarray:
 
 def propensity_table(cfg: SimulationConfig, clock: Clock, rules: DealRules,
                      snapshots: list[Snapshot], opp_company: np.ndarray, opp_day: np.ndarray,
-                     corporate_numbers: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+                     corporate_numbers: np.ndarray, rng: np.random.Generator,
+                     tick: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """One row per company with an account x monthly cutoff."""
     window = cfg.truth.window_days
     frames = []
     order = np.lexsort((opp_day, opp_company))
     oc, od = opp_company[order], opp_day[order]
-    for snap in snapshots:
+    for k, snap in enumerate(snapshots):
+        if tick is not None:
+            tick(k, len(snapshots))
         comp, p = propensity_at(cfg, clock, rules, snap, rng)
         in_window = (od > snap.day) & (od <= snap.day + window)
         had = np.zeros(len(corporate_numbers), dtype=bool)

@@ -33,8 +33,6 @@ from kizuna.sources.config import delivery_specs
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-_STEPS = ("companies", "people", "accounts", "intent", "deals", "truth", "engagement",
-          "sales", "exports", "landing", "truth files")
 
 
 @dataclass
@@ -52,6 +50,11 @@ class SimulationResult:
     folders: dict[str, int] = field(default_factory=dict)  # raw table -> date folders
     seconds: float = 0.0
 
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows written per raw table (alias of ``counts``)."""
+        return self.counts
+
 
 def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."),
              progress: Progress | None = None) -> SimulationResult:
@@ -63,14 +66,20 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
     cfg = cfg or SimulationConfig()
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    step_no = 0
+    current: list[str] = []
 
     def step(name: str) -> None:
-        nonlocal step_no
-        step_no += 1
+        if current and progress is not None:
+            progress(current[-1], 1, 1)
+        current.append(name)
         log.info("simulating: %s (%.1fs)", name, time.perf_counter() - t0)
         if progress is not None:
-            progress(name, step_no - 1, len(_STEPS))
+            progress(name, 0, 1)
+
+    def tick(name: str) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(name, done, total)
 
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(16)]
     clock = Clock.from_config(cfg)
@@ -91,15 +100,17 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
     rules = DealRules(cfg, clock, companies, company_account_day)
     cutoffs = truth_mod.cutoff_days(cfg, clock)
     deals = simulate_deals(cfg, clock, companies, rules, intent, accounts_of, acct_day, cutoffs,
-                           streams[4])
+                           streams[4], tick("deals"))
     step("truth")
     numbers = companies.frame["corporate_number"].to_numpy()
     opps = deals.opportunities
     propensity = truth_mod.propensity_table(cfg, clock, rules, deals.snapshots,
                                             opps["company"].to_numpy(),
-                                            opps["created"].to_numpy(), numbers, streams[5])
+                                            opps["created"].to_numpy(), numbers, streams[5],
+                                            tick("truth"))
     step("engagement")
-    engagement = simulate_engagement(cfg, clock, companies, people, intent, streams[6])
+    engagement = simulate_engagement(cfg, clock, companies, people, intent, streams[6],
+                                     tick("engagement"))
     step("sales")
     sales = build_sales(cfg, clock, companies, people, accounts_of, accounts.frame, deals,
                         engagement, streams[7])
@@ -131,7 +142,9 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
             shutil.rmtree(d)
     specs = delivery_specs()
     result = SimulationResult(cfg, out_dir, landing, truth_dir, cfg.start, cfg.end)
-    for table, frame in frames.items():
+    for k, (table, frame) in enumerate(frames.items()):
+        if progress is not None:
+            progress("landing", k, len(frames))
         written = write_entity(frame, specs[table], landing, cfg.max_rows_per_file)
         result.counts[table] = len(frame)
         result.folders[table] = len(written)
@@ -151,7 +164,7 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
         mc=cfg.truth.mc_samples, buys=cfg.truth.buys_window_days), encoding="utf-8")
     result.seconds = time.perf_counter() - t0
     if progress is not None:
-        progress("done", len(_STEPS), len(_STEPS))
+        progress(current[-1], 1, 1)
     log.info("simulated %s accounts in %.1fs", cfg.n_accounts, result.seconds)
     return result
 
