@@ -13,11 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kizuna.simulator.clock import SECONDS_PER_DAY, Clock
+from kizuna.simulator.clock import SECONDS_PER_DAY, Clock, business_seconds
 from kizuna.simulator.companies import Companies
 from kizuna.simulator.config import SimulationConfig
-from kizuna.simulator.deals import business_seconds
-from kizuna.simulator.names import account_name_variants, cp932_safe
+from kizuna.simulator.names import account_name_variants, cp932_safe, serial_ids
 from kizuna.simulator.vocabulary import DIVISIONS, GIVEN_NAMES, SALES_REPS, SURNAMES
 
 TIERS = ("tier_1", "tier_2", "tier_3")
@@ -32,13 +31,37 @@ class Accounts:
     frame: pd.DataFrame
     reps: tuple[str, ...]
 
-    def accounts_of(self, n_companies: int) -> list[np.ndarray]:
-        """Account row numbers per company, the earliest-created first."""
-        f = self.frame.sort_values(["created", "account_id"])
-        out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * n_companies
-        for comp, rows in f.groupby("company").groups.items():
-            out[int(comp)] = np.asarray(rows, dtype=np.int64)
-        return out
+    def index(self, n_companies: int) -> AccountIndex:
+        """Per company: its first account and its duplicate account (if any)."""
+        f = self.frame
+        dup = f["duplicate"].to_numpy()
+        comp = f["company"].to_numpy()
+        created = f["created"].to_numpy()
+        primary = np.full(n_companies, -1, dtype=np.int64)
+        second = np.full(n_companies, -1, dtype=np.int64)
+        primary[comp[~dup]] = np.flatnonzero(~dup)
+        second[comp[dup]] = np.flatnonzero(dup)
+        never = np.iinfo(np.int64).max // 4
+        first_day = np.where(primary >= 0, created[np.maximum(primary, 0)], never)
+        second_day = np.where(second >= 0, created[np.maximum(second, 0)], never)
+        return AccountIndex(primary, first_day, second, second_day)
+
+
+@dataclass
+class AccountIndex:
+    """Which account a company's records land on: the first one, sometimes the duplicate."""
+
+    primary: np.ndarray  # account row per company, -1 if none
+    first_day: np.ndarray  # its creation day (a far-future day if none)
+    second: np.ndarray  # the duplicate account row, -1 if none
+    second_day: np.ndarray
+
+    def pick(self, comp: np.ndarray, day: np.ndarray | int, u: np.ndarray,
+             share: float) -> np.ndarray:
+        """The account of each record: the duplicate (when it exists by ``day``) for a
+        ``share`` of records, else the first account."""
+        use_second = (self.second[comp] >= 0) & (self.second_day[comp] <= day) & (u < share)
+        return np.where(use_second, self.second[comp], self.primary[comp])
 
 
 def _rep_names(n: int) -> tuple[str, ...]:
@@ -111,7 +134,7 @@ def build_accounts(cfg: SimulationConfig, clock: Clock, companies: Companies,
     reps = _rep_names(max(3, int(np.ceil(n / p.accounts_per_rep))))
     owner = rng.integers(len(reps), size=n)
     frame = pd.DataFrame({
-        "account_id": [f"ACC{k:06d}" for k in range(1, n + 1)], "company": company,
+        "account_id": serial_ids("ACC", np.arange(1, n + 1), 6), "company": company,
         "created": created, "created_sec": created * SECONDS_PER_DAY + business_seconds(rng, n),
         "name": names, "corporate_number": typed_cn, "cn_fill_day": cn_fill_day,
         "domain": dom, "industry": industry, "owner": owner, "duplicate": duplicate,

@@ -79,3 +79,11 @@ class Clock:
                            + 1)
         days = months.astype("datetime64[D]").astype(np.int64)
         return [int(d) for d in days if first <= d <= last]
+
+
+def business_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Times of day for office work: 09:00-19:00, most between 10 and 17."""
+    hours = rng.normal(13.5, 2.3, n)
+    outside = (hours < 9.0) | (hours >= 19.0)
+    hours = np.where(outside, rng.uniform(9.0, 19.0, n), hours)
+    return (hours * 3600).astype(np.int64)

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kizuna.simulator.clock import SECONDS_PER_DAY, Clock
+from kizuna.simulator.accounts import AccountIndex
+from kizuna.simulator.clock import SECONDS_PER_DAY, Clock, business_seconds
 from kizuna.simulator.companies import (
     ANALYTICS,
     CORE,
@@ -58,14 +59,6 @@ NEVER = 10**7  # a day number far in the future
 LONG_AGO = -(10**7)
 LIST_PRICE = np.array([p[3] for p in PRODUCTS], dtype=float)
 _ADDONS = np.array([ANALYTICS, INTEGRATION, SUPPORT])
-
-
-def business_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Times of day for office work: 09:00-19:00, most between 10 and 17."""
-    hours = rng.normal(13.5, 2.3, n)
-    outside = (hours < 9.0) | (hours >= 19.0)
-    hours = np.where(outside, rng.uniform(9.0, 19.0, n), hours)
-    return (hours * 3600).astype(np.int64)
 
 
 class DealRules:
@@ -193,14 +186,13 @@ class Deals:
 
 
 def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
-                   rules: DealRules, intent: IntentPath, accounts_of: list[np.ndarray],
-                   account_day_all: np.ndarray, cutoffs: list[int],
+                   rules: DealRules, intent: IntentPath, accounts: AccountIndex,
+                   cutoffs: list[int],
                    rng: np.random.Generator, tick: Callable[[int, int], None] | None = None
                    ) -> Deals:
     """Run deals from the burn-in start to the horizon end.
 
-    ``accounts_of[i]`` lists the account row numbers of company i (first = primary);
-    ``account_day_all`` is each account's creation day."""
+    ``accounts`` says which account a company's deals land on."""
     d = cfg.deals
     n = companies.n
     P = N_PRODUCTS
@@ -238,7 +230,7 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
             contract_amount = np.resize(contract_amount, max(2 * len(contract_amount),
                                                              n_contracts))
         contract_amount[ids] = amount
-        acct = np.array([accounts_of[c][0] for c in comp], dtype=np.int64)
+        acct = accounts.primary[comp]
         contracts.add(contract=ids, company=comp, product=prod, account=acct, started_on=start,
                       ended_on=start + 364, amount=amount)
         contract_events.add(contract=ids, day=status_day, sec=created_sec,
@@ -246,7 +238,7 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
         return ids
 
     # --- customers at the start of the burn-in -------------------------------------
-    acct_first = np.array([account_day_all[a[0]] if len(a) else NEVER for a in accounts_of])
+    acct_first = accounts.first_day
     eligible0 = acct_first <= clock.sim_start - 30
     p_cust = sigmoid(d.initial_customer_intercept + d.initial_customer_fit * (rules.fit - 0.5)
                      + d.initial_customer_value * (rules.value - 0.5)
@@ -368,7 +360,7 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
             n_opps += k
             o["company"][ids] = nc
             o["product"][ids] = np_
-            o["account"][ids] = _pick_account(accounts_of, account_day_all, nc, day, rng)
+            o["account"][ids] = accounts.pick(nc, day, rng.random(k), 0.15)
             o["created"][ids] = day
             o["amount"][ids] = _amounts(rules, nc, np_, rng, d.amount_noise_sd)
             o["stage"][ids] = 0
@@ -441,18 +433,6 @@ def _lost_reasons(rules: DealRules, comp: np.ndarray, prod: np.ndarray, month: i
     cum = np.cumsum(w, axis=1)
     u = rng.random(len(comp)) * cum[:, -1]
     return (u[:, None] > cum[:, :-1]).sum(axis=1)
-
-
-def _pick_account(accounts_of: list[np.ndarray], account_day: np.ndarray, comp: np.ndarray,
-                  day: int, rng: np.random.Generator) -> np.ndarray:
-    """The primary account, or sometimes a duplicate account that exists by then."""
-    out = np.empty(len(comp), dtype=np.int64)
-    u = rng.random(len(comp))
-    for k, c in enumerate(comp):
-        accts = accounts_of[c]
-        live = accts[account_day[accts] <= day]
-        out[k] = live[-1] if len(live) > 1 and u[k] < 0.15 else live[0]
-    return out
 
 
 N_INTENT_STATES = N_STATES

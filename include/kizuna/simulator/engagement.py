@@ -27,6 +27,7 @@ from kizuna.simulator.companies import N_PRODUCTS, PRODUCTS, Companies
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.deals import NEVER
 from kizuna.simulator.intent import IN_MARKET, RESEARCHING, IntentPath
+from kizuna.simulator.names import serial_ids
 from kizuna.simulator.people import People
 
 SITE = "https://www.tsunagu-cloud.jp"
@@ -517,11 +518,11 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
     leads["lead"] = np.arange(len(leads))
     rank = np.empty(len(leads), dtype=np.int64)
     rank[np.lexsort((leads["lead"].to_numpy(), leads["sec"].to_numpy()))] = np.arange(len(leads))
-    leads["lead_id"] = [f"L{k + 1:07d}" for k in rank]
+    leads["lead_id"] = serial_ids("L", rank + 1, 7)
     act = pd.DataFrame({k: np.concatenate(v) if v else np.zeros(0) for k, v in acts.items()})
     act = act[act["sec"] // SECONDS_PER_DAY <= clock.end]
     act = act.sort_values(["sec", "lead", "type"], kind="stable").reset_index(drop=True)
-    act["activity_id"] = [f"MA{k:09d}" for k in range(1, len(act) + 1)]
+    act["activity_id"] = serial_ids("MA", np.arange(1, len(act) + 1), 9)
     ev = pd.DataFrame({k: np.concatenate(v) for k, v in upd.items()})
     ev = ev[ev["sec"] // SECONDS_PER_DAY <= clock.end]
     ev = ev.sort_values(["lead", "sec", "kind"], kind="stable").reset_index(drop=True)

@@ -25,7 +25,12 @@ from kizuna.simulator.engagement import (
     Engagement,
     _history_lookup,
 )
-from kizuna.simulator.names import cp932_safe, email_display_variants, typed_company_names
+from kizuna.simulator.names import (
+    cp932_safe,
+    email_display_variants,
+    serial_ids,
+    typed_company_names,
+)
 from kizuna.simulator.people import DEPT_NAMES, TITLE_NAMES, People
 from kizuna.simulator.sales import BUYING_ROLES, CRM_ACTIVITY_TYPES, OUTCOMES, Sales
 from kizuna.simulator.vocabulary import LOST_REASONS, PREFECTURES
@@ -104,7 +109,7 @@ def crm_opportunities(clock: Clock, accounts: Accounts, deals: Deals
     opp = ev["opp"].to_numpy()
     stage = ev["stage"].to_numpy()
     created_sec = ev.groupby("opp")["sec"].transform("min").to_numpy()
-    ids = np.array([f"OPP{k:07d}" for k in range(1, len(o) + 1)], dtype=object)
+    ids = serial_ids("OPP", np.arange(1, len(o) + 1), 7)
     reason = ev["reason"].to_numpy()
     acct_ids = accounts.frame["account_id"].to_numpy()
     opps = pd.DataFrame({
@@ -129,7 +134,7 @@ def crm_contracts(clock: Clock, accounts: Accounts, deals: Deals) -> pd.DataFram
     c = deals.contracts.set_index("contract").sort_index()
     ev = deals.contract_events.sort_values(["contract", "sec"], kind="stable")
     k = ev["contract"].to_numpy()
-    ids = np.array([f"CTR{i:07d}" for i in range(1, len(c) + 1)], dtype=object)
+    ids = serial_ids("CTR", np.arange(1, len(c) + 1), 7)
     out = pd.DataFrame({
         "contract_id": ids[k],
         "account_id": accounts.frame["account_id"].to_numpy()[c["account"].to_numpy()[k]],

@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kizuna.simulator.vocabulary import KANJI_SLIPS, OCR_SLIPS
 
@@ -211,3 +213,10 @@ def _encodes(ch: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def serial_ids(prefix: str, numbers: np.ndarray | range, width: int) -> np.ndarray:
+    """Record ids such as MA000000042: ``prefix`` + zero-padded number (object array)."""
+    digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()),
+                          width=width, padding="0")
+    return pc.binary_join_element_wise(prefix, digits, "").to_numpy(zero_copy_only=False)

@@ -17,7 +17,7 @@ from kizuna.simulator.clock import Clock
 from kizuna.simulator.companies import Companies
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.deals import NEVER
-from kizuna.simulator.names import email_local_parts
+from kizuna.simulator.names import email_local_parts, serial_ids
 from kizuna.simulator.vocabulary import (
     CARRIER_MAIL_DOMAINS,
     DEPARTMENTS,
@@ -79,7 +79,7 @@ def build_people(cfg: SimulationConfig, clock: Clock, companies: Companies,
         else f"{s}{g[0]}{d:02d}@{private_domains[k]}"
         for g, s, d, k in zip(g_rom, s_rom, digits, private_dom, strict=True)], dtype=object)
     persons = pd.DataFrame({
-        "person": np.arange(n), "person_id": [f"PER{k:07d}" for k in range(1, n + 1)],
+        "person": np.arange(n), "person_id": serial_ids("PER", np.arange(1, n + 1), 7),
         "surname": [SURNAMES[i][0] for i in surname],
         "given": [GIVEN_NAMES[i][0] for i in given],
         "surname_romaji": s_rom, "given_romaji": g_rom, "interest": interest,

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kizuna.simulator.clock import SECONDS_PER_DAY, Clock
+from kizuna.simulator.accounts import AccountIndex
+from kizuna.simulator.clock import SECONDS_PER_DAY, Clock, business_seconds
 from kizuna.simulator.companies import Companies
 from kizuna.simulator.config import SimulationConfig
-from kizuna.simulator.deals import Deals, business_seconds
+from kizuna.simulator.deals import Deals
 from kizuna.simulator.engagement import A_FORM, Engagement
+from kizuna.simulator.names import serial_ids
 from kizuna.simulator.people import People
 
 CRM_ACTIVITY_TYPES = ("meeting", "call", "proposal", "email")
@@ -47,13 +49,12 @@ class Sales:
 
 
 def build_sales(cfg: SimulationConfig, clock: Clock, companies: Companies, people: People,
-                accounts_of: list[np.ndarray], account_frame: pd.DataFrame, deals: Deals,
+                accounts: AccountIndex, deals: Deals,
                 engagement: Engagement, rng: np.random.Generator) -> Sales:
     s = cfg.sales
     hist = people.history
     rel = companies.frame["relationship"].to_numpy()
-    acct_created = account_frame["created"].to_numpy()
-    first_acct_day = np.array([acct_created[a[0]] if len(a) else 10**7 for a in accounts_of])
+    first_acct_day = accounts.first_day
     h_company = hist["company"].to_numpy()
     h_from = hist["valid_from"].to_numpy()
     h_to = hist["valid_to"].to_numpy()
@@ -113,19 +114,13 @@ def build_sales(cfg: SimulationConfig, clock: Clock, companies: Companies, peopl
     c = c.reset_index(drop=True)
     n = len(c)
     c["sec"] = c["day"] * SECONDS_PER_DAY + business_seconds(rng, n)
-    u = rng.random(n)
-    acct = np.empty(n, dtype=np.int64)
-    for k, (comp_k, d) in enumerate(zip(c["company"], c["day"], strict=True)):
-        accts = accounts_of[comp_k]
-        alive = accts[acct_created[accts] <= d]
-        alive = alive if len(alive) else accts[:1]
-        acct[k] = alive[-1] if len(alive) > 1 and u[k] < 0.2 else alive[0]
-    c["account"] = acct
+    c["account"] = accounts.pick(c["company"].to_numpy(), c["day"].to_numpy(), rng.random(n),
+                                 0.2)
     title0 = hist["title"].to_numpy()[c["hist"]]
     cum = np.cumsum(_ROLE_P[title0], axis=1)
     c["role"] = (rng.random(n)[:, None] * cum[:, -1:] > cum[:, :-1]).sum(axis=1)
     c = c.sort_values(["sec", "person"], kind="stable").reset_index(drop=True)
-    c["contact_id"] = [f"CON{k:07d}" for k in range(1, n + 1)]
+    c["contact_id"] = serial_ids("CON", np.arange(1, n + 1), 7)
 
     # versions: creation, then each later change in the same spell, learnt after a lag
     versions = [pd.DataFrame({"contact": np.arange(n), "hist": c["hist"], "sec": c["sec"]})]
@@ -149,12 +144,12 @@ def build_sales(cfg: SimulationConfig, clock: Clock, companies: Companies, peopl
     v = v.drop_duplicates(["contact", "sec"], keep="last")
     v = v[v["sec"] // SECONDS_PER_DAY <= clock.end].reset_index(drop=True)
 
-    activities = _activities(cfg, clock, rel, accounts_of, acct_created, c, deals, rng)
+    activities = _activities(cfg, clock, rel, accounts, c, deals, rng)
     return Sales(contacts=c, contact_versions=v, activities=activities)
 
 
 def _activities(cfg: SimulationConfig, clock: Clock, rel: np.ndarray,
-                accounts_of: list[np.ndarray], acct_created: np.ndarray, contacts: pd.DataFrame,
+                accounts: AccountIndex, contacts: pd.DataFrame,
                 deals: Deals, rng: np.random.Generator) -> pd.DataFrame:
     t = deals.touches
     comp = np.repeat(t["company"].to_numpy(), t["count"].to_numpy())
@@ -188,12 +183,7 @@ def _activities(cfg: SimulationConfig, clock: Clock, rel: np.ndarray,
     outcome[mail] = np.where(u[mail, 0] < 0.1 + 0.5 * r[mail], OUTCOMES.index("replied"),
                              OUTCOMES.index("sent"))
     # account, then a contact of it known by then (good relationships: more of them)
-    acct = np.empty(n, dtype=np.int64)
-    ua = rng.random(n)
-    for k in range(n):
-        accts = accounts_of[comp[k]]
-        alive = accts[acct_created[accts] <= day[k]]
-        acct[k] = alive[-1] if len(alive) > 1 and ua[k] < 0.1 else alive[0]
+    acct = accounts.pick(comp, day, rng.random(n), 0.1)
     cs = contacts.sort_values(["account", "day", "contact_id"], kind="stable")
     c_acct = cs["account"].to_numpy()
     c_day = cs["day"].to_numpy()
@@ -209,5 +199,5 @@ def _activities(cfg: SimulationConfig, clock: Clock, rel: np.ndarray,
     a = pd.DataFrame({"account": acct, "contact": contact, "type": type_, "sec": sec,
                       "outcome": outcome})
     a = a.sort_values(["sec", "account"], kind="stable").reset_index(drop=True)
-    a["activity_id"] = [f"ACT{k:08d}" for k in range(1, len(a) + 1)]
+    a["activity_id"] = serial_ids("ACT", np.arange(1, len(a) + 1), 8)
     return a

@@ -18,15 +18,15 @@ import pandas as pd
 
 from kizuna.simulator import exports
 from kizuna.simulator import truth as truth_mod
-from kizuna.simulator.accounts import account_versions, build_accounts
+from kizuna.simulator.accounts import Accounts, account_versions, build_accounts
 from kizuna.simulator.clock import Clock, to_date
-from kizuna.simulator.companies import PRODUCTS, build_companies
+from kizuna.simulator.companies import PRODUCTS, Companies, build_companies
 from kizuna.simulator.config import SimulationConfig
-from kizuna.simulator.deals import WON, DealRules, simulate_deals
-from kizuna.simulator.engagement import simulate_engagement
+from kizuna.simulator.deals import WON, DealRules, Deals, simulate_deals
+from kizuna.simulator.engagement import Engagement, simulate_engagement
 from kizuna.simulator.intent import simulate_intent
-from kizuna.simulator.people import DEPT_NAMES, TITLE_NAMES, build_people
-from kizuna.simulator.sales import build_sales
+from kizuna.simulator.people import DEPT_NAMES, TITLE_NAMES, People, build_people
+from kizuna.simulator.sales import Sales, build_sales
 from kizuna.simulator.writer import write_entity
 from kizuna.sources.config import delivery_specs
 
@@ -90,16 +90,13 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
     people = build_people(cfg, clock, companies, streams[1])
     step("accounts")
     accounts = build_accounts(cfg, clock, companies, streams[2])
-    accounts_of = accounts.accounts_of(companies.n)
-    acct_day = accounts.frame["created"].to_numpy()
-    company_account_day = np.array([acct_day[a].min() if len(a) else 10**7
-                                    for a in accounts_of], dtype=np.int64)
+    account_index = accounts.index(companies.n)
     step("intent")
     intent = simulate_intent(cfg.intent, clock, companies.frame["fit"].to_numpy(), streams[3])
     step("deals")
-    rules = DealRules(cfg, clock, companies, company_account_day)
+    rules = DealRules(cfg, clock, companies, account_index.first_day)
     cutoffs = truth_mod.cutoff_days(cfg, clock)
-    deals = simulate_deals(cfg, clock, companies, rules, intent, accounts_of, acct_day, cutoffs,
+    deals = simulate_deals(cfg, clock, companies, rules, intent, account_index, cutoffs,
                            streams[4], tick("deals"))
     step("truth")
     numbers = companies.frame["corporate_number"].to_numpy()
@@ -112,8 +109,8 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
     engagement = simulate_engagement(cfg, clock, companies, people, intent, streams[6],
                                      tick("engagement"))
     step("sales")
-    sales = build_sales(cfg, clock, companies, people, accounts_of, accounts.frame, deals,
-                        engagement, streams[7])
+    sales = build_sales(cfg, clock, companies, people, account_index, deals, engagement,
+                        streams[7])
     acv_on = _acv_function(deals, companies.n)
     versions = account_versions(cfg, clock, companies, accounts,
                                 lambda d: acv_on(d) > 0, acv_on, streams[8])
@@ -169,21 +166,25 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
     return result
 
 
-def _acv_function(deals, n_companies: int) -> Callable[[int], np.ndarray]:
+def _acv_function(deals: Deals, n_companies: int) -> Callable[[int], np.ndarray]:
+    """Annual contract value in force per company on a day (contracts started, not ended)."""
     c = deals.contracts
     comp = c["company"].to_numpy()
     start = c["started_on"].to_numpy()
     end = c["ended_on"].to_numpy()
     amount = c["amount"].to_numpy().astype(float)
-    # a contract that lapsed is in force until its end date; one replaced early is not
+
     def acv_on(day: int) -> np.ndarray:
         live = (start <= day) & (end >= day)
         return np.bincount(comp[live], weights=amount[live], minlength=n_companies)
     return acv_on
 
 
-def _truth_frames(cfg, clock, companies, people, accounts, deals, engagement, sales,
-                  propensity, acv_on) -> dict[str, pd.DataFrame]:
+def _truth_frames(cfg: SimulationConfig, clock: Clock, companies: Companies, people: People,
+                  accounts: Accounts, deals: Deals, engagement: Engagement, sales: Sales,
+                  propensity: pd.DataFrame, acv_on: Callable[[int], np.ndarray]
+                  ) -> dict[str, pd.DataFrame]:
+    """The truth tables (see ``truth.TRUTH_README`` for the grain of each)."""
     f = companies.frame
     numbers = f["corporate_number"].to_numpy()
     cp = cfg.companies

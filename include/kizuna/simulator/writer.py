@@ -158,6 +158,17 @@ def _parquet_table(frame: pd.DataFrame, entity: Entity, spec: DeliverySpec,
     return pa.Table.from_arrays(arrays, names=headers)
 
 
+def _encode(text: str, encoding: str, path: Path) -> bytes:
+    try:
+        return text.encode(encoding, errors="strict")
+    except UnicodeEncodeError as err:
+        line = text.count("\n", 0, err.start) + 1
+        raise ValueError(
+            f"{path}: line {line} holds {text[err.start:err.end]!r}, which {encoding} cannot "
+            f"encode; keep that source's text within {encoding} or change its encoding in "
+            f"the source configuration") from err
+
+
 def _atomic_write(path: Path, data: bytes | None, table: pa.Table | None = None) -> None:
     tmp = path.with_name(path.name + ".part")
     if table is not None:
@@ -207,10 +218,10 @@ def write_entity(frame: pd.DataFrame, spec: DeliverySpec, landing: Path, max_row
                 _atomic_write(path, None, table)
             elif spec.format == "csv":
                 text = head + "".join(x + "\n" for x in lines[start:stop])
-                _atomic_write(path, text.encode(spec.encoding, errors="strict"))
+                _atomic_write(path, _encode(text, spec.encoding, path))
             else:
                 text = "".join(x + "\n" for x in lines[start:stop])
-                _atomic_write(path, text.encode(spec.encoding, errors="strict"))
+                _atomic_write(path, _encode(text, spec.encoding, path))
         if spec.done_marker:
             (folder / spec.done_marker).write_bytes(b"")
         counts[str(np.datetime64(int(day), "D"))] = hi - lo
