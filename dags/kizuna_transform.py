@@ -61,6 +61,8 @@ def kizuna_transform() -> None:
             "install_deps": False,
             "pool": WAREHOUSE_POOL,
             "env": dbt_environment(),
+            # Close dbt-duckdb's handle on the file when a task ends, for the next writer.
+            "callback": "kizuna.transform.release_dbt_connections",
         },
     )
 

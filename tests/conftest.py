@@ -19,6 +19,7 @@ _SESSION_ROOT = Path(tempfile.mkdtemp(prefix="kizuna-tests-"))
 os.environ.update({
     "AIRFLOW_HOME": str(_SESSION_ROOT / "airflow"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "dags"),
     "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
     "DO_NOT_TRACK": "1",

@@ -10,6 +10,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kizuna.settings import DBT_PROJECT_DIR, Settings, get_settings
 
@@ -55,7 +56,10 @@ def run_dbt(
     if quiet:
         cli = ["--quiet", *cli]
     log.info("dbt %s", " ".join(args))
-    res = dbtRunner().invoke(cli)
+    try:
+        res = dbtRunner().invoke(cli)
+    finally:
+        release_dbt_connections()
     nodes: list[NodeResult] = []
     result = res.result
     for r in getattr(result, "results", None) or []:
@@ -68,6 +72,27 @@ def run_dbt(
         detail = "; ".join(failed[:20]) or str(res.exception)
         raise DbtError(f"dbt {' '.join(args)} failed: {detail}")
     return nodes
+
+
+def release_dbt_connections(*_: Any, **__: Any) -> None:
+    """Close the DuckDB instance dbt-duckdb keeps open in this process.
+
+    dbt-duckdb holds the warehouse file open (with its own settings) after a command; the
+    loader or a later dbt call in the same process could then not open it. Also used as
+    the Cosmos post-execution callback, whose signature it accepts.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # the postgres-only install
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if env is not None:
+        try:
+            env.close()
+        except Exception:  # already closed
+            log.debug("dbt-duckdb environment was already closed")
 
 
 def parse(settings: Settings | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -78,7 +78,7 @@ def snapshot(db: Path) -> dict[str, tuple]:
 def first_run(airflow_db, pipeline_home: Path, small_world_config: dict
               ) -> tuple[Path, dict[str, tuple]]:
     bag = dagbag()
-    run_pipeline(bag, small_world_config, datetime(2026, 4, 1, 12))
+    run_pipeline(bag, small_world_config, datetime(2026, 4, 1, 12, tzinfo=UTC))
     db = pipeline_home / "warehouse" / "kizuna.duckdb"
     return db, snapshot(db)
 
@@ -133,5 +133,5 @@ def test_email_matches_agree_with_truth(first_run, small_world):
 
 def test_running_the_pipeline_again_leaves_the_same_tables(first_run, small_world_config):
     db, before = first_run
-    run_pipeline(dagbag(), small_world_config, datetime(2026, 4, 2, 12))
+    run_pipeline(dagbag(), small_world_config, datetime(2026, 4, 2, 12, tzinfo=UTC))
     assert snapshot(db) == before
