@@ -54,3 +54,72 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("small-world")
     simulate(SimulationConfig(**SMALL_WORLD), out_dir=out)
     yield out
+
+
+def _pg_bindir() -> Path | None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        cand = Path(out.stdout.strip())
+        if (cand / "pg_ctl").exists():
+            return cand
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+                      key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit()
+                      else 0)
+    return versions[-1].parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A throw-away PostgreSQL cluster on loopback, with role and database ``kizuna``.
+
+    Uses the server binaries from Debian's ``postgresql`` package (``.ci/run`` installs
+    it). Runs as the ``postgres`` user when the tests run as root. Yields the
+    ``KIZUNA_PG_*`` settings to put in the environment.
+    """
+    import getpass
+    import shutil
+    import socket
+    import subprocess
+
+    if os.environ.get("KIZUNA_SKIP_POSTGRES") == "1":
+        pytest.skip("KIZUNA_SKIP_POSTGRES=1: PostgreSQL tests not run")
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.fail("PostgreSQL server binaries not found: install Debian's 'postgresql' "
+                    "package (.ci/run does), or set KIZUNA_SKIP_POSTGRES=1 to skip these tests")
+    root = Path(tempfile.mkdtemp(prefix="kizuna-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    superuser = "postgres" if as_root else getpass.getuser()
+
+    def run(*args: str) -> None:
+        subprocess.run([*prefix, *args], check=True, capture_output=True, cwd=root)
+
+    run(str(bindir / "initdb"), "-D", str(data), "-U", superuser, "-A", "trust",
+        "-E", "UTF8", "--locale=C")
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "start",
+        "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+              "-c synchronous_commit=off -c full_page_writes=off")
+    try:
+        psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", superuser,
+                "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c"]
+        run(*psql, "CREATE ROLE kizuna LOGIN PASSWORD 'kizuna'")
+        run(*psql, "CREATE DATABASE kizuna OWNER kizuna")
+        yield {"KIZUNA_PG_HOST": "127.0.0.1", "KIZUNA_PG_PORT": str(port),
+               "KIZUNA_PG_USER": "kizuna", "KIZUNA_PG_PASSWORD": "kizuna",
+               "KIZUNA_PG_DATABASE": "kizuna"}
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "stop"], capture_output=True, cwd=root)
+        shutil.rmtree(root, ignore_errors=True)
