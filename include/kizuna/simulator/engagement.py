@@ -172,10 +172,12 @@ def build_campaigns(cfg: SimulationConfig, clock: Clock, rng: np.random.Generato
                                  cost=int(rng.integers(300, 900)) * 10_000,
                                  name="展示会出展 営業DX EXPO"))
     c = pd.DataFrame(rows)
+    # an event's campaign runs from its first invitation to its last day
+    c["started_on"] = np.where(c["send_day"] >= 0, np.minimum(c["send_day"], c["started_on"]),
+                               c["started_on"])
     c = c[c["started_on"] <= clock.end].sort_values(["started_on", "channel", "name"],
                                                    kind="stable").reset_index(drop=True)
-    c["created"] = np.minimum(c["started_on"], np.where(c["send_day"] >= 0, c["send_day"],
-                                                        c["started_on"])) - 7
+    c["created"] = c["started_on"] - 7
     c["campaign_id"] = [f"CMP{k:05d}" for k in range(1, len(c) + 1)]
     c["asset"] = np.where(c["channel"] == CONTENT,
                           [f"WP-{k:04d}" for k in range(1, len(c) + 1)], "")

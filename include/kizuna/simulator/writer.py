@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 EXTENSION = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
 _JST = "Asia/Tokyo"
 _JST_ALIASES = {"Asia/Tokyo", "Japan", "JST", "Etc/GMT-9"}
+_BATCH_ROWS = 500_000  # rows formatted at once (whole days; one day may exceed it)
 _ARROW = {"text": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
           "date": pa.date32(), "timestamp": pa.timestamp("us")}
 
@@ -187,45 +188,54 @@ def write_entity(frame: pd.DataFrame, spec: DeliverySpec, landing: Path, max_row
     frame = frame.sort_values("_day", kind="stable").reset_index(drop=True)
     to_vendor = {contract: vendor for vendor, contract in spec.columns.items()}
     headers = [to_vendor.get(c, c) for c in entity.column_names]
+    renamed = Entity(entity.source, entity.name, entity.key, tuple(
+        type(c)(h, c.type, c.required) for c, h in zip(entity.columns, headers, strict=True)),
+        entity.description)
     days = frame["_day"].to_numpy()
     uniq, starts = np.unique(days, return_index=True)
     bounds = [*starts.tolist(), len(frame)]
-    lines: list[str] = []
+    head = ""
     if spec.format == "csv":
-        lines = _csv_lines(_text_columns(frame, entity, spec, for_json=False), spec)
         head = pd.DataFrame(columns=headers).to_csv(index=False, sep=spec.delimiter,
                                                     lineterminator="\n")
-    elif spec.format == "jsonl":
-        cols = _text_columns(frame, entity, spec, for_json=True)
-        renamed = Entity(entity.source, entity.name, entity.key, tuple(
-            type(c)(h, c.type, c.required) for c, h in zip(entity.columns, headers,
-                                                           strict=True)),
-            entity.description)
-        lines = _json_lines({h: cols[c] for h, c in zip(headers, entity.column_names,
-                                                         strict=True)}, renamed)
     ext = EXTENSION[spec.format]
     counts: dict[str, int] = {}
     base = landing / entity.source / entity.name
-    for k, day in enumerate(uniq):
-        lo, hi = bounds[k], bounds[k + 1]
-        folder = base / str(np.datetime64(int(day), "D"))
-        folder.mkdir(parents=True, exist_ok=True)
-        for part, start in enumerate(range(lo, hi, max_rows), start=1):
-            stop = min(start + max_rows, hi)
-            path = folder / f"part-{part:04d}{ext}"
-            if spec.format == "parquet":
-                table = _parquet_table(frame.iloc[start:stop], entity, spec, headers)
-                _atomic_write(path, None, table)
-            elif spec.format == "csv":
-                text = head + "".join(x + "\n" for x in lines[start:stop])
-                _atomic_write(path, _encode(text, spec.encoding, path))
-            else:
-                text = "".join(x + "\n" for x in lines[start:stop])
-                _atomic_write(path, _encode(text, spec.encoding, path))
-        if spec.done_marker:
-            (folder / spec.done_marker).write_bytes(b"")
-        counts[str(np.datetime64(int(day), "D"))] = hi - lo
+    k = 0
+    while k < len(uniq):
+        # format a batch of whole days at a time: bounded memory at any scale
+        k_end = k + 1
+        while k_end < len(uniq) and bounds[k_end + 1] - bounds[k] <= _BATCH_ROWS:
+            k_end += 1
+        lo_batch = bounds[k]
+        batch = frame.iloc[lo_batch: bounds[k_end]]
+        lines: list[str] = []
+        if spec.format == "csv":
+            lines = _csv_lines(_text_columns(batch, entity, spec, for_json=False), spec)
+        elif spec.format == "jsonl":
+            cols = _text_columns(batch, entity, spec, for_json=True)
+            lines = _json_lines({h: cols[c] for h, c in zip(headers, entity.column_names,
+                                                             strict=True)}, renamed)
+        for day_k in range(k, k_end):
+            lo, hi = bounds[day_k], bounds[day_k + 1]
+            day = str(np.datetime64(int(uniq[day_k]), "D"))
+            folder = base / day
+            folder.mkdir(parents=True, exist_ok=True)
+            for part, start in enumerate(range(lo, hi, max_rows), start=1):
+                stop = min(start + max_rows, hi)
+                path = folder / f"part-{part:04d}{ext}"
+                if spec.format == "parquet":
+                    table = _parquet_table(frame.iloc[start:stop], entity, spec, headers)
+                    _atomic_write(path, None, table)
+                else:
+                    rows = lines[start - lo_batch: stop - lo_batch]
+                    text = head + "".join(x + "\n" for x in rows)
+                    _atomic_write(path, _encode(text, spec.encoding, path))
+            if spec.done_marker:
+                (folder / spec.done_marker).write_bytes(b"")
+            counts[day] = hi - lo
         if progress is not None:
-            progress(k + 1, len(uniq))
+            progress(k_end, len(uniq))
+        k = k_end
     log.debug("wrote %s rows of %s into %s folders", len(frame), entity.table, len(uniq))
     return counts
