@@ -160,6 +160,8 @@ def _parquet_table(frame: pd.DataFrame, entity: Entity, spec: DeliverySpec,
 
 
 def _encode(text: str, encoding: str, path: Path) -> bytes:
+    # a reader that detects the encoding ("auto") is given UTF-8
+    encoding = "utf-8" if encoding == "auto" else encoding
     try:
         return text.encode(encoding, errors="strict")
     except UnicodeEncodeError as err:
