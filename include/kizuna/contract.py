@@ -163,6 +163,11 @@ MA_ACTIVITY_TYPES = (
     "event_registration", "event_attendance", "business_card_scan", "unsubscribe",
 )
 CRM_ACTIVITY_TYPES = ("meeting", "call", "proposal", "email")
+CRM_ACTIVITY_OUTCOMES = (
+    "completed", "declined", "no_show", "no_answer", "inbound", "sent", "replied", "accepted",
+    "pending",
+)
+CAMPAIGN_CHANNELS = ("email", "webinar", "seminar", "event", "content", "ads")
 OPPORTUNITY_STAGES = (
     "prospecting", "qualification", "proposal", "negotiation", "closed_won", "closed_lost",
 )

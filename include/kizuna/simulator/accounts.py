@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kizuna.contract import ABM_TIERS
 from kizuna.simulator.clock import SECONDS_PER_DAY, Clock, business_seconds
 from kizuna.simulator.companies import Companies
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.names import account_name_variants, cp932_safe, serial_ids
 from kizuna.simulator.vocabulary import DIVISIONS, GIVEN_NAMES, SALES_REPS, SURNAMES
 
-TIERS = ("tier_1", "tier_2", "tier_3")
+TIERS = ABM_TIERS
 
 
 @dataclass

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kizuna.contract import OPPORTUNITY_STAGES
 from kizuna.simulator.accounts import AccountIndex
 from kizuna.simulator.clock import SECONDS_PER_DAY, Clock, business_seconds
 from kizuna.simulator.companies import (
@@ -52,8 +53,7 @@ from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.intent import N_STATES, IntentPath
 from kizuna.simulator.vocabulary import LOST_REASONS
 
-STAGES = ("prospecting", "qualification", "proposal", "negotiation", "closed_won",
-          "closed_lost")
+STAGES = OPPORTUNITY_STAGES
 WON, LOST = 4, 5
 NEVER = 10**7  # a day number far in the future
 LONG_AGO = -(10**7)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kizuna.contract import CAMPAIGN_CHANNELS, LEAD_SOURCES, MA_ACTIVITY_TYPES
 from kizuna.simulator.clock import SECONDS_PER_DAY, Clock
 from kizuna.simulator.companies import N_PRODUCTS, PRODUCTS, Companies
 from kizuna.simulator.config import SimulationConfig
@@ -31,13 +32,10 @@ from kizuna.simulator.names import serial_ids
 from kizuna.simulator.people import People
 
 SITE = "https://www.tsunagu-cloud.jp"
-CHANNELS = ("email", "webinar", "seminar", "event", "content", "ads")
+CHANNELS = CAMPAIGN_CHANNELS
 EMAIL, WEBINAR, SEMINAR, EXHIBITION, CONTENT, ADS = range(6)
-LEAD_SOURCES = ("web_form", "event", "business_card", "import")
 WEB_FORM, EVENT_SRC, CARD, IMPORT = range(4)
-ACTIVITY_TYPES = ("email_send", "email_open", "email_click", "web_visit", "form_submit",
-                  "content_download", "event_registration", "event_attendance",
-                  "business_card_scan", "unsubscribe")
+ACTIVITY_TYPES = MA_ACTIVITY_TYPES
 (A_SEND, A_OPEN, A_CLICK, A_VISIT, A_FORM, A_DOWNLOAD, A_REGISTER, A_ATTEND, A_SCAN,
  A_UNSUB) = range(10)
 

@@ -12,19 +12,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kizuna.contract import ENTITIES_BY_TABLE
-from kizuna.simulator.accounts import TIERS, Accounts
+from kizuna.contract import ABM_TIERS as TIERS
+from kizuna.contract import (
+    BUYING_ROLES,
+    CONTRACT_STATUSES,
+    CRM_ACTIVITY_TYPES,
+    ENTITIES_BY_TABLE,
+    LEAD_SOURCES,
+)
+from kizuna.contract import CAMPAIGN_CHANNELS as CHANNELS
+from kizuna.contract import CRM_ACTIVITY_OUTCOMES as OUTCOMES
+from kizuna.contract import MA_ACTIVITY_TYPES as ACTIVITY_TYPES
+from kizuna.contract import OPPORTUNITY_STAGES as STAGES
+from kizuna.simulator.accounts import Accounts
 from kizuna.simulator.clock import SECONDS_PER_DAY, Clock
 from kizuna.simulator.companies import PRODUCTS, Companies
 from kizuna.simulator.config import SimulationConfig
-from kizuna.simulator.deals import STAGES, Deals
-from kizuna.simulator.engagement import (
-    ACTIVITY_TYPES,
-    CHANNELS,
-    LEAD_SOURCES,
-    Engagement,
-    _history_lookup,
-)
+from kizuna.simulator.deals import Deals
+from kizuna.simulator.engagement import Engagement, _history_lookup
 from kizuna.simulator.names import (
     cp932_safe,
     email_display_variants,
@@ -32,10 +37,9 @@ from kizuna.simulator.names import (
     typed_company_names,
 )
 from kizuna.simulator.people import DEPT_NAMES, TITLE_NAMES, People
-from kizuna.simulator.sales import BUYING_ROLES, CRM_ACTIVITY_TYPES, OUTCOMES, Sales
+from kizuna.simulator.sales import Sales
 from kizuna.simulator.vocabulary import LOST_REASONS, PREFECTURES
 
-CONTRACT_STATUSES = ("active", "renewed", "churned", "expired")
 PRODUCT_IDS = np.array([p[0] for p in PRODUCTS], dtype=object)
 
 

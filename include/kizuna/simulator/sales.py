@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kizuna.contract import CRM_ACTIVITY_OUTCOMES
 from kizuna.simulator.accounts import AccountIndex
 from kizuna.simulator.clock import SECONDS_PER_DAY, Clock, business_seconds
 from kizuna.simulator.companies import Companies
@@ -25,10 +26,7 @@ from kizuna.simulator.engagement import A_FORM, Engagement
 from kizuna.simulator.names import serial_ids
 from kizuna.simulator.people import People
 
-CRM_ACTIVITY_TYPES = ("meeting", "call", "proposal", "email")
-OUTCOMES = ("completed", "declined", "no_show", "no_answer", "inbound", "sent", "replied",
-            "accepted", "pending")
-BUYING_ROLES = ("decision_maker", "economic_buyer", "champion", "influencer", "user")
+OUTCOMES = CRM_ACTIVITY_OUTCOMES
 # P(buying role | title index 0..6)
 _ROLE_P = np.array([
     [0.00, 0.00, 0.05, 0.25, 0.70],
