@@ -1,0 +1,574 @@
+"""Identity resolution (名寄せ): CRM accounts and MA leads to company-database records.
+
+Runs between two dbt steps. dbt first builds staging and the deterministic links SQL can
+make portably (lead -> CRM contact by e-mail, ``int_lead_contact_matches``; account ->
+company by a corporate number with a valid check digit, ``int_account_number_matches``).
+This module then resolves the rest and writes three tables to the ``identity`` schema,
+which dbt reads as the source ``identity``:
+
+``identity.account_company_links``
+    One row per CRM account the corporate number did not resolve: the company it is
+    (``corporate_number``, null when unresolved), ``match_method``, ``match_confidence``.
+``identity.lead_company_links``
+    One row per MA lead: the company the person worked at when the lead was written.
+``identity.match_candidates``
+    One row per ambiguous record and candidate company: what a person should look at.
+
+The cascade, for every record the previous step left open:
+
+1. registrable web or e-mail domain (free-mail, ISP and mobile-carrier domains from the
+   ``personal_mail_domains`` seed never count) -> the company with that domain. A
+   domain shared by a group (subsidiaries mailing from the parent's domain) decides
+   only together with the name;
+2. normalised company name (:func:`kizuna.normalise.company_name_key`: NFKC, legal form
+   removed, long vowels and punctuation folded) against the registered name, its
+   katakana reading and the romanised domain label; several companies of one name are
+   told apart by prefecture (a lead's office phone area code), the account's contacts'
+   e-mail domains or its industry, or left ambiguous;
+3. a probabilistic match (splink, Fellegi-Sunter on DuckDB) of what is left, on name
+   similarity (character-level Jaro-Winkler: DuckDB's own works on bytes, which is wrong
+   for kanji), domain, prefecture and industry. A link is made only when the best
+   company is likely (``match_threshold``) and clearly ahead of the next one
+   (``margin_bits``); otherwise the record stays unlinked and its candidates are listed.
+
+Everything runs in an in-memory DuckDB, whatever the warehouse is: the frames are small
+(tens of thousands of rows), the name normalisation needs Python anyway, and one code
+path serves DuckDB and PostgreSQL alike. Results are rounded and the engine runs on one
+thread, so a re-run writes the same tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from kizuna.normalise import (
+    company_name_key,
+    domain_label_key,
+    email_domain,
+    nfkc,
+    phone_area_code,
+    registrable_domain,
+)
+from kizuna.settings import DBT_PROJECT_DIR, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "identity"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
+
+#: Columns of the tables this module writes (dbt's on-run-start hook creates the same,
+#: empty, so that a plain ``dbt build`` works before the first identity run).
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "account_company_links": (("account_id", "text"), ("corporate_number", "text"),
+                              ("match_method", "text"), ("match_confidence", "float")),
+    "lead_company_links": (("lead_id", "text"), ("corporate_number", "text"),
+                           ("match_method", "text"), ("match_confidence", "float")),
+    "match_candidates": (("record_type", "text"), ("record_id", "text"),
+                         ("corporate_number", "text"), ("match_probability", "float"),
+                         ("candidate_rank", "int")),
+}
+
+# Confidence of each deterministic method: its measured precision on the simulated world
+# (tests/dbt/test_identity_accuracy.py), rounded down.
+CONFIDENCE = {
+    "domain": 0.99,
+    "email_domain": 0.99,
+    "email_domain_name": 0.98,
+    "name": 0.95,
+    "name_contact_domain": 0.97,
+    "name_prefecture": 0.93,
+    "name_industry": 0.9,
+}
+# Company names people type when they have none.
+NO_COMPANY = frozenset({"個人", "フリーランス", "学生", "なし", "無職", "自営業", "-", "n/a",
+                        "none"})
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Reference data the cascade reads (the dbt seeds under ``seeds/reference``)."""
+
+    personal_mail_domains: frozenset[str]
+    area_prefectures: dict[str, str]  # area codes of one prefecture only
+    industry_divisions: dict[str, str]  # CRM industry word (NFKC) -> JSIC division
+
+    @classmethod
+    def from_seeds(cls, folder: Path = SEEDS_DIR) -> Reference:
+        def rows(name: str) -> list[dict[str, str]]:
+            with (folder / f"{name}.csv").open(encoding="utf-8") as f:
+                return list(csv.DictReader(f))
+
+        areas: dict[str, set[str]] = defaultdict(set)
+        for r in rows("phone_area_codes"):
+            areas[r["area_code"]].add(r["prefecture"])
+        return cls(
+            personal_mail_domains=frozenset(r["domain"].strip().lower()
+                                            for r in rows("personal_mail_domains")),
+            area_prefectures={code: next(iter(p)) for code, p in areas.items() if len(p) == 1},
+            industry_divisions={nfkc(r["crm_industry"]): r["industry_division"]
+                                for r in rows("crm_industry_divisions")},
+        )
+
+    def business_domain(self, domain: str | None) -> str | None:
+        return domain if domain and domain not in self.personal_mail_domains else None
+
+    def prefecture(self, phone: str | None) -> str | None:
+        code = phone_area_code(phone)
+        return self.area_prefectures.get(code) if code else None
+
+    def division(self, industry: str | None) -> str | None:
+        return self.industry_divisions.get(nfkc(industry)) if isinstance(industry, str) else None
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Tunables of the probabilistic step."""
+
+    # Least match probability to link, and how far (in match weight, log2 of the Bayes
+    # factor) the best company must be ahead of the next. On the simulated world every
+    # link with a margin of 3 bits and a probability of 0.7 or more was right; records
+    # below either bar are left ambiguous.
+    match_threshold: float = 0.7
+    margin_bits: float = 3.0
+    candidate_floor: float = 0.3  # candidates listed for an ambiguous record
+    seed: int = 42
+
+
+@dataclass
+class Resolution:
+    """Links of one record type, and the candidates of the ambiguous ones."""
+
+    links: pd.DataFrame
+    candidates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["record_id", "corporate_number", "match_probability", "candidate_rank"]))
+
+    def method_counts(self) -> dict[str, int]:
+        return self.links["match_method"].value_counts().to_dict()
+
+
+# --------------------------------------------------------------------------- companies
+
+
+def company_frame(companies: pd.DataFrame) -> pd.DataFrame:
+    """One row per company-database record with its matching keys.
+
+    Columns: corporate_number, name_key, kana_key, label_key (romanised domain label),
+    domain (registrable), group_domain (the group parent's domain for a subsidiary: the
+    one its people may mail from), prefecture, division (JSIC letter), parent.
+    """
+    c = companies
+    out = pd.DataFrame({
+        "corporate_number": c["corporate_number"].astype(str),
+        "name_key": c["company_name"].map(company_name_key),
+        "kana_key": c["company_name_kana"].map(company_name_key),
+        "domain": c["domain"].map(registrable_domain),
+        "prefecture": c["prefecture"].where(c["prefecture"].notna(), None),
+        "division": c["industry_code"].map(lambda x: x[:1].upper() if isinstance(x, str) and x
+                                           else None),
+        "parent": c["parent_corporate_number"].where(c["parent_corporate_number"].notna(),
+                                                     None),
+    })
+    out["label_key"] = out["domain"].map(domain_label_key)
+    own = dict(zip(out["corporate_number"], out["domain"], strict=True))
+    out["group_domain"] = [own.get(p) or d if p else d
+                           for p, d in zip(out["parent"], out["domain"], strict=True)]
+    return out.reset_index(drop=True)
+
+
+class CompanyIndex:
+    """Look-ups from domain and name key to companies."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.by_domain: dict[str, str] = {}
+        for cn, d in zip(frame["corporate_number"], frame["domain"], strict=True):
+            if d:
+                self.by_domain.setdefault(d, cn)
+        self.by_key: dict[str, set[str]] = defaultdict(set)
+        for col in ("name_key", "kana_key", "label_key"):
+            for cn, k in zip(frame["corporate_number"], frame[col], strict=True):
+                if k:
+                    self.by_key[k].add(cn)
+        self.children: dict[str, set[str]] = defaultdict(set)
+        for cn, p in zip(frame["corporate_number"], frame["parent"], strict=True):
+            if p:
+                self.children[p].add(cn)
+        self.attrs = frame.set_index("corporate_number")
+
+    def keys_of(self, cn: str) -> set[str]:
+        row = self.attrs.loc[cn]
+        return {k for k in (row["name_key"], row["kana_key"], row["label_key"]) if k}
+
+    def domain_group(self, cn: str) -> set[str]:
+        """The company and the subsidiaries that may mail from its domain."""
+        return {cn} | self.children.get(cn, set())
+
+
+# --------------------------------------------------------------------------- cascade
+
+
+@dataclass
+class _Open:
+    """A record the deterministic steps left open, with what splink compares."""
+
+    record_id: str
+    name_key: str | None
+    mail_domain: str | None
+    prefecture: str | None
+    division: str | None
+    reason: str  # the method to record if splink cannot decide either
+    candidates: set[str] = field(default_factory=set)
+
+
+def resolve_accounts(accounts: pd.DataFrame, contacts: pd.DataFrame, companies: pd.DataFrame,
+                     reference: Reference, skip: Iterable[str] = (),
+                     settings: MatchSettings | None = None) -> Resolution:
+    """Resolve CRM accounts (``skip``: those already linked by corporate number).
+
+    ``accounts``: account_id, account_name, domain, industry; ``contacts``: account_id,
+    email; ``companies``: the stg_firmo__companies columns.
+    """
+    index = CompanyIndex(company_frame(companies))
+    skip = set(skip)
+    contact_domains: dict[str, list[str]] = defaultdict(list)
+    for acc, mail in zip(contacts["account_id"], contacts["email"], strict=True):
+        d = reference.business_domain(email_domain(mail))
+        if d and isinstance(acc, str):
+            contact_domains[acc].append(d)
+    links: list[tuple[str, str | None, str, float]] = []
+    open_: list[_Open] = []
+    seen: list[_Open] = []
+    for acc, name, dom, industry in zip(accounts["account_id"], accounts["account_name"],
+                                        accounts["domain"], accounts["industry"], strict=True):
+        web = registrable_domain(dom)
+        key = company_name_key(name)
+        division = reference.division(industry)
+        mails = contact_domains.get(acc, [])
+        mail = max(sorted(set(mails)), key=mails.count) if mails else web
+        seen.append(_Open(acc, key, mail, None, division, ""))
+        if acc in skip:
+            continue
+        if web and web in index.by_domain:
+            links.append((acc, index.by_domain[web], "domain", CONFIDENCE["domain"]))
+            continue
+        cands = index.by_key.get(key, set()) if key else set()
+        if len(cands) == 1:
+            links.append((acc, next(iter(cands)), "name", CONFIDENCE["name"]))
+            continue
+        if cands:
+            by_mail = {c for c in cands if set(mails) & {index.attrs.at[c, "domain"],
+                                                         index.attrs.at[c, "group_domain"]}}
+            if len(by_mail) == 1:
+                links.append((acc, by_mail.pop(), "name_contact_domain",
+                              CONFIDENCE["name_contact_domain"]))
+                continue
+            by_industry = {c for c in cands if division and index.attrs.at[c, "division"]
+                           == division}
+            if len(by_industry) == 1:
+                links.append((acc, by_industry.pop(), "name_industry",
+                              CONFIDENCE["name_industry"]))
+                continue
+        open_.append(_Open(acc, key, mail, None, division,
+                           "ambiguous_name" if cands else "unmatched", cands))
+    return _finish("account", links, open_, seen, index, settings or MatchSettings())
+
+
+def resolve_leads(leads: pd.DataFrame, companies: pd.DataFrame, reference: Reference,
+                  settings: MatchSettings | None = None) -> Resolution:
+    """Resolve every MA lead to the company the person worked at when it was written.
+
+    ``leads``: lead_id, email, company_name, phone.
+    """
+    index = CompanyIndex(company_frame(companies))
+    links: list[tuple[str, str | None, str, float]] = []
+    open_: list[_Open] = []
+    seen: list[_Open] = []
+    for lead, mail, name, phone in zip(leads["lead_id"], leads["email"], leads["company_name"],
+                                       leads["phone"], strict=True):
+        domain = reference.business_domain(email_domain(mail))
+        key = company_name_key(name)
+        prefecture = reference.prefecture(phone)
+        seen.append(_Open(lead, key, domain, prefecture, None, ""))
+        if domain and domain in index.by_domain:
+            owner = index.by_domain[domain]
+            group = index.domain_group(owner)
+            if len(group) == 1:
+                links.append((lead, owner, "email_domain", CONFIDENCE["email_domain"]))
+                continue
+            named = {c for c in group if key and key in index.keys_of(c)}
+            if len(named) == 1:
+                links.append((lead, named.pop(), "email_domain_name",
+                              CONFIDENCE["email_domain_name"]))
+                continue
+            open_.append(_Open(lead, key, domain, prefecture, None, "ambiguous_email_domain",
+                               group))
+            continue
+        if key is None or key in NO_COMPANY or (isinstance(name, str)
+                                                 and nfkc(name).lower() in NO_COMPANY):
+            links.append((lead, None, "no_company" if key else "unmatched", 0.0))
+            continue
+        cands = index.by_key.get(key, set())
+        if len(cands) == 1:
+            links.append((lead, next(iter(cands)), "name", CONFIDENCE["name"]))
+            continue
+        if cands and prefecture:
+            here = {c for c in cands if index.attrs.at[c, "prefecture"] == prefecture}
+            if len(here) == 1:
+                links.append((lead, here.pop(), "name_prefecture", CONFIDENCE["name_prefecture"]))
+                continue
+        open_.append(_Open(lead, key, domain, prefecture, None,
+                           "ambiguous_name" if cands else "unmatched", cands))
+    return _finish("lead", links, open_, seen, index, settings or MatchSettings())
+
+
+def _finish(record_type: str, links: list[tuple[str, str | None, str, float]],
+            open_: list[_Open], seen: list[_Open], index: CompanyIndex,
+            settings: MatchSettings) -> Resolution:
+    """Run the probabilistic step on the open records and put everything together."""
+    decided, candidates = probabilistic_links(open_, seen, index.frame, settings)
+    for rec in open_:
+        if rec.record_id in decided:
+            cn, p = decided[rec.record_id]
+            links.append((rec.record_id, cn, "probabilistic", round(p, 4)))
+        else:
+            links.append((rec.record_id, None, rec.reason, 0.0))
+    frame = pd.DataFrame(links, columns=[f"{record_type}_id", "corporate_number",
+                                         "match_method", "match_confidence"])
+    frame = frame.sort_values(f"{record_type}_id", kind="stable").reset_index(drop=True)
+    unresolved = set(frame.loc[frame["corporate_number"].isna(), f"{record_type}_id"])
+    candidates = candidates[candidates["record_id"].isin(unresolved)].reset_index(drop=True)
+    # records the cascade found several names for, but splink saw no candidate of
+    extra = [(r.record_id, cn, None) for r in open_ if r.record_id in unresolved
+             and r.record_id not in set(candidates["record_id"]) for cn in sorted(r.candidates)]
+    if extra:
+        more = pd.DataFrame(extra, columns=["record_id", "corporate_number", "match_probability"])
+        more["candidate_rank"] = more.groupby("record_id").cumcount() + 1
+        candidates = pd.concat([candidates, more], ignore_index=True)
+    log.info("%s resolution: %s", record_type, frame["match_method"].value_counts().to_dict())
+    return Resolution(frame, candidates)
+
+
+# --------------------------------------------------------------------------- splink
+
+
+def _jaro_winkler_udf(left: pa.Array, right: pa.Array) -> pa.Array:
+    from rapidfuzz import process
+    from rapidfuzz.distance import JaroWinkler
+
+    a = left.to_pylist()
+    b = right.to_pylist()
+    ok = [x is not None and y is not None for x, y in zip(a, b, strict=True)]
+    scores = process.cpdist([x or "" for x in a], [y or "" for y in b],
+                            scorer=JaroWinkler.normalized_similarity, workers=1)
+    return pa.array([float(s) if k else None for s, k in zip(scores, ok, strict=True)],
+                    type=pa.float64())
+
+
+def _splink_settings(n_companies: int, extra: Iterable[str]):  # type: ignore[no-untyped-def]
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    jw = "kizuna_jaro_winkler(name_key_l, name_key_r)"
+    name = cl.CustomComparison(
+        output_column_name="name_key",
+        comparison_levels=[
+            cll.NullLevel("name_key"),
+            cll.ExactMatchLevel("name_key"),
+            cll.CustomLevel(f"{jw} >= 0.92", "Jaro-Winkler >= 0.92"),
+            cll.CustomLevel(f"{jw} >= 0.85", "Jaro-Winkler >= 0.85"),
+            cll.CustomLevel(f"{jw} >= 0.75", "Jaro-Winkler >= 0.75"),
+            cll.ElseLevel(),
+        ],
+    )
+    domain = cl.CustomComparison(
+        output_column_name="mail_domain",
+        comparison_levels=[
+            cll.NullLevel("mail_domain"),
+            cll.CustomLevel("mail_domain_l = mail_domain_r", "same domain"),
+            cll.CustomLevel("group_domain_l = group_domain_r", "same group domain"),
+            cll.ElseLevel(),
+        ],
+    )
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=1.0 / max(n_companies, 2),
+        comparisons=[name, domain, *(cl.ExactMatch(col) for col in extra)],
+        blocking_rules_to_generate_predictions=[
+            block_on("substr(name_key, 1, 2)"),
+            block_on("substr(name_key, length(name_key) - 1, 2)", "substr(name_key, 1, 1)"),
+            block_on("mail_domain"),
+            block_on("group_domain"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+
+
+def _records(records: list[_Open]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unique_id": [r.record_id for r in records],
+        "name_key": [r.name_key for r in records],
+        "mail_domain": [r.mail_domain for r in records],
+        "group_domain": [r.mail_domain for r in records],
+        "prefecture": [r.prefecture for r in records],
+        "division": [r.division for r in records],
+    }, columns=["unique_id", "name_key", "mail_domain", "group_domain", "prefecture",
+                "division"])
+
+
+def probabilistic_links(open_: list[_Open], training: list[_Open], companies: pd.DataFrame,
+                        settings: MatchSettings
+                        ) -> tuple[dict[str, tuple[str, float]], pd.DataFrame]:
+    """Score open records against every company (splink); return the links made
+    (record -> (corporate_number, probability)) and the candidates of the others.
+
+    The model's m and u probabilities are estimated (EM, random sampling) on
+    ``training`` (every record of the type, the easy ones included: they show how
+    people really type names); only the open records are then scored.
+    """
+    empty = pd.DataFrame(columns=["record_id", "corporate_number", "match_probability",
+                                  "candidate_rank"])
+    open_ = [r for r in open_ if r.name_key or r.mail_domain]
+    if not open_:
+        return {}, empty
+    import duckdb
+    from splink import DuckDBAPI, Linker, block_on
+
+    # one right-hand record per name form of a company (registered name, reading, romaji)
+    parts = []
+    for col in ("name_key", "kana_key", "label_key"):
+        part = companies[["corporate_number", col, "domain", "group_domain", "prefecture",
+                          "division"]].rename(columns={col: "name_key", "domain": "mail_domain"})
+        part = part[part["name_key"].notna()]
+        part.insert(0, "unique_id", part["corporate_number"] + ":" + col)
+        parts.append(part)
+    right = pd.concat(parts, ignore_index=True).drop_duplicates(["corporate_number", "name_key"])
+    right = right.drop(columns=["corporate_number"])
+    # prefecture and industry count only where the records have them (leads: prefecture
+    # from a phone; accounts: industry from the CRM)
+    extra = [col for col in ("prefecture", "division")
+             if any(getattr(r, col) for r in training)]
+
+    con = duckdb.connect()
+    con.execute("SET threads = 1")  # deterministic sums in EM: a re-run writes the same
+    con.create_function("kizuna_jaro_winkler", _jaro_winkler_udf, ["VARCHAR", "VARCHAR"],
+                        "DOUBLE", type="arrow", null_handling="special")
+    try:
+        db = DuckDBAPI(connection=con)
+        companies_in = db.register(right, dataset_display_name="companies")
+        trainer = Linker([db.register(_records([r for r in training
+                                                 if r.name_key or r.mail_domain]),
+                                      dataset_display_name="records"), companies_in],
+                         _splink_settings(len(companies), extra), log_level=logging.ERROR)
+        trainer.training.estimate_u_using_random_sampling(max_pairs=5e5, seed=settings.seed)
+        for rule in (block_on("mail_domain"), block_on("substr(name_key, 1, 2)")):
+            try:
+                trainer.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=5e5)
+            except Exception as exc:  # too few pairs to train on: keep the other rule's
+                log.warning("splink EM on %s skipped: %s", rule, exc)
+        model = trainer.misc.save_model_to_json()
+        scorer = Linker([db.register(_records(open_), table_name="open_records",
+                                     dataset_display_name="records"), companies_in],
+                        model, log_level=logging.ERROR)
+        pairs = scorer.inference.predict(threshold_match_probability=settings.candidate_floor,
+                                         warning_mode="never").as_pandas_dataframe()
+    finally:
+        con.close()
+    return _decide(pairs, settings)
+
+
+def _decide(pairs: pd.DataFrame, settings: MatchSettings
+            ) -> tuple[dict[str, tuple[str, float]], pd.DataFrame]:
+    if pairs.empty:
+        return {}, pd.DataFrame(columns=["record_id", "corporate_number", "match_probability",
+                                         "candidate_rank"])
+    left_is_record = pairs["source_dataset_l"] == "records"
+    frame = pd.DataFrame({
+        "record_id": pairs["unique_id_l"].where(left_is_record, pairs["unique_id_r"]),
+        "company": pairs["unique_id_r"].where(left_is_record, pairs["unique_id_l"]),
+        "match_weight": pairs["match_weight"].round(6),
+        "match_probability": pairs["match_probability"].round(6),
+    })
+    frame["corporate_number"] = frame["company"].str.split(":").str[0]
+    best = (frame.sort_values(["record_id", "match_weight", "corporate_number"],
+                              ascending=[True, False, True], kind="stable")
+            .drop_duplicates(["record_id", "corporate_number"]))
+    best["candidate_rank"] = best.groupby("record_id").cumcount() + 1
+    decided: dict[str, tuple[str, float]] = {}
+    for rid, grp in best.groupby("record_id", sort=True):
+        top = grp.iloc[0]
+        runner_up = grp.iloc[1]["match_weight"] if len(grp) > 1 else -math.inf
+        if (top["match_probability"] >= settings.match_threshold
+                and top["match_weight"] - runner_up >= settings.margin_bits):
+            decided[str(rid)] = (str(top["corporate_number"]), float(top["match_probability"]))
+    candidates = best[best["candidate_rank"] <= 5][
+        ["record_id", "corporate_number", "match_probability", "candidate_rank"]]
+    return decided, candidates.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- warehouse
+
+
+def _ddl(wh, table: str) -> str:  # type: ignore[no-untyped-def]
+    cols = ", ".join(f'"{name}" {wh.sql_type(kind)}' for name, kind in TABLES[table])
+    return f'CREATE TABLE "{SCHEMA}"."{table}" ({cols})'
+
+
+def _to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
+    types = {"text": pa.string(), "float": pa.float64(), "int": pa.int64()}
+    cols = TABLES[table]
+    return pa.table({name: pa.array([None if pd.isna(v) else v for v in frame[name]],
+                                    type=types[kind]) for name, kind in cols})
+
+
+def run(settings: Settings | None = None, match: MatchSettings | None = None
+        ) -> dict[str, dict[str, int]]:
+    """Read staging and the dbt-made links from the warehouse, resolve, write ``identity``.
+
+    Returns the number of records per match method, per record type.
+    """
+    from kizuna.warehouse import connection
+
+    s = settings or get_settings()
+    reference = Reference.from_seeds()
+    with connection(s) as wh:
+        def frame(sql: str) -> pd.DataFrame:
+            return wh.query_arrow(sql).to_pandas()
+
+        companies = frame("SELECT corporate_number, company_name, company_name_kana, "
+                          "prefecture, industry_code, parent_corporate_number, domain "
+                          "FROM staging.stg_firmo__companies")
+        accounts = frame("SELECT account_id, account_name, domain, industry "
+                         "FROM staging.stg_crm__accounts")
+        contacts = frame("SELECT account_id, email FROM staging.stg_crm__contacts")
+        leads = frame("SELECT lead_id, email, company_name, phone FROM staging.stg_ma__leads")
+        linked = frame("SELECT account_id FROM intermediate.int_account_corporate_numbers "
+                       "WHERE is_linked")
+    account_res = resolve_accounts(accounts, contacts, companies, reference,
+                                   skip=linked["account_id"], settings=match)
+    lead_res = resolve_leads(leads, companies, reference, settings=match)
+    candidates = pd.concat([
+        account_res.candidates.assign(record_type="account"),
+        lead_res.candidates.assign(record_type="lead"),
+    ], ignore_index=True)
+    with connection(s) as wh, wh.transaction():
+        wh.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
+        for table, data in (("account_company_links", account_res.links),
+                            ("lead_company_links", lead_res.links),
+                            ("match_candidates", candidates)):
+            wh.execute(f'DROP TABLE IF EXISTS "{SCHEMA}"."{table}"')
+            wh.execute(_ddl(wh, table))
+            wh.append_arrow(SCHEMA, table, _to_arrow(data, table))
+    return {"account": account_res.method_counts(), "lead": lead_res.method_counts()}
