@@ -1,13 +1,11 @@
+{#- MA leads with the CRM contact, CRM account and company identity resolution found for
+    them, how, and how sure. -#}
 with leads as (
     select * from {{ ref('stg_ma__leads') }}
 ),
 
 matches as (
-    select * from {{ ref('int_lead_contact_matches') }}
-),
-
-contacts as (
-    select * from {{ ref('stg_crm__contacts') }}
+    select * from {{ ref('int_lead_account_matches') }}
 ),
 
 final as (
@@ -22,16 +20,15 @@ final as (
         leads.lead_source,
         leads.is_opted_out,
         matches.contact_id,
-        contacts.account_id,
-        coalesce(matches.match_method, 'unmatched') as match_method,
-        coalesce(matches.match_confidence, 0.0) as match_confidence,
+        matches.account_id,
+        matches.corporate_number,
+        matches.match_method,
+        matches.match_confidence,
         leads.created_at,
         leads.updated_at
     from leads
     left join matches
         on leads.lead_id = matches.lead_id
-    left join contacts
-        on matches.contact_id = contacts.contact_id
 )
 
 select * from final

@@ -1,0 +1,27 @@
+{#- Every delivered version of every company-database record (employees and revenue move
+    monthly): lets scores use firmographics as they were known on a date. -#}
+with source as (
+    {{ published(source('firmo', 'companies')) }}
+),
+
+versions as (
+    {{ latest_version('source', 'corporate_number, updated_at', '_loaded_at') }}
+),
+
+renamed as (
+    select
+        trim(corporate_number) as corporate_number,
+        trim(company_name) as company_name,
+        trim(prefecture) as prefecture,
+        upper(trim(industry_code)) as industry_code,
+        employees,
+        revenue_jpy,
+        revenue_growth_rate,
+        nullif(trim(parent_corporate_number), '') as parent_corporate_number,
+        coalesce(listed, false) as is_listed,
+        updated_at,
+        _batch_id as batch_id
+    from versions
+)
+
+select * from renamed
