@@ -1,8 +1,9 @@
-{#- Behaviour points per account, day and activity type, capped per day as the
-    activity_weights seed says. -#}
+{#- Behaviour per account (its company's primary account), day and activity type: how
+    many activities, by how many people and CRM contacts, and the points they earned,
+    capped per day as the activity_weights seed says. -#}
 with activities as (
     select * from {{ ref('fct_activities') }}
-    where account_id is not null
+    where primary_account_id is not null
 ),
 
 weights as (
@@ -11,14 +12,15 @@ weights as (
 
 daily as (
     select
-        account_id,
+        primary_account_id as account_id,
         occurred_on as activity_date,
         source,
         activity_type,
         count(*) as activity_count,
-        count(distinct coalesce(contact_id, lead_id)) as distinct_people
+        count(distinct coalesce(contact_id, lead_id)) as distinct_people,
+        count(distinct contact_id) as distinct_contacts
     from activities
-    group by account_id, occurred_on, source, activity_type
+    group by primary_account_id, occurred_on, source, activity_type
 ),
 
 final as (
@@ -29,11 +31,12 @@ final as (
         daily.activity_type,
         daily.activity_count,
         daily.distinct_people,
-        case
+        daily.distinct_contacts,
+        coalesce(case
             when weights.points >= 0
                 then least(daily.activity_count * weights.points, weights.daily_cap)
             else greatest(daily.activity_count * weights.points, weights.daily_cap)
-        end as points
+        end, 0) as points
     from daily
     left join weights
         on daily.source = weights.source

@@ -1,4 +1,18 @@
-{#- Every touchpoint, marketing and sales, resolved to contact and account. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+{#- Every touchpoint, marketing (MA) and sales (CRM), resolved to contact, account and
+    the account's company (its primary account counts duplicates together).
+
+    Incremental: a run rebuilds the activities of the last `activities_lookback_days`
+    days (late or re-delivered rows), activity keys not yet in the table, and the
+    activities of leads and accounts whose identity resolution changed since they were
+    written; `dbt build --full-refresh` rebuilds everything. -#}
 with ma_activities as (
     select * from {{ ref('stg_ma__activities') }}
 ),
@@ -8,7 +22,15 @@ crm_activities as (
 ),
 
 leads as (
-    select * from {{ ref('dim_leads') }}
+    select lead_id, contact_id, account_id from {{ ref('dim_leads') }}
+),
+
+account_matches as (
+    select account_id, primary_account_id from {{ ref('int_account_company_matches') }}
+),
+
+contacts as (
+    select contact_id, buying_role from {{ ref('stg_crm__contacts') }}
 ),
 
 ma as (
@@ -53,11 +75,80 @@ unioned as (
     select * from crm
 ),
 
-final as (
+resolved as (
     select
-        {{ dbt.concat(["source", "':'", "activity_id"]) }} as activity_key,
-        *
+        {{ dbt.concat(["unioned.source", "':'", "unioned.activity_id"]) }} as activity_key,
+        unioned.source,
+        unioned.activity_id,
+        unioned.activity_type,
+        unioned.occurred_at,
+        unioned.occurred_on,
+        unioned.lead_id,
+        unioned.contact_id,
+        unioned.account_id,
+        account_matches.primary_account_id,
+        contacts.buying_role,
+        unioned.campaign_id,
+        unioned.asset_id,
+        unioned.url,
+        unioned.outcome,
+        -- the customer answered: a meeting held, a call taken or returned, a reply, a
+        -- proposal accepted
+        unioned.source = 'crm'
+            and unioned.outcome in ('completed', 'inbound', 'replied', 'accepted') as is_two_way
     from unioned
+    left join account_matches
+        on unioned.account_id = account_matches.account_id
+    left join contacts
+        on unioned.contact_id = contacts.contact_id
+),
+
+{% if is_incremental() %}
+
+existing_resolutions as (
+    select distinct lead_id, contact_id, account_id, primary_account_id
+    from {{ this }}
+),
+
+changed_leads as (
+    select distinct existing_resolutions.lead_id
+    from existing_resolutions
+    inner join leads
+        on existing_resolutions.lead_id = leads.lead_id
+    left join account_matches
+        on leads.account_id = account_matches.account_id
+    where coalesce(existing_resolutions.contact_id, '') <> coalesce(leads.contact_id, '')
+       or coalesce(existing_resolutions.account_id, '') <> coalesce(leads.account_id, '')
+       or coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
+),
+
+changed_accounts as (
+    select distinct existing_resolutions.account_id
+    from existing_resolutions
+    inner join account_matches
+        on existing_resolutions.account_id = account_matches.account_id
+    where existing_resolutions.lead_id is null
+      and coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
+),
+
+final as (
+    select resolved.*
+    from resolved
+    left join {{ this }} as existing
+        on resolved.activity_key = existing.activity_key
+    where existing.activity_key is null
+       or resolved.occurred_on >= (
+            select {{ add_days('max(occurred_on)', -var('activities_lookback_days')) }} from {{ this }})
+       or resolved.lead_id in (select lead_id from changed_leads)
+       or (resolved.lead_id is null and resolved.account_id in (select account_id from changed_accounts))
 )
+
+{% else %}
+
+final as (
+    select * from resolved
+)
+
+{% endif %}
 
 select * from final
