@@ -1,8 +1,18 @@
-"""Transform: build the warehouse with dbt (staging -> intermediate -> marts).
+"""Transform: build the warehouse (staging -> identity resolution -> intermediate -> marts).
 
-Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``). Cosmos renders
-every dbt model, seed and snapshot as its own task (``dbt build`` per node, so a model's
-tests run with it and a failing test stops what depends on it). Marks the
+Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), in three steps:
+
+1. ``dbt_prepare``: Cosmos renders the dbt models tagged ``identity_input`` (staging and
+   the deterministic matching models: lead -> contact by e-mail, account -> company by
+   corporate number), each a task of its own;
+2. ``resolve_identities``: identity resolution (名寄せ) in Python, ``kizuna.identity``:
+   domains, normalised Japanese company names, splink for the rest; writes schema
+   ``identity``;
+3. ``dbt``: everything else (seeds, snapshots, intermediate models, marts), one task per
+   node (``dbt build``, so a model's tests run with it and a failing test stops what
+   depends on it).
+
+Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``. Marks the
 ``kizuna_marts`` asset updated when the marts are built.
 """
 
@@ -13,6 +23,7 @@ from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+from kizuna.build import IDENTITY_INPUT
 from kizuna.settings import DBT_PROJECT_DIR, get_settings, task_defaults
 from kizuna.transform import MANIFEST_PATH, dbt_environment, require_manifest
 
@@ -23,19 +34,10 @@ WAREHOUSE_POOL = "kizuna_duckdb"
 require_manifest()
 
 
-@dag(
-    dag_id="kizuna_transform",
-    schedule=[RAW],
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=task_defaults(),
-    tags=["kizuna", "dbt"],
-    doc_md=__doc__,
-)
-def kizuna_transform() -> None:
-    dbt = DbtTaskGroup(
-        group_id="dbt",
+def dbt_task_group(group_id: str, **selection: list[str]) -> DbtTaskGroup:
+    """A Cosmos task group of the dbt nodes ``selection`` (select= / exclude=) names."""
+    return DbtTaskGroup(
+        group_id=group_id,
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
             manifest_path=MANIFEST_PATH,
@@ -52,6 +54,7 @@ def kizuna_transform() -> None:
             emit_datasets=False,
             # A relationships test waits for both of its models, in a task of its own.
             should_detach_multiple_parents_tests=True,
+            **selection,
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
@@ -66,11 +69,34 @@ def kizuna_transform() -> None:
         },
     )
 
+
+@dag(
+    dag_id="kizuna_transform",
+    schedule=[RAW],
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=task_defaults(),
+    tags=["kizuna", "dbt"],
+    doc_md=__doc__,
+)
+def kizuna_transform() -> None:
+    prepare = dbt_task_group("dbt_prepare", select=[IDENTITY_INPUT])
+
+    @task(pool=WAREHOUSE_POOL)
+    def resolve_identities() -> dict[str, dict[str, int]]:
+        """Identity resolution (kizuna.identity.run); returns links per match method."""
+        from kizuna.identity import run
+
+        return run()
+
+    build = dbt_task_group("dbt", exclude=[IDENTITY_INPUT])
+
     @task(outlets=[MARTS])
     def marts_built() -> None:
         """Marks the marts asset updated for the ML scoring DAG."""
 
-    dbt >> marts_built()
+    prepare >> resolve_identities() >> build >> marts_built()
 
 
 kizuna_transform()

@@ -37,12 +37,36 @@ def test_transform_runs_on_the_raw_asset_and_builds_every_model(dagbag):
 
     dag = dagbag.dags["kizuna_transform"]
     assert [a.name for a in dag.timetable.asset_condition.objects] == ["kizuna_raw"]
-    models = {n["name"] for n in json.loads(MANIFEST_PATH.read_text())["nodes"].values()
-              if n["resource_type"] == "model"}
+    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"].values()
+    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
     task_ids = {t.task_id for t in dag.tasks}
-    missing = {m for m in models if not any(tid.startswith(f"dbt.{m}") for tid in task_ids)}
+    missing = {m for m in models
+               if not any(tid.startswith((f"dbt.{m}", f"dbt_prepare.{m}")) for tid in task_ids)}
     assert missing == set()
-    assert all(t.pool == "kizuna_duckdb" for t in dag.tasks if t.task_id.startswith("dbt."))
+    writers = [t for t in dag.tasks if t.task_id.startswith(("dbt.", "dbt_prepare."))]
+    assert all(t.pool == "kizuna_duckdb" for t in writers)
+
+
+def test_identity_resolution_runs_between_the_two_dbt_steps(dagbag):
+    """Staging and the deterministic matches first, then the identity task, then the rest."""
+    import json
+
+    from kizuna.transform import MANIFEST_PATH
+
+    dag = dagbag.dags["kizuna_transform"]
+    identity = dag.get_task("resolve_identities")
+    assert identity.pool == "kizuna_duckdb"
+    assert {t.split(".")[0] for t in identity.upstream_task_ids} == {"dbt_prepare"}
+    assert {t.split(".")[0] for t in identity.downstream_task_ids} == {"dbt"}
+    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"].values()
+    tagged = {n["name"] for n in nodes
+              if n["resource_type"] == "model" and "identity_input" in n["tags"]}
+    assert {"stg_crm__accounts", "int_lead_contact_matches",
+            "int_account_corporate_numbers"} <= tagged
+    prepared = {t.task_id.removeprefix("dbt_prepare.").removesuffix("_model_build")
+                for t in dag.tasks
+                if t.task_id.startswith("dbt_prepare.") and t.task_id.endswith("_model_build")}
+    assert prepared == tagged
 
 
 def test_dag_files_only_wire(dagbag):
