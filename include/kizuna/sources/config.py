@@ -19,7 +19,8 @@ from kizuna.contract import ENTITIES, Entity
 
 FileFormat = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
-ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "cp932")
+# auto: strictly valid UTF-8 (with or without a BOM) is read as UTF-8, anything else as CP932.
+ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "cp932", "auto")
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "csv": (".csv", ".tsv", ".txt"),
     "jsonl": (".jsonl", ".json", ".ndjson"),
@@ -63,8 +64,10 @@ def _spec(entity: Entity, raw: dict[str, Any], where: str) -> DeliverySpec:
     if fmt not in FORMATS:
         raise SourceConfigError(f"{where}: format {fmt!r} is not one of {FORMATS}")
     enc = str(raw.get("encoding", "utf-8")).lower().replace("_", "-")
-    if enc in ("shift-jis", "sjis", "shift_jis", "windows-31j", "ms932"):
+    if enc in ("shift-jis", "sjis", "shift_jis", "windows-31j", "ms932", "x-sjis"):
         enc = "cp932"  # Excel's "Shift_JIS" is Microsoft's CP932 superset
+    if enc in ("detect", "detected"):
+        enc = "auto"
     if enc not in ENCODINGS:
         raise SourceConfigError(f"{where}: encoding {enc!r} is not one of {ENCODINGS}")
     columns = dict(raw.get("columns") or {})
