@@ -2,10 +2,15 @@
 
 Runs daily at 06:00 JST for the business day before (the data interval
 ``[D 06:00 JST, D+1 06:00 JST)`` loads the date folders ``D`` under ``landing/``).
-Lists the complete files, then loads each entity into ``raw`` (rows that cannot be
-loaded go to ``quarantine``), then marks the ``kizuna_raw`` asset updated, which starts
-the transform DAG. A manual run may name a backfill window in its conf:
-``{"window_start": "2025-01-01", "window_end": "2026-10-01"}``.
+Lists the complete files, loads each entity into ``raw`` (rows that cannot be loaded go
+to ``quarantine``; new batches wait as ``loaded``), then runs the quality gate per entity
+(Great Expectations suites in ``expectations/``: failing rows of row-level rules go to
+quarantine, each batch is published or rejected, results land in ``audit.dq_results``
+and the Data Docs). A rejected batch fails its ``validate`` task with a message naming
+file, rule, column and sample rows; ``publish`` then does not run, so the transform is
+not started for this interval. Otherwise ``publish`` marks the ``kizuna_raw`` asset
+updated, which starts the transform DAG. A manual run may name a backfill window in its
+conf: ``{"window_start": "2025-01-01", "window_end": "2026-10-01"}``.
 """
 
 from __future__ import annotations
@@ -46,13 +51,19 @@ def kizuna_ingest() -> None:
     def load(table: str) -> dict:
         return tasks.load_entity(table, *_window())
 
+    # Every validate waits for every load: referential checks look at the other entities.
+    @task(pool=WAREHOUSE_POOL)
+    def validate(table: str) -> dict:
+        return tasks.validate_entity(table, *_window())
+
     @task(outlets=[RAW])
     def publish(results: list[dict]) -> dict:
-        return {r["table"]: r["rows_loaded"] for r in results}
+        return tasks.publish_summary(results)
 
     loaded = load.expand(table=tasks.ENTITY_TABLES)
-    find_deliveries() >> loaded
-    publish(loaded)
+    validated = validate.expand(table=tasks.ENTITY_TABLES)
+    find_deliveries() >> loaded >> validated
+    publish(validated)
 
 
 kizuna_ingest()

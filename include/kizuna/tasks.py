@@ -78,10 +78,13 @@ def find_deliveries(start: date, end: date) -> dict[str, Any]:
 
 
 def load_entity(table: str, start: date, end: date) -> dict[str, Any]:
-    """Load one entity's files of the window into raw; returns the reconciliation."""
+    """Load one entity's files of the window into raw; returns the reconciliation.
+
+    New batches are ``loaded``: staging sees them only after :func:`validate_entity`.
+    """
     from kizuna.load import load_window
 
-    report = load_window(start, end, tables=[table])
+    report = load_window(start, end, tables=[table], validate=False)
     return {
         "table": table,
         "batches": len(report.batches),
@@ -90,3 +93,36 @@ def load_entity(table: str, start: date, end: date) -> dict[str, Any]:
         "rows_quarantined": report.rows_quarantined(),
         "statuses": sorted({b.status for b in report.batches}),
     }
+
+
+def validate_entity(table: str, start: date, end: date) -> dict[str, Any]:
+    """The quality gate for one entity's window: publish or reject its loaded batches.
+
+    A rejected batch fails the task with a message naming file, rule, column and sample
+    rows. Retrying cannot fix a file, so under Airflow the failure skips the retries.
+    """
+    from kizuna.quality import QualityGateError
+    from kizuna.quality import validate_entity as gate
+
+    try:
+        return gate(table, start, end).as_dict()
+    except QualityGateError as exc:
+        raise _final(exc) from None
+
+
+def _final(exc: Exception) -> Exception:
+    """The error as Airflow's fail-without-retry exception when running under Airflow."""
+    try:
+        from airflow.sdk.exceptions import AirflowFailException
+    except ImportError:  # the CLI or a test without Airflow
+        return exc
+    return AirflowFailException(str(exc))
+
+
+def publish_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the gate published this run, per entity (the DAG marks the raw asset updated)."""
+    out = {r["table"]: {"published": r["published"], "rows_checked": r["rows_checked"],
+                        "rows_quarantined": r["rows_quarantined"], "warnings": r["warnings"]}
+           for r in results}
+    log.info("published: %s", out)
+    return out
