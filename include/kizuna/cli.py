@@ -83,6 +83,52 @@ def load(
     console.print(report.summary())
 
 
+@app.command()
+def quality(
+    failures: Annotated[int, typer.Option(help="failing rules to list")] = 20,
+    docs: Annotated[bool, typer.Option(help="rebuild the Data Docs site first")] = False,
+) -> None:
+    """Data quality per entity (batches, rows, pass rate, quarantined), failing rules, Data Docs."""
+    from kizuna.quality import data_docs_dir, entity_summary, failing_rules
+    from kizuna.settings import get_settings
+    from kizuna.warehouse import connection
+
+    s = get_settings()
+    with connection(s, read_only=True) as wh:
+        if "dq_results" not in {r[0] for r in wh.query(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'audit'")}:
+            console.print("No quality results yet: load a window first (kizuna load).")
+            raise typer.Exit(1)
+        per_entity = entity_summary(wh)
+        failing = failing_rules(wh, failures)
+    t = Table(title="Data quality per entity (current batches)")
+    for col in ("entity", "batches", "rows", "published", "pass rate", "quarantined",
+                "rejected", "awaiting gate"):
+        t.add_column(col, justify="left" if col == "entity" else "right")
+    for name, batches, rows, published, quarantined, rejected, pending in per_entity:
+        rate = f"{published / rows:.1%}" if rows else "-"
+        t.add_row(name, f"{batches:,}", f"{rows:,}", f"{published:,}", rate,
+                  f"{quarantined:,}", f"{rejected:,}", f"{pending:,}")
+    console.print(t)
+    f = Table(title="Failing rules (batches and rows that failed, with a sample)")
+    for col in ("entity", "rule", "severity", "level", "batches", "rows", "sample"):
+        f.add_column(col, justify="right" if col in ("batches", "rows") else "left",
+                     overflow="fold")
+    for entity, rule, severity, level, batches, rows, sample in failing:
+        f.add_row(entity, rule, severity, level, f"{batches:,}", f"{rows:,}",
+                  (sample or "")[:120])
+    console.print(f if failing else "No rule failed.")
+    index = data_docs_dir(s) / "index.html"
+    if docs:
+        from kizuna.quality import build_data_docs
+
+        index = build_data_docs(s)
+    console.print(f"Data Docs: {index}" + ("" if index.exists() else " (not built yet)"))
+    console.print("Details: audit.dq_results (one row per batch and check), "
+                  "quarantine.rejected_rows, marts.kpi_data_quality")
+
+
 @app.command("dbt-parse")
 def dbt_parse(quiet: bool = False) -> None:
     """Write dbt's manifest (the transform DAG renders from it)."""

@@ -92,6 +92,24 @@ def top_accounts(settings: Settings, days: int = 90, limit: int = 10) -> list[tu
         )
 
 
+def quality_summary(settings: Settings, console: Console) -> None:
+    """Data quality per entity (from the quality gate's audit tables) and the Data Docs."""
+    from kizuna.quality import data_docs_dir, entity_summary
+
+    with connection(settings, read_only=True) as wh:
+        if not wh.columns("audit", "load_batches"):
+            return  # nothing loaded yet
+        rows = entity_summary(wh)
+    table = Table(title="Data quality (quality gate; marts.kpi_data_quality per day and rule)")
+    for col in ("entity", "batches", "rows", "pass rate", "quarantined"):
+        table.add_column(col, justify="left" if col == "entity" else "right")
+    for name, batches, delivered, published, quarantined, _rejected, _pending in rows:
+        rate = f"{published / delivered:.1%}" if delivered else "-"
+        table.add_row(name, f"{batches:,}", f"{delivered:,}", rate, f"{quarantined:,}")
+    console.print(table)
+    console.print(f"  Data Docs   {data_docs_dir(settings) / 'index.html'}")
+
+
 def print_summary(settings: Settings, console: Console, seconds: float | None = None) -> None:
     counts = layer_counts(settings)
     table = Table(title="Rows per layer", show_lines=False)
@@ -115,6 +133,8 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
         top.add_row(str(name), tier or "-", "yes" if is_customer else "no", f"{points:,}",
                     f"{n:,}")
     console.print(top)
+
+    quality_summary(settings, console)
 
     db = settings.duckdb_path
     console.print(
