@@ -355,3 +355,37 @@ def test_random_bytes_never_crash_the_loader_and_reconcile(body):
     assert batch.rows_in_file == batch.rows_loaded + batch.rows_quarantined == len(numbers)
     assert len(set(numbers)) == len(numbers)
     assert all(reasons)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_=st.lists(st.one_of(
+    st.binary(max_size=40),
+    st.sampled_from([b'{"activity_id":"X1","lead_id":"L1","activity_type":"web_visit",'
+                     b'"occurred_at":"2026-01-05T10:00:00+09:00"}', b"{}", b"[]", b"\xef\xbb\xbf{",
+                     b'{"activity_id":"X2","occurred_at":"\xff"}', b"\r"])), max_size=8))
+def test_random_json_lines_never_crash_the_loader_and_reconcile(lines_):
+    import tempfile
+
+    from kizuna.sources.config import delivery_spec
+    from kizuna.sources.filedrop import DeliveredFile
+    from kizuna.warehouse import DuckDBWarehouse
+
+    content = b"\n".join(lines_)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "part-0001.jsonl"
+        path.write_bytes(content)
+        wh = DuckDBWarehouse(Path(tmp) / "fuzz.duckdb")
+        try:
+            ensure_schema(wh)
+            f = DeliveredFile(path, f"ma/activities/{DAY}/part-0001.jsonl", "ma_activities", DAY,
+                              len(content))
+            (batch,), _ = load_files(wh, delivery_spec("ma_activities"), [f])
+            (raw,) = wh.query("SELECT count(*) FROM raw.ma_activities")[0]
+            (quarantined,) = wh.query("SELECT count(*) FROM quarantine.rejected_rows")[0]
+        finally:
+            wh.close()
+    assert batch.rows_in_file == batch.rows_loaded + batch.rows_quarantined
+    assert (raw, quarantined) == (batch.rows_loaded, batch.rows_quarantined)
+    # every line with content is a row (loaded or quarantined); blank lines are not rows
+    non_blank = sum(1 for line in content.split(b"\n") if line.strip(b" \t\r\xef\xbb\xbf"))
+    assert batch.rows_in_file == non_blank

@@ -86,3 +86,45 @@ def test_any_text_either_parses_or_is_flagged(con, text, logical):
     text = text.replace("\x00", "")
     value, failed = parse(con, text, logical)
     assert (value is not None) or failed or text.strip() == ""
+
+
+_FULL = str.maketrans("0123456789/-:. ", "０１２３４５６７８９／－：．　")
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=date(1950, 1, 1), max_value=date(2099, 12, 31)),
+       form=st.sampled_from(["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "excel"]),
+       full_width=st.booleans(), pad=st.sampled_from(["", " ", "　"]))
+def test_any_date_in_any_accepted_form_reads_back(con, day, form, full_width, pad):
+    """A normaliser property: every accepted spelling of a date is that date."""
+    text = str((day - date(1899, 12, 30)).days) if form == "excel" else day.strftime(form)
+    if full_width:
+        text = text.translate(_FULL)
+    assert parse(con, pad + text + pad, "date") == (day, False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2099, 12, 31)),
+       offset_hours=st.integers(-12, 14),
+       form=st.sampled_from(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S"]))
+def test_any_timestamp_reads_as_the_same_utc_instant(con, moment, offset_hours, form):
+    """With an offset the text says its instant; without one it is read in the source zone."""
+    from datetime import timedelta
+
+    moment = moment.replace(microsecond=0)
+    sign = "+" if offset_hours >= 0 else "-"
+    with_offset = moment.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{abs(offset_hours):02d}:00"
+    assert parse(con, with_offset, "timestamp")[0] == moment - timedelta(hours=offset_hours)
+    assert parse(con, moment.strftime(form), "timestamp", "UTC")[0] == moment
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(min_value=-(10**15), max_value=10**15), yen=st.booleans(),
+       commas=st.booleans(), full_width=st.booleans())
+def test_any_amount_reads_back(con, n, yen, commas, full_width):
+    text = f"{n:,}" if commas else str(n)
+    if full_width:
+        text = text.translate(str.maketrans("0123456789,-", "０１２３４５６７８９，－"))
+    if yen:
+        text = ("-¥" + text[1:]) if text.startswith(("-", "－")) else "¥" + text
+    assert parse(con, text, "int") == (n, False)
