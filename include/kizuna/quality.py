@@ -433,6 +433,8 @@ def _gx() -> Any:
         ColumnMapMetricProvider,
         column_condition_partial,
     )
+    from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent
+    from great_expectations.render.renderer.renderer import renderer
 
     class ColumnValuesValidCorporateNumber(ColumnMapMetricProvider):
         condition_metric_name = "column_values.valid_corporate_number"
@@ -451,6 +453,22 @@ def _gx() -> Any:
         map_metric = "column_values.valid_corporate_number"
         success_keys = ("mostly",)
         args_keys = ("column",)
+
+        @classmethod
+        @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+        def _prescriptive_renderer(cls, configuration=None, result=None,
+                                   runtime_configuration=None, **kwargs):
+            kw = dict(configuration.kwargs) if configuration else {}
+            template = ("$column values must be corporate numbers (法人番号: 13 digits, the "
+                        "first a valid check digit)")
+            mostly = kw.get("mostly")
+            if isinstance(mostly, int | float) and mostly < 1:
+                kw["mostly_pct"] = f"{mostly * 100:g}"
+                template += ", at least $mostly_pct % of the time"
+            return [RenderedStringTemplateContent(
+                content_block_type="string_template",
+                string_template={"template": template + ".", "params": kw,
+                                 "styling": (runtime_configuration or {}).get("styling")})]
 
     # The classes register themselves with GX when created; keep references alive.
     gx._kizuna_custom = (ColumnValuesValidCorporateNumber,  # type: ignore[attr-defined]
@@ -914,7 +932,7 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
                     f'SELECT * FROM raw."{table}" WHERE _batch_id IN '
                     f'({", ".join("?" for _ in ids)})', ids)
                 frame = _frame(data, chunk, suite, refs, tz)
-                outcome = _run_gx(ctx, suite, frame, chunk, f"{table} {start}..{end}", now)
+                outcome = _run_gx(ctx, suite, frame, chunk, f"{start}_to_{end}", now)
                 result_ids += outcome.result_ids
                 decisions = _apply(wh, table, chunk, outcome, frame, run_id, now)
                 report.rows_checked += len(frame)

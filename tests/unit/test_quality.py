@@ -168,3 +168,54 @@ def test_the_gate_is_idempotent_and_builds_data_docs(kizuna_home):
     assert (kizuna_home / "reports" / "data_docs" / "index.html").exists()
     pages = list((kizuna_home / "reports" / "data_docs" / "validations").rglob("*.html"))
     assert pages
+
+
+@pytest.mark.postgres
+def test_the_gate_works_on_postgres(postgres_server, kizuna_home, monkeypatch):
+    from kizuna.warehouse import connection
+
+    for key, value in postgres_server.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("KIZUNA_WAREHOUSE", "postgres")
+    rows = [f"C{i},A1,,meeting,2026-01-05 10:00:00,completed" for i in range(3)]
+    rows.append("C9,A1,,call,2062-01-05 10:00:00,completed")
+    drop(kizuna_home, "crm", "activities", "good.csv", "\n".join([ACTIVITIES_HEADER, *rows]))
+    drop(kizuna_home, "crm", "activities", "renamed.csv", "\n".join(
+        [ACTIVITIES_HEADER, *(f"R{i},A1,,Meeting,2026-01-05 10:00:00,done" for i in range(2))]))
+    with pytest.raises(QualityGateError, match=r"renamed\.csv"):
+        load_window(DAY, NEXT, tables=["crm_activities"])
+    with connection() as wh:
+        batches = dict((r[0].rsplit("/", 1)[1], r[1:]) for r in wh.query(
+            "SELECT source_file, status, rows_loaded, rows_quarantined FROM audit.load_batches"))
+        assert batches == {"good.csv": ("published", 3, 1), "renamed.csv": ("rejected", 0, 2)}
+        assert wh.query("SELECT count(*) FROM raw.crm_activities") == [(3,)]
+        (failed,) = wh.query("SELECT count(*) FROM audit.dq_results WHERE NOT success "
+                             "AND severity = 'critical'")[0]
+        assert failed == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_kpi_data_quality_builds_on_postgres(postgres_server, kizuna_home, monkeypatch):
+    """The mart is cross-database: it builds and its tests pass on PostgreSQL too."""
+    from kizuna.settings import get_settings
+    from kizuna.transform import dbt_environment, run_dbt
+    from kizuna.warehouse import connection
+
+    for key, value in postgres_server.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("KIZUNA_WAREHOUSE", "postgres")
+    for key, value in dbt_environment(get_settings()).items():
+        monkeypatch.setenv(key, value)  # run_dbt sets them; undone after the test
+    rows = [f"C{i},A1,,meeting,2026-01-05 10:00:00,completed" for i in range(3)]
+    rows.append("C9,A1,,call,2062-01-05 10:00:00,completed")
+    drop(kizuna_home, "crm", "activities", "part-0001.csv", "\n".join([ACTIVITIES_HEADER, *rows]))
+    load_window(DAY, NEXT, tables=["crm_activities"])
+    results = run_dbt(["build", "--select", "kpi_data_quality"], quiet=True)
+    assert results and all(r.status in ("success", "pass") for r in results), results
+    with connection() as wh:
+        (row,) = wh.query("SELECT rows_checked, rows_failed, rows_quarantined_by_rule, "
+                          "rows_in_file, rows_published, pass_rate, is_reconciled "
+                          "FROM marts.kpi_data_quality WHERE rule = 'occurred_at_not_in_future'")
+    assert row[:5] == (4, 1, 1, 4, 3)
+    assert float(row[5]) == 0.75 and row[6] is True
