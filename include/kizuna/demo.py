@@ -93,21 +93,35 @@ def top_accounts(settings: Settings, days: int = 90, limit: int = 10) -> list[tu
 
 
 def quality_summary(settings: Settings, console: Console) -> None:
-    """Data quality per entity (from the quality gate's audit tables) and the Data Docs."""
+    """Data quality per entity, from marts.kpi_data_quality (or the audit tables before the
+    transform has built it), and where the Data Docs are."""
     from kizuna.quality import data_docs_dir, entity_summary
 
     with connection(settings, read_only=True) as wh:
-        if not wh.columns("audit", "load_batches"):
+        if wh.columns("marts", "kpi_data_quality"):
+            source = "marts.kpi_data_quality"
+            rows = wh.query(
+                """WITH days AS (
+                       SELECT entity, interval_date, max(batches) AS batches,
+                              max(rows_in_file) AS delivered, max(rows_published) AS published,
+                              max(rows_quarantined) AS quarantined
+                       FROM marts.kpi_data_quality GROUP BY 1, 2)
+                   SELECT entity, sum(batches), sum(delivered), sum(published), sum(quarantined)
+                   FROM days GROUP BY 1 ORDER BY 1""")
+        elif wh.columns("audit", "load_batches"):
+            source = "audit.load_batches"
+            rows = [r[:5] for r in entity_summary(wh)]
+        else:
             return  # nothing loaded yet
-        rows = entity_summary(wh)
-    table = Table(title="Data quality (quality gate; marts.kpi_data_quality per day and rule)")
+    table = Table(title=f"Data quality per entity ({source})")
     for col in ("entity", "batches", "rows", "pass rate", "quarantined"):
         table.add_column(col, justify="left" if col == "entity" else "right")
-    for name, batches, delivered, published, quarantined, _rejected, _pending in rows:
+    for name, batches, delivered, published, quarantined in rows:
         rate = f"{published / delivered:.1%}" if delivered else "-"
         table.add_row(name, f"{batches:,}", f"{delivered:,}", rate, f"{quarantined:,}")
     console.print(table)
-    console.print(f"  Data Docs   {data_docs_dir(settings) / 'index.html'}")
+    console.print(f"  Data Docs   {data_docs_dir(settings) / 'index.html'}  "
+                  "(failures by rule: kizuna quality)")
 
 
 def print_summary(settings: Settings, console: Console, seconds: float | None = None) -> None:
