@@ -84,17 +84,39 @@ def truth(world: SimulationResult, name: str) -> pd.DataFrame:
     return pd.read_csv(world.truth_dir / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
-def test_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
-    a = simulate(TINY, out_dir=tmp_path / "a")
-    b = simulate(TINY, out_dir=tmp_path / "b")
+def assert_same_files(a: SimulationResult, b: SimulationResult) -> None:
     files_a = sorted(p.relative_to(a.out_dir) for p in a.out_dir.rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(b.out_dir) for p in b.out_dir.rglob("*") if p.is_file())
     assert files_a == files_b
     for rel in files_a:
         assert (a.out_dir / rel).read_bytes() == (b.out_dir / rel).read_bytes(), rel
+
+
+def test_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
+    a = simulate(TINY, out_dir=tmp_path / "a")
+    b = simulate(TINY, out_dir=tmp_path / "b")
+    assert_same_files(a, b)
     c = simulate(replace(TINY, seed=4), out_dir=tmp_path / "c")
     leads = "landing/ma/leads/2025-03-01/part-0001.csv"
     assert (a.out_dir / leads).read_bytes() != (c.out_dir / leads).read_bytes()
+
+
+def test_chunk_size_changes_no_byte_of_the_world(tmp_path: Path) -> None:
+    # a chunk of MA activities per day, against one per month (the month ends always close
+    # one); exact equality, truth included, and one progress report per chunk
+    ticks: list[int] = []
+
+    def progress(step: str, done: int, total: int) -> None:
+        if step == "engagement" and 0 < done < total:
+            ticks.append(done)
+
+    daily = simulate(replace(TINY, chunk_rows=1), out_dir=tmp_path / "daily",
+                     progress=progress)
+    monthly = simulate(replace(TINY, chunk_rows=10**9), out_dir=tmp_path / "monthly")
+    assert_same_files(daily, monthly)
+    assert daily.counts == monthly.counts and daily.folders == monthly.folders
+    assert daily.counts["ma_activities"] > 1000
+    assert len(ticks) > 30 and ticks == sorted(set(ticks))  # nearly every day a chunk
 
 
 def test_files_above_the_row_limit_are_split_into_parts(tmp_path: Path) -> None:

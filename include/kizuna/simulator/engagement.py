@@ -3,8 +3,10 @@
 Grain: ``Engagement.campaigns`` one row per campaign; ``Engagement.leads`` one row per
 lead (the person, the company the person worked at when the lead was created, how the
 lead arrived); ``Engagement.lead_events`` one row per change of a lead (creation, title or
-department refreshed by a form, opt-out); ``Engagement.activities`` one row per MA
-activity.
+department refreshed by a form, opt-out); ``ActivityChunk.activities`` one row per MA
+activity. Activities (people x days, by far the largest table) are never held whole:
+they are handed out in chunks of whole days, in activity_id order, as the days are
+simulated. Where the chunks fall does not change a single activity.
 
 Behaviour follows each company's latent intent (``intent_multiplier`` by state) times
 each person's interest: web visits (pricing and product pages more likely in market),
@@ -66,9 +68,69 @@ class Engagement:
     campaigns: pd.DataFrame
     leads: pd.DataFrame
     lead_events: pd.DataFrame
-    activities: pd.DataFrame
+    quote_forms: pd.DataFrame  # one row per quote request (lead, sec), in activity order
+    n_activities: int
     urls: list[str]
     assets: list[str]
+
+
+@dataclass
+class ActivityChunk:
+    """MA activities of whole days, final and numbered: one row per activity (activity_id,
+    lead, lead_id, type, sec, campaign, asset, url), sorted by (sec, lead, type).
+    ``campaign`` indexes ``campaign_ids``; ``asset`` and ``url`` index ``assets`` and
+    ``urls`` (-1 none). Every activity dated up to ``through_day`` has been handed out."""
+
+    activities: pd.DataFrame
+    campaign_ids: np.ndarray
+    assets: list[str]
+    urls: list[str]
+    through_day: int
+
+
+class _ActivityBuffer:
+    """Activities generated but not yet handed out.
+
+    An activity is generated on its own day or before it (an e-mail opened tomorrow, a
+    registration for next month's webinar), never after. So once day ``d`` has been
+    simulated, every activity dated ``d`` or earlier is final: ``release`` sorts those,
+    numbers them after the ones released before and keeps the rest. Kept rows stay
+    ahead of newer ones, so ties sort in generation order, as in one global sort."""
+
+    COLUMNS = ("lead", "type", "sec", "campaign", "asset", "url")
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list[np.ndarray]] = {k: [] for k in self.COLUMNS}
+        self.rows = 0
+        self.released = 0
+
+    def add(self, lead: np.ndarray, type_: int, sec: np.ndarray,
+            campaign: np.ndarray | int = -1, asset: np.ndarray | int = -1,
+            url: np.ndarray | int = -1) -> None:
+        k = len(lead)
+        if k == 0:
+            return
+        self.cols["lead"].append(np.asarray(lead, dtype=np.int64))
+        self.cols["type"].append(np.full(k, type_, dtype=np.int8))
+        self.cols["sec"].append(np.asarray(sec, dtype=np.int64))
+        for name, v in (("campaign", campaign), ("asset", asset), ("url", url)):
+            self.cols[name].append(np.broadcast_to(np.asarray(v, dtype=np.int32), (k,)).copy())
+        self.rows += k
+
+    def release(self, through_day: int, keep_rest: bool = True) -> pd.DataFrame:
+        dtypes = (np.int64, np.int8, np.int64, np.int32, np.int32, np.int32)
+        act = {k: np.concatenate(v) if v else np.zeros(0, dtype=t)
+               for (k, v), t in zip(self.cols.items(), dtypes, strict=True)}
+        final = act["sec"] // SECONDS_PER_DAY <= through_day
+        later = ~final
+        self.cols = {k: [v[later]] if keep_rest and later.any() else [] for k, v in act.items()}
+        self.rows = int(later.sum()) if keep_rest else 0
+        out = pd.DataFrame({k: v[final] for k, v in act.items()})
+        out = out.sort_values(["sec", "lead", "type"], kind="stable").reset_index(drop=True)
+        out.insert(0, "activity_id", serial_ids(
+            "MA", np.arange(self.released + 1, self.released + len(out) + 1), 9))
+        self.released += len(out)
+        return out
 
 
 class _Urls:
@@ -185,7 +247,12 @@ def build_campaigns(cfg: SimulationConfig, clock: Clock, rng: np.random.Generato
 
 def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companies,
                         people: People, intent: IntentPath, rng: np.random.Generator,
+                        emit: Callable[[ActivityChunk], None],
                         tick: Callable[[int, int], None] | None = None) -> Engagement:
+    """Simulate MA from start to end; hand activities to ``emit`` chunk by chunk.
+
+    A chunk closes at the end of each month, or earlier once ``cfg.chunk_rows``
+    activities are waiting; ``tick`` reports (days simulated, days) per chunk."""
     e = cfg.engagement
     hist = people.history
     spells = people.spells
@@ -232,20 +299,9 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
     lead_created = np.zeros(0, dtype=np.int64)
     opted_out = np.zeros(0, dtype=bool)
     primary = np.full(n_p, -1, dtype=np.int64)  # tracked lead (with e-mail) per person
-    acts: dict[str, list[np.ndarray]] = {k: [] for k in ("lead", "type", "sec", "campaign",
-                                                         "asset", "url")}
+    buffer = _ActivityBuffer()
+    add_acts = buffer.add
     upd: dict[str, list[np.ndarray]] = {k: [] for k in ("lead", "sec", "kind")}
-
-    def add_acts(lead: np.ndarray, type_: int, sec: np.ndarray, campaign: np.ndarray | int = -1,
-                 asset: np.ndarray | int = -1, url: np.ndarray | int = -1) -> None:
-        k = len(lead)
-        if k == 0:
-            return
-        acts["lead"].append(np.asarray(lead, dtype=np.int64))
-        acts["type"].append(np.full(k, type_, dtype=np.int8))
-        acts["sec"].append(np.asarray(sec, dtype=np.int64))
-        for name, v in (("campaign", campaign), ("asset", asset), ("url", url)):
-            acts[name].append(np.broadcast_to(np.asarray(v, dtype=np.int32), (k,)).copy())
 
     def add_update(lead: np.ndarray, sec: np.ndarray, kind: int) -> None:
         if len(lead):
@@ -350,13 +406,43 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
     import_days = set(np.linspace(clock.start + 40, clock.end - 20, max(
         1, int(e.import_batches_per_year * (clock.end - clock.start) / 365))).astype(int))
 
+    # --- chunks of activities, with the ids of the leads they name ------------------
+    campaign_ids = campaigns["campaign_id"].to_numpy()
+    lead_ids = np.zeros(0, dtype=object)
+    numbered_parts = 0  # entries of L["sec"] whose leads have an id
+    last_numbered_sec = np.iinfo(np.int64).min
+    quote_forms: list[pd.DataFrame] = []
+    n_days = clock.end - clock.start + 1
+
+    def flush(through_day: int, last: bool) -> None:
+        nonlocal lead_ids, numbered_parts, last_numbered_sec
+        # lead ids follow creation time; every lead created from here on is later than
+        # these (a day's leads end before 00:03, the next day's start after 08:00), so
+        # numbering them now gives the numbers a sort of all leads at the end would
+        if len(L["sec"]) > numbered_parts:
+            sec = np.concatenate(L["sec"][numbered_parts:])
+            numbered_parts = len(L["sec"])
+            if sec.min() < last_numbered_sec:
+                raise RuntimeError("a lead was created before one already numbered: MA "
+                                   "activities cannot be released day by day")
+            rank = np.empty(len(sec), dtype=np.int64)
+            rank[np.lexsort((np.arange(len(sec)), sec))] = np.arange(len(sec))
+            lead_ids = np.concatenate([lead_ids, serial_ids("L", len(lead_ids) + rank + 1, 7)])
+            last_numbered_sec = int(sec.max())
+        act = buffer.release(through_day, keep_rest=not last)
+        act.insert(2, "lead_id", lead_ids[act["lead"].to_numpy()])
+        quote_forms.append(act.loc[(act["type"] == A_FORM) & (act["url"] == quote_url),
+                                   ["lead", "sec"]])
+        emit(ActivityChunk(act, campaign_ids, assets, urls.items, through_day))
+        if tick is not None:
+            tick(through_day - clock.start + 1, n_days)
+
+    done = False
     for day, states in intent.replay():
         if day < clock.start:
             continue
         if day > clock.end:
             break
-        if tick is not None and (day - clock.start) % 30 == 0:
-            tick(day - clock.start, clock.end - clock.start + 1)
         k0, k1 = ch_bounds[day - clock.start], ch_bounds[day - clock.start + 1]
         cur_company[ch_person[k0:k1]] = ch_company[k0:k1]
         cur_spell[ch_person[k0:k1]] = ch_spell[k0:k1]
@@ -513,21 +599,24 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
                                 e.card_scan_no_email)
                 add_acts(ids, A_SCAN, s_sec[rest][order], campaign=c)
 
+        # a chunk ends with each month, or sooner when many activities are waiting
+        done = day == clock.end
+        if done or buffer.rows >= cfg.chunk_rows or clock.day_of_month[
+                clock.idx(day + 1)] == 1:
+            flush(day, last=done)
+    if not done:
+        flush(clock.end, last=True)
+
     # --- assemble ---------------------------------------------------------------------
     leads = pd.DataFrame({k: np.concatenate(v) for k, v in L.items()})
     leads["lead"] = np.arange(len(leads))
-    rank = np.empty(len(leads), dtype=np.int64)
-    rank[np.lexsort((leads["lead"].to_numpy(), leads["sec"].to_numpy()))] = np.arange(len(leads))
-    leads["lead_id"] = serial_ids("L", rank + 1, 7)
-    act = pd.DataFrame({k: np.concatenate(v) if v else np.zeros(0) for k, v in acts.items()})
-    act = act[act["sec"] // SECONDS_PER_DAY <= clock.end]
-    act = act.sort_values(["sec", "lead", "type"], kind="stable").reset_index(drop=True)
-    act["activity_id"] = serial_ids("MA", np.arange(1, len(act) + 1), 9)
+    leads["lead_id"] = lead_ids
     ev = pd.DataFrame({k: np.concatenate(v) for k, v in upd.items()})
     ev = ev[ev["sec"] // SECONDS_PER_DAY <= clock.end]
     ev = ev.sort_values(["lead", "sec", "kind"], kind="stable").reset_index(drop=True)
-    return Engagement(campaigns=campaigns, leads=leads, lead_events=ev, activities=act,
-                      urls=urls.items, assets=assets)
+    forms = pd.concat(quote_forms, ignore_index=True)
+    return Engagement(campaigns=campaigns, leads=leads, lead_events=ev, quote_forms=forms,
+                      n_activities=buffer.released, urls=urls.items, assets=assets)
 
 
 def _web_seconds(rng: np.random.Generator, n: int) -> np.ndarray:

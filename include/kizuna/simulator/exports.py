@@ -29,7 +29,7 @@ from kizuna.simulator.clock import SECONDS_PER_DAY, Clock
 from kizuna.simulator.companies import PRODUCTS, Companies
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.deals import Deals
-from kizuna.simulator.engagement import Engagement, _history_lookup
+from kizuna.simulator.engagement import ActivityChunk, Engagement, _history_lookup
 from kizuna.simulator.names import (
     cp932_safe,
     email_display_variants,
@@ -209,22 +209,20 @@ def ma_campaigns(clock: Clock, engagement: Engagement) -> pd.DataFrame:
     return _shape(_fold(out, clock, ["campaign_id"]), "ma_campaigns")
 
 
-def ma_activities(clock: Clock, engagement: Engagement) -> pd.DataFrame:
-    a = engagement.activities
+def ma_activities(clock: Clock, chunk: ActivityChunk) -> pd.DataFrame:
+    a = chunk.activities
     camp = a["campaign"].to_numpy()
     asset = a["asset"].to_numpy()
     url = a["url"].to_numpy()
     out = pd.DataFrame({
         "activity_id": a["activity_id"],
-        "lead_id": engagement.leads["lead_id"].to_numpy()[a["lead"].to_numpy()],
+        "lead_id": a["lead_id"],
         "activity_type": np.array(ACTIVITY_TYPES, dtype=object)[a["type"].to_numpy()],
         "occurred_at": a["sec"],
-        "campaign_id": np.where(camp >= 0, engagement.campaigns["campaign_id"].to_numpy()[
-            np.maximum(camp, 0)], ""),
-        "asset_id": np.where(asset >= 0, np.array(engagement.assets, dtype=object)[
+        "campaign_id": np.where(camp >= 0, chunk.campaign_ids[np.maximum(camp, 0)], ""),
+        "asset_id": np.where(asset >= 0, np.array(chunk.assets, dtype=object)[
             np.maximum(asset, 0)], ""),
-        "url": np.where(url >= 0, np.array(engagement.urls, dtype=object)[np.maximum(url, 0)],
-                        ""),
+        "url": np.where(url >= 0, np.array(chunk.urls, dtype=object)[np.maximum(url, 0)], ""),
         "_day": a["sec"].to_numpy() // SECONDS_PER_DAY,
     })
     return _shape(_fold(out, clock, None), "ma_activities")

@@ -22,7 +22,7 @@ from kizuna.simulator.clock import SECONDS_PER_DAY, Clock, business_seconds
 from kizuna.simulator.companies import Companies
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.deals import Deals
-from kizuna.simulator.engagement import A_FORM, Engagement
+from kizuna.simulator.engagement import Engagement
 from kizuna.simulator.names import serial_ids
 from kizuna.simulator.people import People
 
@@ -90,10 +90,8 @@ def build_sales(cfg: SimulationConfig, clock: Clock, companies: Companies, peopl
     if rows_h:
         cands.append(pd.DataFrame({"hist": np.concatenate(rows_h), "day": np.concatenate(rows_d)}))
     # 3. quote requests handed over from marketing
-    act = engagement.activities
     leads = engagement.leads
-    forms = act[(act["type"] == A_FORM) & (act["url"] == engagement.urls.index(
-        "https://www.tsunagu-cloud.jp/contact/quote"))]
+    forms = engagement.quote_forms
     f_person = leads["person"].to_numpy()[forms["lead"].to_numpy()]
     f_day = (forms["sec"].to_numpy() // SECONDS_PER_DAY) + rng.integers(1, 6, len(forms))
     key = hist["person"].to_numpy() * 100_000 + h_from

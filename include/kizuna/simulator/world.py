@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,7 @@ import pandas as pd
 from kizuna.simulator import exports
 from kizuna.simulator import truth as truth_mod
 from kizuna.simulator.accounts import Accounts, account_versions, build_accounts
-from kizuna.simulator.clock import Clock, to_date
+from kizuna.simulator.clock import Clock
 from kizuna.simulator.companies import PRODUCTS, Companies, build_companies
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.deals import WON, DealRules, Deals, simulate_deals
@@ -105,33 +105,6 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
                                             opps["company"].to_numpy(),
                                             opps["created"].to_numpy(), numbers, streams[5],
                                             tick("truth"))
-    step("engagement")
-    engagement = simulate_engagement(cfg, clock, companies, people, intent, streams[6],
-                                     tick("engagement"))
-    step("sales")
-    sales = build_sales(cfg, clock, companies, people, account_index, deals, engagement,
-                        streams[7])
-    acv_on = _acv_function(deals, companies.n)
-    versions = account_versions(cfg, clock, companies, accounts,
-                                lambda d: acv_on(d) > 0, acv_on, streams[8])
-
-    step("exports")
-    opp_frame, history_frame = exports.crm_opportunities(clock, accounts, deals)
-    frames = {
-        "ma_leads": exports.ma_leads(cfg, clock, companies, people, engagement, streams[9]),
-        "ma_activities": exports.ma_activities(clock, engagement),
-        "ma_campaigns": exports.ma_campaigns(clock, engagement),
-        "crm_accounts": exports.crm_accounts(clock, companies, accounts, versions),
-        "crm_contacts": exports.crm_contacts(cfg, clock, people, accounts, sales, streams[10]),
-        "crm_opportunities": opp_frame,
-        "crm_opportunity_history": history_frame,
-        "crm_contracts": exports.crm_contracts(clock, accounts, deals),
-        "crm_activities": exports.crm_activities(clock, accounts, sales),
-        "crm_products": exports.crm_products(clock),
-        "firmo_companies": exports.firmo_companies(clock, companies),
-    }
-
-    step("landing")
     landing = out_dir / "landing"
     truth_dir = out_dir / "truth"
     for d in (landing, truth_dir):
@@ -139,18 +112,40 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
             shutil.rmtree(d)
     specs = delivery_specs()
     result = SimulationResult(cfg, out_dir, landing, truth_dir, cfg.start, cfg.end)
-    for k, (table, frame) in enumerate(frames.items()):
-        if progress is not None:
-            progress("landing", k, len(frames))
+    result.counts = dict.fromkeys(_TABLES, 0)
+    result.folders = dict.fromkeys(_TABLES, 0)
+
+    def land(table: str, frame: pd.DataFrame) -> None:
         written = write_entity(frame, specs[table], landing, cfg.max_rows_per_file)
-        result.counts[table] = len(frame)
-        result.folders[table] = len(written)
+        result.counts[table] += len(frame)
+        result.folders[table] += len(written)
+
+    step("engagement")
+    engagement = simulate_engagement(
+        cfg, clock, companies, people, intent, streams[6],
+        lambda chunk: land("ma_activities", exports.ma_activities(clock, chunk)),
+        tick("engagement"))
+    step("sales")
+    sales = build_sales(cfg, clock, companies, people, account_index, deals, engagement,
+                        streams[7])
+    acv_on = _acv_function(deals, companies.n)
+    versions = account_versions(cfg, clock, companies, accounts,
+                                lambda d: acv_on(d) > 0, acv_on, streams[8])
+
+    step("landing")
+    # each export is built, written and dropped in turn: one in memory at a time
+    tables = _exports(cfg, clock, companies, people, accounts, versions, deals, engagement,
+                      sales, streams)
+    for k, (table, frame) in enumerate(tables):
+        if progress is not None:
+            progress("landing", k, len(_TABLES) - 1)
+        land(table, frame)
+        del frame
 
     step("truth files")
-    truth_frames = _truth_frames(cfg, clock, companies, people, accounts, deals, engagement,
-                                 sales, propensity, acv_on)
     truth_dir.mkdir(parents=True, exist_ok=True)
-    for name, frame in truth_frames.items():
+    for name, frame in _truth_frames(cfg, clock, companies, people, accounts, deals,
+                                     engagement, sales, propensity, acv_on):
         _write_truth_csv(frame, truth_dir / f"{name}.csv")
         result.truth_counts[name] = len(frame)
     (truth_dir / "README.md").write_text(truth_mod.TRUTH_README.format(
@@ -180,11 +175,38 @@ def _acv_function(deals: Deals, n_companies: int) -> Callable[[int], np.ndarray]
     return acv_on
 
 
+# raw tables in the order they are reported (ma_activities is written while simulated)
+_TABLES = ("ma_leads", "ma_activities", "ma_campaigns", "crm_accounts", "crm_contacts",
+           "crm_opportunities", "crm_opportunity_history", "crm_contracts", "crm_activities",
+           "crm_products", "firmo_companies")
+
+
+def _exports(cfg: SimulationConfig, clock: Clock, companies: Companies, people: People,
+             accounts: Accounts, versions: pd.DataFrame, deals: Deals, engagement: Engagement,
+             sales: Sales, streams: list[np.random.Generator]
+             ) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Every raw table but ma_activities, one at a time (see ``exports`` for the grain)."""
+    yield "ma_leads", exports.ma_leads(cfg, clock, companies, people, engagement, streams[9])
+    yield "ma_campaigns", exports.ma_campaigns(clock, engagement)
+    yield "crm_accounts", exports.crm_accounts(clock, companies, accounts, versions)
+    yield "crm_contacts", exports.crm_contacts(cfg, clock, people, accounts, sales,
+                                               streams[10])
+    opportunities, history = exports.crm_opportunities(clock, accounts, deals)
+    yield "crm_opportunities", opportunities
+    del opportunities
+    yield "crm_opportunity_history", history
+    del history
+    yield "crm_contracts", exports.crm_contracts(clock, accounts, deals)
+    yield "crm_activities", exports.crm_activities(clock, accounts, sales)
+    yield "crm_products", exports.crm_products(clock)
+    yield "firmo_companies", exports.firmo_companies(clock, companies)
+
+
 def _truth_frames(cfg: SimulationConfig, clock: Clock, companies: Companies, people: People,
                   accounts: Accounts, deals: Deals, engagement: Engagement, sales: Sales,
                   propensity: pd.DataFrame, acv_on: Callable[[int], np.ndarray]
-                  ) -> dict[str, pd.DataFrame]:
-    """The truth tables (see ``truth.TRUTH_README`` for the grain of each)."""
+                  ) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The truth tables, one at a time (see ``truth.TRUTH_README`` for the grain of each)."""
     f = companies.frame
     numbers = f["corporate_number"].to_numpy()
     cp = cfg.companies
@@ -196,7 +218,7 @@ def _truth_frames(cfg: SimulationConfig, clock: Clock, companies: Companies, peo
     profile = ((f["value"].to_numpy() >= cp.good_profile_value)
                & (f["relationship"].to_numpy() >= cp.good_profile_relationship)
                & (f["fit"].to_numpy() >= cp.good_profile_fit))
-    companies_t = pd.DataFrame({
+    yield "companies", pd.DataFrame({
         "corporate_number": numbers, "is_customer": is_customer, "is_good_customer": good,
         "is_potential_good": profile & ~good, "fit": f["fit"].round(6),
         "relationship_quality": f["relationship"].round(6),
@@ -205,7 +227,7 @@ def _truth_frames(cfg: SimulationConfig, clock: Clock, companies: Companies, peo
     leads = engagement.leads
     lc = leads["company"].to_numpy()
     contacts = sales.contacts
-    lead_company = pd.concat([
+    yield "lead_company", pd.concat([
         pd.DataFrame({"record_type": "ma_lead", "record_id": leads["lead_id"],
                       "person_id": person_ids[leads["person"].to_numpy()],
                       "corporate_number": np.where(lc >= 0, numbers[np.maximum(lc, 0)], "")}),
@@ -213,19 +235,22 @@ def _truth_frames(cfg: SimulationConfig, clock: Clock, companies: Companies, peo
                       "person_id": person_ids[contacts["person"].to_numpy()],
                       "corporate_number": numbers[contacts["company"].to_numpy()]}),
     ], ignore_index=True).sort_values(["record_type", "record_id"], kind="stable")
-    account_company = pd.DataFrame({"account_id": accounts.frame["account_id"],
-                                    "corporate_number": numbers[accounts.frame["company"]]})
+    yield "account_company", pd.DataFrame({
+        "account_id": accounts.frame["account_id"],
+        "corporate_number": numbers[accounts.frame["company"]]})
     h = people.history
     h = h[h["valid_from"] <= clock.end]
     valid_to = h["valid_to"].to_numpy()
-    history = pd.DataFrame({
+    yield "contact_history", pd.DataFrame({
         "person_id": person_ids[h["person"].to_numpy()],
         "corporate_number": numbers[h["company"].to_numpy()],
         "department": np.array(DEPT_NAMES, dtype=object)[h["department"].to_numpy()],
         "title": np.array(TITLE_NAMES, dtype=object)[h["title"].to_numpy()],
-        "valid_from": [str(to_date(d)) for d in h["valid_from"]],
-        "valid_to": [str(to_date(d)) if d <= clock.end else "" for d in valid_to],
+        "valid_from": _iso_dates(h["valid_from"].to_numpy()),
+        "valid_to": np.where(valid_to <= clock.end,
+                             _iso_dates(np.minimum(valid_to, clock.end)), ""),
     })
+    yield "propensity", propensity
     o = deals.opportunities
     ev = deals.opp_events
     won = ev[(ev["stage"] == WON) & (ev["day"] > clock.end)
@@ -234,15 +259,17 @@ def _truth_frames(cfg: SimulationConfig, clock: Clock, companies: Companies, peo
     wo = won["opp"].to_numpy()
     bought[o["company"].to_numpy()[wo], o["product"].to_numpy()[wo]] = True
     n, P = companies.n, len(PRODUCTS)
-    needs = pd.DataFrame({
+    yield "product_needs", pd.DataFrame({
         "corporate_number": np.repeat(numbers, P),
         "product_id": np.tile([p[0] for p in PRODUCTS], n),
         "need": companies.need.reshape(-1).round(6),
         "buys_next_180d": bought.reshape(-1),
     })
-    return {"companies": companies_t, "lead_company": lead_company,
-            "account_company": account_company, "contact_history": history,
-            "propensity": propensity, "product_needs": needs}
+
+
+def _iso_dates(days: np.ndarray) -> np.ndarray:
+    """Day numbers as YYYY-MM-DD text (object array)."""
+    return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
 
 
 def _write_truth_csv(frame: pd.DataFrame, path: Path) -> None:
