@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 
 from kizuna.contract import ENTITIES
 from kizuna.simulator import SimulationConfig, SimulationResult, simulate
+from kizuna.simulator import truth as truth_module
 from kizuna.simulator.corporate_number import is_valid
 from kizuna.sources.config import delivery_specs
 
@@ -320,6 +321,25 @@ def test_propensity_truth_ranks_companies_that_got_an_opportunity(
     assert roc_auc_score(had, p) > 0.75
     # calibrated: the mean probability is close to the observed rate
     assert abs(p.mean() - had.mean()) < 0.04
+
+
+def test_truth_run_in_blocks_of_paths_differs_only_by_monte_carlo_noise(
+        world: SimulationResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # at scale the truth's Monte Carlo paths run in blocks; blocks draw other fresh numbers
+    monkeypatch.setattr(truth_module, "MAX_PATHS", 700)
+    blocked = simulate(WORLD, out_dir=tmp_path)
+    for rel in sorted(p.relative_to(world.landing_dir) for p in world.landing_dir.rglob("*")
+                      if p.is_file()):
+        assert (world.landing_dir / rel).read_bytes() == (
+            blocked.landing_dir / rel).read_bytes(), rel
+    a, b = truth(world, "propensity"), truth(blocked, "propensity")
+    assert (a.drop(columns="p_opportunity_90d") == b.drop(columns="p_opportunity_90d")
+            ).all().all()
+    pa_, pb = a["p_opportunity_90d"].astype(float), b["p_opportunity_90d"].astype(float)
+    diff = (pa_ - pb).abs()
+    assert diff.max() < 0.1 and diff.mean() < 0.005  # 256 paths: sd of a mean <= 0.03
+    assert 0 < (diff > 0).mean() < 0.5  # only companies with open deals are sampled
+    assert abs(pa_.mean() - pb.mean()) < 0.005
 
 
 def test_good_customers_are_customers_and_potential_good_are_not_good(

@@ -163,15 +163,18 @@ class _Table:
 
 @dataclass
 class Snapshot:
-    """Deal state at the end of a day (what the truth needs to look forward)."""
+    """Deal state at the end of a day (what the truth needs to look forward), one row per
+    company with an account by then (``companies``), in compact types: the truth reads
+    one per monthly cutoff, so at scale these are kept small."""
 
     day: int
+    companies: np.ndarray  # company index of each row
     intent: np.ndarray
-    owned: np.ndarray
-    open_stage: np.ndarray  # (n, products) stage of the open opportunity or -1
+    owned: np.ndarray  # (rows, products)
+    open_stage: np.ndarray  # stage of the open opportunity or -1 (int8)
     open_advance: np.ndarray  # its advance probability
-    last_loss: np.ndarray
-    contract_end: np.ndarray
+    last_loss: np.ndarray  # int32 day numbers (LONG_AGO: never lost)
+    contract_end: np.ndarray  # int32 day numbers (NEVER: no contract)
 
 
 @dataclass
@@ -390,10 +393,13 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
                 touches.add(company=tc, day=day, count=cnt[tc], stage=stage_max,
                             customer=is_cust[tc])
         if day in cutoff_set:
-            ostage = np.where(open_opp >= 0, o["stage"][np.maximum(open_opp, 0)], -1)
-            oadv = np.where(open_opp >= 0, o["advance"][np.maximum(open_opp, 0)], 0.0)
-            snapshots.append(Snapshot(day, states.copy(), owned.copy(), ostage, oadv,
-                                      last_loss.copy(), contract_end.copy()))
+            rows = np.flatnonzero(acct_first <= day)
+            oo = open_opp[rows]
+            ostage = np.where(oo >= 0, o["stage"][np.maximum(oo, 0)], -1).astype(np.int8)
+            oadv = np.where(oo >= 0, o["advance"][np.maximum(oo, 0)], 0.0)
+            snapshots.append(Snapshot(day, rows, states[rows], owned[rows], ostage, oadv,
+                                      last_loss[rows].astype(np.int32),
+                                      contract_end[rows].astype(np.int32)))
 
     opps = pd.DataFrame({k: v[:n_opps] for k, v in o.items()})
     opps.index.name = "opp"

@@ -33,27 +33,58 @@ from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.deals import LOST, NEVER, WON, DealRules, Snapshot
 from kizuna.simulator.intent import N_STATES, transition_matrices
 
+# Monte Carlo paths run at once (about 1 kB each). A fixed number, so the blocks, and
+# with them the fresh draws of each path, depend on the world only.
+MAX_PATHS = 1_000_000
+
 
 def propensity_at(cfg: SimulationConfig, clock: Clock, rules: DealRules, snap: Snapshot,
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(company indices with an account at the cutoff, P(new opportunity in window))."""
     c = snap.day
     window = cfg.truth.window_days
-    comp = np.flatnonzero(rules.account_day <= c)
-    ends_in_window = snap.owned[comp] & (snap.contract_end[comp] > c) & (
-        snap.contract_end[comp] <= c + window)
-    uncertain = (snap.open_stage[comp] >= 0).any(axis=1) | ends_in_window.any(axis=1)
+    comp = snap.companies
+    ends_in_window = snap.owned & (snap.contract_end > c) & (snap.contract_end <= c + window)
+    uncertain = (snap.open_stage >= 0).any(axis=1) | ends_in_window.any(axis=1)
     reps = np.where(uncertain, cfg.truth.mc_samples, 1)
-    pos = np.repeat(np.arange(len(comp)), reps)
+    p = np.empty(len(comp))
+    for lo, hi in _blocks(reps, MAX_PATHS):
+        p[lo:hi] = _propensity_paths(cfg, clock, rules, snap, np.arange(lo, hi), reps[lo:hi],
+                                     rng)
+    return comp, p
+
+
+def _blocks(reps: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges holding at most ``limit`` paths (at least one row each)."""
+    cum = np.cumsum(reps)
+    out, lo = [], 0
+    while lo < len(reps):
+        done = int(cum[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(cum, done + limit, side="right")))
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def _propensity_paths(cfg: SimulationConfig, clock: Clock, rules: DealRules, snap: Snapshot,
+                      rows: np.ndarray, reps: np.ndarray, rng: np.random.Generator
+                      ) -> np.ndarray:
+    """P(new opportunity in window) for snapshot ``rows``, each averaged over ``reps``
+    paths."""
+    c = snap.day
+    window = cfg.truth.window_days
+    comp = snap.companies[rows]
+    pos = np.repeat(np.arange(len(rows)), reps)
+    at = rows[pos]  # snapshot row of each path
     idx = comp[pos]
     m = len(idx)
-    owned = snap.owned[idx].copy()
-    stage = snap.open_stage[idx].copy()
-    adv = snap.open_advance[idx]
-    last_loss = snap.last_loss[idx].copy()
-    cend = snap.contract_end[idx].copy()
+    owned = snap.owned[at]
+    stage = snap.open_stage[at].astype(np.int64)
+    adv = snap.open_advance[at]
+    last_loss = snap.last_loss[at].astype(np.int64)
+    cend = snap.contract_end[at].astype(np.int64)
     alpha = np.zeros((m, N_STATES))
-    alpha[np.arange(m), snap.intent[idx]] = 1.0
+    alpha[np.arange(m), snap.intent[at]] = 1.0
     intent_factor = rules.intent_factor[idx]
     static = rules.static[idx]
     fit = rules.fit[comp]
@@ -76,16 +107,18 @@ def propensity_at(cfg: SimulationConfig, clock: Clock, rules: DealRules, snap: S
     for lag in (d.loss_cooldown_days, d.reproposal_window_days):
         bi, bp = np.nonzero((since < lag) & (since + window >= lag))
         mark(bi, last_loss[bi, bp] + lag)
-    mats: dict[int, np.ndarray] = {}
+    mats: dict[int, list[list[np.ndarray]]] = {}  # this month's only: t only moves on
     base = np.zeros(m)
     survive: dict[float, np.ndarray] = {}
     rate_month = -1
     for t in range(c + 1, c + window + 1):
         month = clock.month_of(t)
         if month not in mats:
+            mats.clear()
             mat = transition_matrices(cfg.intent, fit, month)
             mats[month] = [[np.ascontiguousarray(mat[pos, s, u]) for u in range(N_STATES)]
                            for s in range(N_STATES)]
+            del mat
         # intent moves (exact, integrated out): alpha <- alpha @ M, per path
         alpha = _propagate(alpha, mats[month])
         dirty: list[np.ndarray] = boundary.pop(t, [])
@@ -139,8 +172,7 @@ def propensity_at(cfg: SimulationConfig, clock: Clock, rules: DealRules, snap: S
             survive[cal] = np.exp(-(base * np.exp(cal))[:, None] * intent_factor)
         alpha *= survive[cal]
     p_path = 1.0 - alpha.sum(axis=1)
-    p = np.bincount(pos, weights=p_path, minlength=len(comp)) / reps
-    return comp, p
+    return np.bincount(pos, weights=p_path, minlength=len(comp)) / reps
 
 
 def _propagate(alpha: np.ndarray, mat: list[list[np.ndarray]]) -> np.ndarray:
