@@ -746,8 +746,7 @@ def _loader_checks(
         batch = BatchRef(ids[f.relpath], f.relpath, f.interval)
         n = totals.get(f.relpath, 0)
         out.append(CheckResult(table, batch, rules["file_not_duplicate"], "loader", True, n, 0))
-        out.append(CheckResult(table, batch, rules["file_not_empty"], "loader", n > 0, n,
-                               0 if n else 1))
+        out.append(CheckResult(table, batch, rules["file_not_empty"], "loader", n > 0, n, 0))
         if n == 0:
             continue
         missing = reader.missing_required.get(f.relpath) or []

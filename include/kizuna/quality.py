@@ -725,8 +725,8 @@ def _store_trimmed(ctx: Any, res: Any, suite_name: str) -> list[Any]:
     return keys
 
 
-def _prune_results(ctx: Any, suite_name: str, keep: int = 30) -> None:
-    """Keep the newest ``keep`` validation results of a suite (Data Docs stay quick)."""
+def _prune_results(ctx: Any, suite_name: str, settings: Settings, keep: int = 30) -> None:
+    """Keep the newest ``keep`` validation results of a suite and their Data Docs pages."""
     from great_expectations.data_context.types.resource_identifiers import (
         ValidationResultIdentifier,
     )
@@ -735,8 +735,14 @@ def _prune_results(ctx: Any, suite_name: str, keep: int = 30) -> None:
     keys = [k for k in store.list_keys() if isinstance(k, ValidationResultIdentifier)
             and k.expectation_suite_identifier.name == suite_name]
     keys.sort(key=lambda k: str(k.run_id.run_time))
+    pages = data_docs_dir(settings) / "validations"
     for key in keys[:-keep] if len(keys) > keep else []:
         store.remove_key(key)
+        page = pages.joinpath(*key.to_tuple()[:-1], f"{key.to_tuple()[-1]}.html")
+        page.unlink(missing_ok=True)
+        for folder in (page.parent, page.parent.parent):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
 def build_data_docs(settings: Settings | None = None, ctx: Any = None,
@@ -913,7 +919,7 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
     result_ids: list[Any] = []
     ctx = None
     with connection(s) as wh:
-        ensure_schema(wh, [entity(table)])
+        ensure_schema(wh)  # referential checks read the other raw tables
         rows = wh.query(
             "SELECT batch_id, source_file, data_interval, rows_loaded FROM audit.load_batches "
             "WHERE source_table = ? AND status = 'loaded' AND data_interval >= ? "
@@ -958,7 +964,7 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
         report.rejected_in_window = _rejections(wh, table, start, end)
     if data_docs and result_ids:
         try:
-            _prune_results(ctx, table)
+            _prune_results(ctx, table, s)
             report.data_docs = str(build_data_docs(s, ctx, result_ids))
         except Exception:  # Data Docs are for people; never let them fail the gate
             log.exception("could not build Data Docs for %s", table)

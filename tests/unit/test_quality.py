@@ -219,3 +219,26 @@ def test_kpi_data_quality_builds_on_postgres(postgres_server, kizuna_home, monke
                           "FROM marts.kpi_data_quality WHERE rule = 'occurred_at_not_in_future'")
     assert row[:5] == (4, 1, 1, 4, 3)
     assert float(row[5]) == 0.75 and row[6] is True
+
+
+def test_data_docs_keep_the_latest_runs_per_suite(kizuna_home):
+    from kizuna.quality import _context, _prune_results, build_data_docs
+    from kizuna.settings import get_settings
+
+    for day in ("2026-01-05", "2026-01-06"):
+        folder = kizuna_home / "landing" / "crm" / "activities" / day
+        folder.mkdir(parents=True)
+        (folder / "part-0001.csv").write_bytes(
+            f"{ACTIVITIES_HEADER}\nC{day},A1,,call,{day} 10:00:00,completed\n".encode("cp932"))
+        (folder / "_SUCCESS").touch()
+        start = date.fromisoformat(day)
+        load_window(start, date(start.year, start.month, start.day + 1),
+                    tables=["crm_activities"])
+    pages = kizuna_home / "reports" / "data_docs" / "validations" / "crm_activities"
+    assert len(list(pages.rglob("*.html"))) == 2
+    s = get_settings()
+    ctx = _context(s)
+    _prune_results(ctx, "crm_activities", s, keep=1)
+    build_data_docs(s, ctx)
+    (page,) = pages.rglob("*.html")
+    assert "2026-01-06" in str(page)
