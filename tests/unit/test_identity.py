@@ -1,0 +1,142 @@
+"""The identity-resolution cascade on small hand-made records (kizuna.identity)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kizuna.identity import MatchSettings, Reference, _decide, resolve_accounts, resolve_leads
+from kizuna.simulator.corporate_number import make
+
+YAMADA = make("011001000001")
+TOYO_TOKYO = make("011001000002")
+TOYO_OSAKA = make("121001000003")
+HOLDINGS = make("011001000004")
+SUBSIDIARY = make("011001000005")
+
+
+def cn(value: object) -> str | None:
+    return None if pd.isna(value) else str(value)
+
+
+@pytest.fixture(scope="module")
+def companies() -> pd.DataFrame:
+    rows = [
+        (YAMADA, "株式会社山田精機", "ヤマダセイキ", "東京都", "E29", None, "yamada-seiki.co.jp"),
+        (TOYO_TOKYO, "東洋商事株式会社", "トウヨウショウジ", "東京都", "I50", None,
+         "toyo-shoji.co.jp"),
+        (TOYO_OSAKA, "株式会社東洋商事", "トウヨウショウジ", "大阪府", "G39", None,
+         "toyo-shoji-osaka.co.jp"),
+        (HOLDINGS, "株式会社アオバホールディングス", "アオバホールディングス", "東京都", "L72",
+         None, "aoba-holdings.co.jp"),
+        (SUBSIDIARY, "アオバ物流株式会社", "アオバブツリュウ", "東京都", "H44", HOLDINGS,
+         "aoba-butsuryu.co.jp"),
+    ]
+    return pd.DataFrame(rows, columns=["corporate_number", "company_name", "company_name_kana",
+                                       "prefecture", "industry_code", "parent_corporate_number",
+                                       "domain"])
+
+
+@pytest.fixture(scope="module")
+def reference() -> Reference:
+    return Reference.from_seeds()
+
+
+def test_seeds_exclude_free_mail_and_know_area_codes(reference):
+    assert {"gmail.com", "yahoo.co.jp", "docomo.ne.jp"} <= reference.personal_mail_domains
+    assert reference.prefecture("06-1234-5678") == "大阪府"
+    assert reference.prefecture("076-123-4567") is None  # 石川県 and 富山県 share 076
+    assert reference.division("ＩＴ") == "G"
+
+
+def test_accounts_resolve_by_domain_name_and_contacts(companies, reference):
+    accounts = pd.DataFrame([
+        ("A1", "ﾔﾏﾀﾞ精機", "https://www.yamada-seiki.co.jp/", "製造"),  # domain
+        ("A2", "㈱山田精機", None, "製造"),  # unique name
+        ("A3", "東洋商事", None, "商社"),  # two 東洋商事: industry tells (I = 商社)
+        ("A4", "東洋商事（株）", None, None),  # two 東洋商事: a contact's domain tells
+        ("A5", "東洋商事", None, None),  # two 東洋商事 and nothing else: ambiguous
+        ("A6", "既に番号で特定", None, None),  # linked by corporate number in dbt
+    ], columns=["account_id", "account_name", "domain", "industry"])
+    contacts = pd.DataFrame([("A4", "k.sato@toyo-shoji-osaka.co.jp"),
+                             ("A4", "sato@gmail.com")], columns=["account_id", "email"])
+    res = resolve_accounts(accounts, contacts, companies, reference, skip=["A6"])
+    got = {r.account_id: (cn(r.corporate_number), r.match_method)
+           for r in res.links.itertuples()}
+    assert got == {
+        "A1": (YAMADA, "domain"),
+        "A2": (YAMADA, "name"),
+        "A3": (TOYO_TOKYO, "name_industry"),
+        "A4": (TOYO_OSAKA, "name_contact_domain"),
+        "A5": (None, "ambiguous_name"),
+    }
+    listed = res.candidates[res.candidates["record_id"] == "A5"]
+    assert set(listed["corporate_number"]) == {TOYO_TOKYO, TOYO_OSAKA}
+
+
+def test_leads_resolve_by_mail_domain_name_and_phone(companies, reference):
+    leads = pd.DataFrame([
+        ("L1", "t.suzuki@yamada-seiki.co.jp", "", None),  # business domain
+        ("L2", "taro@gmail.com", "山田精機株式会社", None),  # free mail: by name
+        ("L3", "hanako@yahoo.co.jp", "東洋商事", "06-6123-4567"),  # name + Osaka phone
+        ("L4", "jiro@docomo.ne.jp", "東洋商事", None),  # ambiguous: listed, not linked
+        ("L5", "m.ito@aoba-holdings.co.jp", "アオバ物流", None),  # subsidiary on parent domain
+        ("L6", "m.ito@aoba-holdings.co.jp", None, None),  # the group's domain, no name
+        ("L7", "gakusei@gmail.com", "学生", None),
+        ("L8", None, None, None),
+    ], columns=["lead_id", "email", "company_name", "phone"])
+    res = resolve_leads(leads, companies, reference)
+    got = {r.lead_id: (cn(r.corporate_number), r.match_method) for r in res.links.itertuples()}
+    assert got["L1"] == (YAMADA, "email_domain")
+    assert got["L2"] == (YAMADA, "name")
+    assert got["L3"] == (TOYO_OSAKA, "name_prefecture")
+    assert got["L4"] == (None, "ambiguous_name")
+    assert got["L5"] == (SUBSIDIARY, "email_domain_name")
+    assert got["L6"][1] in ("ambiguous_email_domain", "probabilistic")
+    assert got["L7"] == (None, "no_company")
+    assert got["L8"] == (None, "unmatched")
+    assert set(res.candidates.loc[res.candidates["record_id"] == "L4", "corporate_number"]) \
+        == {TOYO_TOKYO, TOYO_OSAKA}
+
+
+def test_a_free_mail_domain_never_names_a_company(reference):
+    companies = pd.DataFrame([(make("011001000009"), "グーグル株式会社", "グーグル", "東京都",
+                               "G39", None, "gmail.com")],
+                             columns=["corporate_number", "company_name", "company_name_kana",
+                                      "prefecture", "industry_code", "parent_corporate_number",
+                                      "domain"])
+    leads = pd.DataFrame([("L1", "someone@gmail.com", None, None)],
+                         columns=["lead_id", "email", "company_name", "phone"])
+    links = resolve_leads(leads, companies, reference).links
+    assert links["corporate_number"].isna().all()
+
+
+def pairs(*rows: tuple[str, str, float, float]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "source_dataset_l": ["records"] * len(rows),
+        "unique_id_l": [r[0] for r in rows],
+        "source_dataset_r": ["companies"] * len(rows),
+        "unique_id_r": [f"{r[1]}:name_key" for r in rows],
+        "match_weight": [r[2] for r in rows],
+        "match_probability": [r[3] for r in rows],
+    })
+
+
+def test_probabilistic_links_need_probability_and_a_clear_margin():
+    settings = MatchSettings(match_threshold=0.7, margin_bits=3.0)
+    decided, candidates = _decide(pairs(
+        ("clear", "C1", 10.0, 0.999), ("clear", "C2", 2.0, 0.5),
+        ("close", "C1", 10.0, 0.999), ("close", "C2", 8.5, 0.99),
+        ("weak", "C1", 0.5, 0.6),
+        ("alone", "C3", 4.0, 0.75),
+    ), settings)
+    assert decided == {"clear": ("C1", 0.999), "alone": ("C3", 0.75)}
+    close = candidates[candidates["record_id"] == "close"]
+    assert list(close["corporate_number"]) == ["C1", "C2"]
+    assert list(close["candidate_rank"]) == [1, 2]
+
+
+def test_a_company_seen_under_several_names_counts_once():
+    decided, _ = _decide(pairs(("r", "C1", 10.0, 0.999), ("r", "C1", 9.0, 0.99)),
+                         MatchSettings())
+    assert decided == {"r": ("C1", 0.999)}
