@@ -77,18 +77,19 @@ def layer_counts(settings: Settings) -> dict[str, dict[str, int]]:
 
 
 def top_accounts(settings: Settings, days: int = 90, limit: int = 10) -> list[tuple[Any, ...]]:
-    """The most engaged accounts over the last ``days`` days of data (points)."""
+    """The most engaged accounts on the data date (marts.mart_account_engagement): ranked by
+    the time-decayed score, with their points and activities of the last ``days`` days
+    (30 or 90, the mart's windows)."""
+    window = "30d" if days <= 30 else "90d"
     with connection(settings, read_only=True) as wh:
         return wh.query(
             f"""
-            WITH last_day AS (
-                SELECT max(activity_date) AS d FROM marts.fct_account_engagement_daily)
             SELECT a.account_name, a.abm_tier, a.is_customer,
-                   sum(e.points) AS points, sum(e.activity_count) AS activities
-            FROM marts.fct_account_engagement_daily e
-            JOIN marts.dim_accounts a USING (account_id), last_day
-            WHERE e.activity_date > last_day.d - INTERVAL {int(days)} DAY
-            GROUP BY 1, 2, 3 ORDER BY points DESC LIMIT {int(limit)}"""
+                   e.points_{window} AS points, e.activities_{window} AS activities
+            FROM marts.mart_account_engagement e
+            JOIN marts.dim_accounts a USING (account_id)
+            WHERE e.is_latest
+            ORDER BY e.decayed_points DESC, a.account_id LIMIT {int(limit)}"""
         )
 
 
