@@ -170,13 +170,30 @@ def test_the_gate_is_idempotent_and_builds_data_docs(kizuna_home):
     assert pages
 
 
-@pytest.mark.postgres
-def test_the_gate_works_on_postgres(postgres_server, kizuna_home, monkeypatch):
+@pytest.fixture
+def postgres_warehouse(postgres_server, kizuna_home, monkeypatch):
+    """The session's PostgreSQL server as the warehouse, emptied before and after."""
     from kizuna.warehouse import connection
 
     for key, value in postgres_server.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("KIZUNA_WAREHOUSE", "postgres")
+
+    def empty() -> None:
+        with connection() as wh:
+            for schema in ("raw", "quarantine", "audit", "staging", "marts"):
+                wh.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    empty()
+    yield kizuna_home
+    empty()
+
+
+@pytest.mark.postgres
+def test_the_gate_works_on_postgres(postgres_warehouse):
+    from kizuna.warehouse import connection
+
+    kizuna_home = postgres_warehouse
     rows = [f"C{i},A1,,meeting,2026-01-05 10:00:00,completed" for i in range(3)]
     rows.append("C9,A1,,call,2062-01-05 10:00:00,completed")
     drop(kizuna_home, "crm", "activities", "good.csv", "\n".join([ACTIVITIES_HEADER, *rows]))
@@ -196,15 +213,13 @@ def test_the_gate_works_on_postgres(postgres_server, kizuna_home, monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_kpi_data_quality_builds_on_postgres(postgres_server, kizuna_home, monkeypatch):
+def test_kpi_data_quality_builds_on_postgres(postgres_warehouse, monkeypatch):
     """The mart is cross-database: it builds and its tests pass on PostgreSQL too."""
     from kizuna.settings import get_settings
     from kizuna.transform import dbt_environment, run_dbt
     from kizuna.warehouse import connection
 
-    for key, value in postgres_server.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("KIZUNA_WAREHOUSE", "postgres")
+    kizuna_home = postgres_warehouse
     for key, value in dbt_environment(get_settings()).items():
         monkeypatch.setenv(key, value)  # run_dbt sets them; undone after the test
     rows = [f"C{i},A1,,meeting,2026-01-05 10:00:00,completed" for i in range(3)]
