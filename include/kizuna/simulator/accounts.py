@@ -7,6 +7,7 @@ typed name and other typed fields); ``account_versions`` one row per delivered v
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,12 +70,19 @@ def _rep_names(n: int) -> tuple[str, ...]:
     if n <= len(SALES_REPS):
         return SALES_REPS[:n]
     names = list(SALES_REPS)
+    seen = set(names)
+    n_s, n_g = len(SURNAMES), len(GIVEN_NAMES)
+    # (k % n_s, 7k % n_g) repeats after `period` names: shift the given name once per
+    # period so every pair comes up, then number the names (a few 100,000s of accounts)
+    period = math.lcm(n_s, n_g // math.gcd(7, n_g))
     k = 0
     while len(names) < n:
-        s, g = SURNAMES[k % len(SURNAMES)][0], GIVEN_NAMES[(k * 7) % len(GIVEN_NAMES)][0]
-        name = f"{s} {g}"
-        if name not in names:
+        cycle = k // period
+        s, g = SURNAMES[k % n_s][0], GIVEN_NAMES[(k * 7 + cycle) % n_g][0]
+        name = f"{s} {g}" + (f" {cycle // n_g + 1}" if cycle >= n_g else "")
+        if name not in seen:
             names.append(name)
+            seen.add(name)
         k += 1
     return tuple(names)
 
