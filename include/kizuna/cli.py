@@ -117,7 +117,7 @@ def quality(
                      overflow="fold")
     for entity, rule, severity, level, batches, rows, sample in failing:
         f.add_row(entity, rule, severity, level, f"{batches:,}", f"{rows:,}",
-                  (sample or "")[:120])
+                  _sample(sample))
     console.print(f if failing else "No rule failed.")
     index = data_docs_dir(s) / "index.html"
     if docs:
@@ -127,6 +127,18 @@ def quality(
     console.print(f"Data Docs: {index}" + ("" if index.exists() else " (not built yet)"))
     console.print("Details: audit.dq_results (one row per batch and check), "
                   "quarantine.rejected_rows, marts.kpi_data_quality")
+
+
+def _sample(sample: str | None, n: int = 2) -> str:
+    """The first failing rows of a check, as 'row 3: column='value''."""
+    import json
+
+    from kizuna.quality import sample_text
+
+    try:
+        return "; ".join(sample_text(x) for x in json.loads(sample or "[]")[:n])[:160]
+    except (ValueError, TypeError, AttributeError):
+        return (sample or "")[:160]
 
 
 @app.command("dbt-parse")

@@ -324,13 +324,13 @@ class CheckResult:
         share = (f"{self.unexpected_count:,} of {self.element_count:,} rows"
                  if self.element_count else "the file")
         mostly = f", tolerated up to {1 - self.rule.mostly:.0%}" if self.rule.mostly else ""
-        sample = "; ".join(_sample_text(s) for s in self.sample[:SAMPLE_ROWS])
+        sample = "; ".join(sample_text(s) for s in self.sample[:SAMPLE_ROWS])
         return (f"rule {self.rule.name} ({self.rule.severity}, {self.rule.level}-level{mostly})"
                 f"{col}: {share} failed" + (f". Sample: {sample}" if sample else "")
                 + (f". Rule: {self.rule.notes}" if self.rule.notes else ""))
 
 
-def _sample_text(s: dict[str, Any]) -> str:
+def sample_text(s: dict[str, Any]) -> str:
     row = s.get("row")
     rest = ", ".join(f"{k}={v!r}" for k, v in s.items() if k != "row")
     return f"row {row}: {rest}" if row is not None else rest
