@@ -280,7 +280,6 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
         current_contract[comp0[sel][cur], cj[sel][cur]] = ids[cur]
 
     # --- the day loop -------------------------------------------------------------------
-    comp_all = np.arange(n)
     n_days = clock.horizon_end - clock.sim_start + 1
     for day, states in intent.replay():
         if tick is not None and (day - clock.sim_start) % 30 == 0:
@@ -348,11 +347,15 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
             lapsed = ~renew
             owned[ec[lapsed], ep[lapsed]] = False
             contract_end[ec[lapsed], ep[lapsed]] = NEVER
-        # 3. new opportunities
-        rates = rules.product_rates(comp_all, owned, open_opp >= 0, last_loss, day)
-        lam = rates * rules.intent_factor[comp_all, states][:, None]
-        hit = rng.random((n, P)) < -np.expm1(-lam)
-        nc, np_ = np.nonzero(hit)
+        # 3. new opportunities, at companies with an account (the others are not eligible:
+        # their draws are made, never used)
+        live = np.flatnonzero(acct_first <= day)
+        u = rng.random((n, P))
+        rates = rules.product_rates(live, owned[live], open_opp[live] >= 0, last_loss[live],
+                                    day)
+        lam = rates * rules.intent_factor[live, states[live]][:, None]
+        hc, np_ = np.nonzero(u[live] < -np.expm1(-lam))
+        nc = live[hc]
         if len(nc):
             k = len(nc)
             if n_opps + k > cap:

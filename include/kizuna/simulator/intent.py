@@ -55,8 +55,13 @@ def stationary_guess(p: IntentParams, fit: np.ndarray) -> np.ndarray:
 
 def step(states: np.ndarray, matrices: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Next states given today's, the matrices and one uniform number per company."""
-    rows = matrices[np.arange(len(states)), states]
-    return (u[:, None] > np.cumsum(rows, axis=1)[:, :-1]).sum(axis=1).astype(np.int8)
+    return step_cumulative(states, np.cumsum(matrices, axis=2)[:, :, :-1], u)
+
+
+def step_cumulative(states: np.ndarray, cumulative: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``step`` given the matrices' cumulative rows without their last column."""
+    thresholds = cumulative[np.arange(len(states)), states]
+    return (u[:, None] > thresholds).sum(axis=1).astype(np.int8)
 
 
 @dataclass
@@ -87,10 +92,13 @@ def simulate_intent(p: IntentParams, clock: Clock, fit: np.ndarray,
     states = (rng.random(n)[:, None] > np.cumsum(init_dist, axis=1)[:, :-1]).sum(axis=1)
     states = states.astype(np.int8)
     initial = states.copy()
-    matrices = {m: transition_matrices(p, fit, m) for m in range(1, 13)}
     days, comps, news = [], [], []
+    month, cumulative = 0, np.zeros((n, N_STATES, N_STATES - 1))
     for day in range(clock.sim_start + 1, clock.horizon_end + 1):
-        nxt = step(states, matrices[clock.month_of(day)], rng.random(n))
+        if clock.month_of(day) != month:  # one month's matrices at a time
+            month = clock.month_of(day)
+            cumulative = np.cumsum(transition_matrices(p, fit, month), axis=2)[:, :, :-1]
+        nxt = step_cumulative(states, cumulative, rng.random(n))
         changed = np.flatnonzero(nxt != states)
         if len(changed):
             days.append(np.full(len(changed), day, dtype=np.int64))
