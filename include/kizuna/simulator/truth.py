@@ -83,9 +83,12 @@ def _propensity_paths(cfg: SimulationConfig, clock: Clock, rules: DealRules, sna
     adv = snap.open_advance[at]
     last_loss = snap.last_loss[at].astype(np.int64)
     cend = snap.contract_end[at].astype(np.int64)
-    alpha = np.zeros((m, N_STATES))
-    alpha[np.arange(m), snap.intent[at]] = 1.0
-    intent_factor = rules.intent_factor[idx]
+    # states x paths: each state's probabilities contiguous, updated in place
+    alpha = np.zeros((N_STATES, m))
+    alpha[snap.intent[at], np.arange(m)] = 1.0
+    moved = np.empty_like(alpha)
+    scratch = np.empty(m)
+    intent_factor = np.ascontiguousarray(rules.intent_factor[idx].T)
     static = rules.static[idx]
     fit = rules.fit[comp]
     # contract ends inside the window are known at the cutoff; bucket them by day
@@ -120,7 +123,8 @@ def _propensity_paths(cfg: SimulationConfig, clock: Clock, rules: DealRules, sna
                            for s in range(N_STATES)]
             del mat
         # intent moves (exact, integrated out): alpha <- alpha @ M, per path
-        alpha = _propagate(alpha, mats[month])
+        _propagate(alpha, mats[month], moved, scratch)
+        alpha, moved = moved, alpha
         dirty: list[np.ndarray] = boundary.pop(t, [])
         # open opportunities move (sampled)
         if len(oi):
@@ -166,22 +170,25 @@ def _propensity_paths(cfg: SimulationConfig, clock: Clock, rules: DealRules, sna
                                                  last_loss[rows], t, static[rows]).sum(
                     axis=1) * np.exp(-cal)
                 for c_val, arr in survive.items():
-                    arr[rows] = np.exp(-(base[rows] * np.exp(c_val))[:, None]
-                                       * intent_factor[rows])
+                    arr[:, rows] = np.exp(-(base[rows] * np.exp(c_val))[None, :]
+                                          * intent_factor[:, rows])
         if cal not in survive:
-            survive[cal] = np.exp(-(base * np.exp(cal))[:, None] * intent_factor)
+            survive[cal] = np.exp(-(base * np.exp(cal))[None, :] * intent_factor)
         alpha *= survive[cal]
-    p_path = 1.0 - alpha.sum(axis=1)
+    p_path = 1.0 - alpha.sum(axis=0)
     return np.bincount(pos, weights=p_path, minlength=len(comp)) / reps
 
 
-def _propagate(alpha: np.ndarray, mat: list[list[np.ndarray]]) -> np.ndarray:
-    """alpha @ M for each path; ``mat[s][u]`` holds M[s, u] of every path."""
-    cols = [np.ascontiguousarray(alpha[:, s]) for s in range(N_STATES)]
-    out = np.empty_like(alpha)
+def _propagate(alpha: np.ndarray, mat: list[list[np.ndarray]], out: np.ndarray,
+               scratch: np.ndarray) -> None:
+    """out <- alpha @ M for each path (states x paths); ``mat[s][u]`` holds M[s, u] of
+    every path. In place: at scale, fresh temporaries cost more than the arithmetic."""
     for u in range(N_STATES):
-        out[:, u] = cols[0] * mat[0][u] + cols[1] * mat[1][u] + cols[2] * mat[2][u]
-    return out
+        np.multiply(alpha[0], mat[0][u], out=out[u])
+        np.multiply(alpha[1], mat[1][u], out=scratch)
+        out[u] += scratch
+        np.multiply(alpha[2], mat[2][u], out=scratch)
+        out[u] += scratch
 
 
 def propensity_table(cfg: SimulationConfig, clock: Clock, rules: DealRules,
