@@ -16,11 +16,12 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from kizuna.contract import ENTITIES
+from kizuna.contract import ENTITIES, ENTITIES_BY_TABLE
 from kizuna.simulator import SimulationConfig, SimulationResult, simulate
 from kizuna.simulator import truth as truth_module
 from kizuna.simulator.corporate_number import is_valid
-from kizuna.sources.config import delivery_specs
+from kizuna.simulator.writer import write_entity
+from kizuna.sources.config import DeliverySpec, delivery_specs
 
 # Ten months: enough for four monthly propensity cutoffs (from start + 180 days).
 WORLD = SimulationConfig(seed=11, n_accounts=200, start=date(2025, 1, 1),
@@ -384,6 +385,35 @@ def test_a_changed_delivery_config_changes_what_is_written(
     assert not list(landing.glob("crm/accounts/*/_SUCCESS"))
     firmo = sorted(landing.glob("firmo/companies/*/part-0001.csv"))[0]
     firmo.read_bytes().decode("cp932", errors="strict")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932", "auto"])
+def test_jsonl_text_is_escaped_as_json_dumps_would(tmp_path: Path, encoding: str) -> None:
+    names = ['ABM "入門"', "C:\\data\\営業", "tab\there", "two\nlines", "", "ｶﾅ ＤＸ",
+             "bell\x07", "plain"]
+    frame = pd.DataFrame({
+        "campaign_id": [f"CMP{k}" for k in range(len(names))], "name": names,
+        "channel": "webinar", "product_id": ["P001", ""] * (len(names) // 2),
+        "started_on": 20_000, "ended_on": [20_001, None] * (len(names) // 2),
+        "cost_jpy": [10_000, None] * (len(names) // 2), "_day": 20_000 + np.arange(
+            len(names)) // 3})
+    spec = DeliverySpec(ENTITIES_BY_TABLE["ma_campaigns"], format="jsonl", encoding=encoding,
+                        done_marker="_SUCCESS")
+    write_entity(frame, spec, tmp_path, max_rows=2)
+    files = sorted(tmp_path.glob("ma/campaigns/*/part-*.jsonl"))
+    assert [f.name for f in files] == ["part-0001.jsonl", "part-0002.jsonl"] * 2 + [
+        "part-0001.jsonl"]
+    lines = []
+    for f in files:
+        data = f.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
+        lines += data.decode("cp932" if encoding == "cp932" else "utf-8-sig").splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [r["name"] for r in rows] == [x or None for x in names]
+    for line, row in zip(lines, rows, strict=True):
+        assert line == json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    assert rows[1]["ended_on"] is None and rows[0]["ended_on"] == "2024-10-05"
+    assert rows[0]["cost_jpy"] == 10_000 and rows[1]["cost_jpy"] is None
 
 
 def test_progress_is_reported_by_step(tmp_path: Path) -> None:

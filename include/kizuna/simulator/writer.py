@@ -109,24 +109,39 @@ def _csv_lines(cols: dict[str, np.ndarray], spec: DeliverySpec) -> list[str]:
     return lines[:-1]
 
 
-def _json_lines(cols: dict[str, np.ndarray], entity: Entity) -> list[str]:
-    """One JSON object per row; values encoded once per distinct value."""
-    parts = []
+def _json_lines(cols: dict[str, np.ndarray], entity: Entity) -> pa.StringArray:
+    """One JSON object per row, each ending in a newline (built by Arrow, not per row)."""
+    parts: list[pa.Array | str] = []
     for k, col in enumerate(entity.columns):
-        codes, uniques = pd.factorize(pd.Series(cols[col.name], dtype=object),
-                                      use_na_sentinel=True)
-        u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        values = pa.array(cols[col.name], type=pa.string(), from_pandas=True)
         if col.type in ("int", "float", "bool"):
-            enc = u  # already JSON literals: 12, 0.5, true
+            enc = values  # already JSON literals: 12, 0.5, true
         else:
-            plain = ~u.str.contains(r'["\\\x00-\x1f]', regex=True).astype(bool)
-            enc = u.where(~plain, '"' + u + '"')
-            enc[~plain] = [json.dumps(x, ensure_ascii=False) for x in u[~plain]]
-        enc = np.append(enc.to_numpy(dtype=object), "null").astype(object)
-        key = ("{" if k == 0 else ",") + json.dumps(col.name) + ":"
-        parts.append(pa.array(key + enc[codes], type=pa.string()))  # -1 selects "null"
-    parts.append(pa.array(np.full(len(parts[0]), "}", dtype=object), type=pa.string()))
-    return pc.binary_join_element_wise(*parts, "").to_pylist()
+            enc = pc.binary_join_element_wise('"', values, '"', "")
+            special = pc.fill_null(pc.match_substring_regex(values, r'["\\\x00-\x1f]'), False)
+            if pc.any(special).as_py():  # quotes, backslashes, control characters
+                escaped = [json.dumps(x, ensure_ascii=False)
+                           for x in pc.filter(values, special).to_pylist()]
+                enc = pc.replace_with_mask(enc, special, pa.array(escaped, type=pa.string()))
+        parts += [("{" if k == 0 else ",") + json.dumps(col.name) + ":",
+                  pc.fill_null(enc, "null")]
+    return pc.binary_join_element_wise(*parts, "}\n", "")
+
+
+def _joined(lines: pa.StringArray, start: int, stop: int) -> bytes:
+    """UTF-8 bytes of ``lines[start:stop]`` back to back (one slice of Arrow's buffer)."""
+    part = lines.slice(start, stop - start)
+    offsets = np.frombuffer(part.buffers()[1], dtype=np.int32)[part.offset:]
+    return part.buffers()[2][offsets[0]:offsets[len(part)]].to_pybytes()
+
+
+def _encode_utf8(data: bytes, encoding: str, path: Path) -> bytes:
+    """Text already in UTF-8, in the file's encoding."""
+    if encoding in ("utf-8", "auto"):
+        return data
+    if encoding == "utf-8-sig":
+        return b"\xef\xbb\xbf" + data
+    return _encode(data.decode("utf-8"), encoding, path)
 
 
 def _parquet_table(frame: pd.DataFrame, entity: Entity, spec: DeliverySpec,
@@ -212,12 +227,13 @@ def write_entity(frame: pd.DataFrame, spec: DeliverySpec, landing: Path, max_row
         lo_batch = bounds[k]
         batch = frame.iloc[lo_batch: bounds[k_end]]
         lines: list[str] = []
+        json_lines = pa.array([], type=pa.string())
         if spec.format == "csv":
             lines = _csv_lines(_text_columns(batch, entity, spec, for_json=False), spec)
         elif spec.format == "jsonl":
             cols = _text_columns(batch, entity, spec, for_json=True)
-            lines = _json_lines({h: cols[c] for h, c in zip(headers, entity.column_names,
-                                                             strict=True)}, renamed)
+            json_lines = _json_lines({h: cols[c] for h, c in zip(
+                headers, entity.column_names, strict=True)}, renamed)
         for day_k in range(k, k_end):
             lo, hi = bounds[day_k], bounds[day_k + 1]
             day = str(np.datetime64(int(uniq[day_k]), "D"))
@@ -229,6 +245,9 @@ def write_entity(frame: pd.DataFrame, spec: DeliverySpec, landing: Path, max_row
                 if spec.format == "parquet":
                     table = _parquet_table(frame.iloc[start:stop], entity, spec, headers)
                     _atomic_write(path, None, table)
+                elif spec.format == "jsonl":
+                    data = _joined(json_lines, start - lo_batch, stop - lo_batch)
+                    _atomic_write(path, _encode_utf8(data, spec.encoding, path))
                 else:
                     rows = lines[start - lo_batch: stop - lo_batch]
                     text = head + "".join(x + "\n" for x in rows)
