@@ -2,7 +2,7 @@
 
 Runs between two dbt steps. dbt first builds staging and the deterministic links SQL can
 make portably (lead -> CRM contact by e-mail, ``int_lead_contact_matches``; account ->
-company by a corporate number with a valid check digit, ``int_account_number_matches``).
+company by a corporate number with a valid check digit, ``int_account_corporate_numbers``).
 This module then resolves the rest and writes three tables to the ``identity`` schema,
 which dbt reads as the source ``identity``:
 
@@ -347,8 +347,10 @@ def _finish(record_type: str, links: list[tuple[str, str | None, str, float]],
     unresolved = set(frame.loc[frame["corporate_number"].isna(), f"{record_type}_id"])
     candidates = candidates[candidates["record_id"].isin(unresolved)].reset_index(drop=True)
     # records the cascade found several names for, but splink saw no candidate of
-    extra = [(r.record_id, cn, None) for r in open_ if r.record_id in unresolved
-             and r.record_id not in set(candidates["record_id"]) for cn in sorted(r.candidates)]
+    listed = set(candidates["record_id"])
+    extra = [(r.record_id, cn, None) for r in open_
+             if r.record_id in unresolved and r.record_id not in listed
+             for cn in sorted(r.candidates)]
     if extra:
         more = pd.DataFrame(extra, columns=["record_id", "corporate_number", "match_probability"])
         more["candidate_rank"] = more.groupby("record_id").cumcount() + 1

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.slow
+# one worker builds the world once, and nothing else runs between its tests
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("default_world")]
 
 # The CRM learns a change of title or department days after it happened (the simulated
 # lag is geometric with a mean of 14 days): a contact-day counts as right when the
@@ -35,6 +36,9 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     cfg = SimulationConfig(seed=42, n_accounts=2000)
     mp = pytest.MonkeyPatch()
     mp.setenv("KIZUNA_HOME", str(home))
+    mp.setenv("KIZUNA_WAREHOUSE", "duckdb")
+    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
+    mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
     timings = {}
     t0 = time.monotonic()
     simulate(cfg, out_dir=home)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("postgres_build")]
 
 
 @pytest.fixture(scope="module")
@@ -22,25 +22,31 @@ def postgres_built(postgres_server: dict[str, str], small_world: Path, small_wor
     shutil.copytree(small_world / "landing", home / "landing")
     mp = pytest.MonkeyPatch()
     mp.setenv("KIZUNA_HOME", str(home))
+    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
     mp.setenv("KIZUNA_WAREHOUSE", "postgres")
     for key, value in postgres_server.items():
         mp.setenv(key, value)
     load_window(small_world_config["start"], small_world_config["end"] + timedelta(days=1))
-    results = build_warehouse()
-    yield results
+    from kizuna.settings import get_settings
+
+    settings = get_settings()
+    results = build_warehouse(settings)
+    yield results, settings
     mp.undo()
 
 
 def test_dbt_build_passes_every_test_on_postgres(postgres_built):
-    failed = [r for r in postgres_built if r.status not in ("success", "pass", "no-op")]
+    results, _ = postgres_built
+    failed = [r for r in results if r.status not in ("success", "pass", "no-op")]
     assert failed == []
-    assert sum(r.status == "pass" for r in postgres_built) > 100
+    assert sum(r.status == "pass" for r in results) > 100
 
 
 def test_every_mart_has_rows_on_postgres(postgres_built):
     from kizuna.warehouse import connection
 
-    with connection() as wh:
+    _, settings = postgres_built
+    with connection(settings) as wh:
         tables = [t for (t,) in wh.query(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'")]
         empty = [t for t in tables if wh.query(f'SELECT count(*) FROM marts."{t}"')[0][0] == 0]

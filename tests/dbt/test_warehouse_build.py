@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small_world_duckdb")]
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,9 @@ def built(small_world: Path, small_world_config: dict, tmp_path_factory: pytest.
     shutil.copytree(small_world / "landing", home / "landing")
     mp = pytest.MonkeyPatch()
     mp.setenv("KIZUNA_HOME", str(home))
+    mp.setenv("KIZUNA_WAREHOUSE", "duckdb")
+    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
+    mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
     load_window(small_world_config["start"], small_world_config["end"] + timedelta(days=1))
     results = build_warehouse()
     yield home / "warehouse" / "kizuna.duckdb", results
