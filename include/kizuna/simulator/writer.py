@@ -52,6 +52,8 @@ def _iso(sec: np.ndarray, sep: str) -> np.ndarray:
 
 
 def _offset_text(offset: np.ndarray) -> np.ndarray:
+    if len(offset) > 1 and (offset == offset[0]).all():  # one zone without DST: one text
+        return np.full(len(offset), _offset_text(offset[:1])[0])
     sign = np.where(offset < 0, "-", "+")
     a = np.abs(offset)
     return np.char.add(np.char.add(sign, np.char.zfill((a // 3600).astype(str), 2)),
