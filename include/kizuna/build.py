@@ -16,13 +16,11 @@ mart would run before the mart exists), so tests run with their models.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from kizuna.settings import Settings, get_settings
-from kizuna.transform import NodeResult, dbt_environment, run_dbt
+from kizuna.transform import NodeResult, run_dbt
 
 log = logging.getLogger(__name__)
 
@@ -30,36 +28,16 @@ log = logging.getLogger(__name__)
 IDENTITY_INPUT = "tag:identity_input"
 
 
-@contextlib.contextmanager
-def _environment_kept(settings: Settings) -> Iterator[None]:
-    """Put the environment back after dbt: run_dbt exports the warehouse settings to
-    os.environ, where a later caller with other settings would find them."""
-    keys = list(dbt_environment(settings))
-    saved = {k: os.environ.get(k) for k in keys}
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def build_before_identity(settings: Settings | None = None, quiet: bool = True,
                           extra: Sequence[str] = ()) -> list[NodeResult]:
-    s = settings or get_settings()
-    with _environment_kept(s):
-        return run_dbt(["build", "--select", IDENTITY_INPUT, "--indirect-selection",
-                        "cautious", *extra], settings=s, quiet=quiet)
+    return run_dbt(["build", "--select", IDENTITY_INPUT, "--indirect-selection", "cautious",
+                    *extra], settings=settings, quiet=quiet)
 
 
 def build_after_identity(settings: Settings | None = None, quiet: bool = True,
                          extra: Sequence[str] = ()) -> list[NodeResult]:
-    s = settings or get_settings()
-    with _environment_kept(s):
-        return run_dbt(["build", "--exclude", IDENTITY_INPUT, *extra], settings=s,
-                       quiet=quiet)
+    return run_dbt(["build", "--exclude", IDENTITY_INPUT, *extra], settings=settings,
+                   quiet=quiet)
 
 
 def build_warehouse(settings: Settings | None = None, quiet: bool = True,

@@ -46,7 +46,11 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     s = settings or get_settings()
-    os.environ.update(dbt_environment(s))
+    # the profile reads these; put them back afterwards, or a later caller with other
+    # settings (another warehouse, another test's home) would find this call's values
+    env = dbt_environment(s)
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
     cli = [
         *args,
         "--project-dir", str(DBT_PROJECT_DIR),
@@ -60,6 +64,11 @@ def run_dbt(
         res = dbtRunner().invoke(cli)
     finally:
         release_dbt_connections()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     nodes: list[NodeResult] = []
     result = res.result
     for r in getattr(result, "results", None) or []:
