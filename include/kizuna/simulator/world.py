@@ -1,6 +1,10 @@
 """Build the whole world, write its landing files and its truth.
 
 ``simulate`` is the one entry point; everything else in the package is a step of it.
+Memory follows companies and people, not their activity: MA activities (people x days)
+are written month by month as they are simulated, every other export and truth file is
+built, written and dropped in turn, and the truth's Monte Carlo runs in bounded blocks.
+That keeps 200,000 accounts within a few GB.
 """
 
 from __future__ import annotations
@@ -148,6 +152,7 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
                                      engagement, sales, propensity, acv_on):
         _write_truth_csv(frame, truth_dir / f"{name}.csv")
         result.truth_counts[name] = len(frame)
+        del frame
     (truth_dir / "README.md").write_text(truth_mod.TRUTH_README.format(
         horizon=cfg.horizon_days, end=cfg.end, acv=cfg.deals.good_customer_acv_jpy,
         tenure=cfg.deals.good_customer_tenure_days, v=cfg.companies.good_profile_value,
