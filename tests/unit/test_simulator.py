@@ -104,8 +104,8 @@ def test_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
 
 
 def test_chunk_size_changes_no_byte_of_the_world(tmp_path: Path) -> None:
-    # a chunk of MA activities per day, against one per month (the month ends always close
-    # one); exact equality, truth included, and one progress report per chunk
+    # MA activities written a day at a time against all at once: exact equality, truth
+    # included, and a progress report per chunk
     ticks: list[int] = []
 
     def progress(step: str, done: int, total: int) -> None:
@@ -114,9 +114,9 @@ def test_chunk_size_changes_no_byte_of_the_world(tmp_path: Path) -> None:
 
     daily = simulate(replace(TINY, chunk_rows=1), out_dir=tmp_path / "daily",
                      progress=progress)
-    monthly = simulate(replace(TINY, chunk_rows=10**9), out_dir=tmp_path / "monthly")
-    assert_same_files(daily, monthly)
-    assert daily.counts == monthly.counts and daily.folders == monthly.folders
+    whole = simulate(replace(TINY, chunk_rows=10**9), out_dir=tmp_path / "whole")
+    assert_same_files(daily, whole)
+    assert daily.counts == whole.counts and daily.folders == whole.folders
     assert daily.counts["ma_activities"] > 1000
     assert len(ticks) > 30 and ticks == sorted(set(ticks))  # nearly every day a chunk
 

@@ -224,9 +224,9 @@ class SimulationConfig:
     horizon_days: int = 180  # the world runs this long past `end`; only truth sees it
     burn_in_days: int = 730  # deals run this long before `start` (initial export history)
     max_rows_per_file: int = 200_000
-    # MA activities (people x days) are written as they are simulated, a month at a
-    # time or sooner once this many are waiting: it bounds memory, never the output
-    chunk_rows: int = 1_000_000
+    # MA activities (people x days) are written as they are simulated, in chunks of
+    # whole days closed once this many are waiting: it bounds memory, never the output
+    chunk_rows: int = 250_000
     companies: CompanyParams = field(default_factory=CompanyParams)
     people: PeopleParams = field(default_factory=PeopleParams)
     accounts: AccountParams = field(default_factory=AccountParams)

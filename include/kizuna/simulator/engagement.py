@@ -251,8 +251,8 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
                         tick: Callable[[int, int], None] | None = None) -> Engagement:
     """Simulate MA from start to end; hand activities to ``emit`` chunk by chunk.
 
-    A chunk closes at the end of each month, or earlier once ``cfg.chunk_rows``
-    activities are waiting; ``tick`` reports (days simulated, days) per chunk."""
+    A chunk closes at the end of the first day with ``cfg.chunk_rows`` activities
+    waiting; ``tick`` reports (days simulated, days) per chunk and at each month end."""
     e = cfg.engagement
     hist = people.history
     spells = people.spells
@@ -434,8 +434,6 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
         quote_forms.append(act.loc[(act["type"] == A_FORM) & (act["url"] == quote_url),
                                    ["lead", "sec"]])
         emit(ActivityChunk(act, campaign_ids, assets, urls.items, through_day))
-        if tick is not None:
-            tick(through_day - clock.start + 1, n_days)
 
     done = False
     for day, states in intent.replay():
@@ -599,11 +597,13 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
                                 e.card_scan_no_email)
                 add_acts(ids, A_SCAN, s_sec[rest][order], campaign=c)
 
-        # a chunk ends with each month, or sooner when many activities are waiting
+        # a chunk ends once enough activities are waiting (few, large chunks are cheaper)
         done = day == clock.end
-        if done or buffer.rows >= cfg.chunk_rows or clock.day_of_month[
-                clock.idx(day + 1)] == 1:
+        chunk = done or buffer.rows >= cfg.chunk_rows
+        if chunk:
             flush(day, last=done)
+        if tick is not None and (chunk or clock.day_of_month[clock.idx(day + 1)] == 1):
+            tick(day - clock.start + 1, n_days)
     if not done:
         flush(clock.end, last=True)
 
