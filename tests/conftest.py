@@ -72,12 +72,12 @@ def _pg_bindir() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A throw-away PostgreSQL cluster on loopback, with role and database ``kizuna``.
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throw-away PostgreSQL cluster on loopback, with the login role ``kizuna``.
 
     Uses the server binaries from Debian's ``postgresql`` package (``.ci/run`` installs
-    it). Runs as the ``postgres`` user when the tests run as root. Yields the
-    ``KIZUNA_PG_*`` settings to put in the environment.
+    it). Runs as the ``postgres`` user when the tests run as root. Tests take a database
+    of their own from it (``postgres_database``), so no test sees another's tables.
     """
     import getpass
     import shutil
@@ -115,11 +115,33 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", superuser,
                 "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c"]
         run(*psql, "CREATE ROLE kizuna LOGIN PASSWORD 'kizuna'")
-        run(*psql, "CREATE DATABASE kizuna OWNER kizuna")
-        yield {"KIZUNA_PG_HOST": "127.0.0.1", "KIZUNA_PG_PORT": str(port),
-               "KIZUNA_PG_USER": "kizuna", "KIZUNA_PG_PASSWORD": "kizuna",
-               "KIZUNA_PG_DATABASE": "kizuna"}
+        yield PostgresCluster(port=port, create_database=lambda name: run(
+            *psql, f"CREATE DATABASE {name} OWNER kizuna"))
     finally:
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                         "stop"], capture_output=True, cwd=root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+class PostgresCluster:
+    """A running test cluster: hands out empty databases owned by ``kizuna``."""
+
+    def __init__(self, port: int, create_database) -> None:
+        self.port = port
+        self._create_database = create_database
+        self._count = 0
+
+    def new_database(self) -> dict[str, str]:
+        """Creates an empty database; returns the ``KIZUNA_PG_*`` settings that reach it."""
+        self._count += 1
+        name = f"kizuna_{self._count}"
+        self._create_database(name)
+        return {"KIZUNA_PG_HOST": "127.0.0.1", "KIZUNA_PG_PORT": str(self.port),
+                "KIZUNA_PG_USER": "kizuna", "KIZUNA_PG_PASSWORD": "kizuna",
+                "KIZUNA_PG_DATABASE": name}
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster: PostgresCluster) -> dict[str, str]:
+    """An empty PostgreSQL database of this test's own: its ``KIZUNA_PG_*`` settings."""
+    return postgres_cluster.new_database()

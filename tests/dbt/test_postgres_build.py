@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("p
 
 
 @pytest.fixture(scope="module")
-def postgres_built(postgres_server: dict[str, str], small_world: Path, small_world_config: dict,
+def postgres_built(postgres_cluster, small_world: Path, small_world_config: dict,
                    tmp_path_factory: pytest.TempPathFactory):
     """The small world loaded into PostgreSQL and built there: dbt, identity, dbt."""
     from kizuna.build import build_warehouse
@@ -24,7 +24,7 @@ def postgres_built(postgres_server: dict[str, str], small_world: Path, small_wor
     mp.setenv("KIZUNA_HOME", str(home))
     mp.setenv("KIZUNA_LANDING", str(home / "landing"))
     mp.setenv("KIZUNA_WAREHOUSE", "postgres")
-    for key, value in postgres_server.items():
+    for key, value in postgres_cluster.new_database().items():
         mp.setenv(key, value)
     load_window(small_world_config["start"], small_world_config["end"] + timedelta(days=1))
     from kizuna.settings import get_settings

@@ -9,11 +9,11 @@ import pytest
 pytestmark = pytest.mark.postgres
 
 
-def test_loader_writes_raw_and_audit_to_postgres(postgres_server, kizuna_home, monkeypatch):
+def test_loader_writes_raw_and_audit_to_postgres(postgres_database, kizuna_home, monkeypatch):
     from kizuna.load import load_window
     from kizuna.warehouse import connection
 
-    for key, value in postgres_server.items():
+    for key, value in postgres_database.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("KIZUNA_WAREHOUSE", "postgres")
     folder = kizuna_home / "landing" / "crm" / "accounts" / "2026-01-05"

@@ -171,22 +171,12 @@ def test_the_gate_is_idempotent_and_builds_data_docs(kizuna_home):
 
 
 @pytest.fixture
-def postgres_warehouse(postgres_server, kizuna_home, monkeypatch):
-    """The session's PostgreSQL server as the warehouse, emptied before and after."""
-    from kizuna.warehouse import connection
-
-    for key, value in postgres_server.items():
+def postgres_warehouse(postgres_database, kizuna_home, monkeypatch):
+    """An empty PostgreSQL database of this test's own as the warehouse."""
+    for key, value in postgres_database.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("KIZUNA_WAREHOUSE", "postgres")
-
-    def empty() -> None:
-        with connection() as wh:
-            for schema in ("raw", "quarantine", "audit", "staging", "marts"):
-                wh.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-    empty()
-    yield kizuna_home
-    empty()
+    return kizuna_home
 
 
 @pytest.mark.postgres
