@@ -10,7 +10,10 @@ Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), in thre
    ``identity``;
 3. ``dbt``: everything else (seeds, snapshots, intermediate models, marts), one task per
    node (``dbt build``, so a model's tests run with it and a failing test stops what
-   depends on it).
+   depends on it);
+4. ``dbt_integrity_tests``: the tests that belong to no single node, in one task once
+   every model is built: ``relationships`` tests (one between two models that do not
+   depend on each other cannot run with either) and the tests on the raw sources.
 
 Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``. Marks the
 ``kizuna_marts`` asset updated when the marts are built.
@@ -21,7 +24,14 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import (
+    ExecutionMode,
+    InvocationMode,
+    LoadMode,
+    TestBehavior,
+    TestIndirectSelection,
+)
+from cosmos.operators.local import DbtTestLocalOperator
 
 from kizuna.build import IDENTITY_INPUT
 from kizuna.settings import DBT_PROJECT_DIR, get_settings, task_defaults
@@ -30,12 +40,32 @@ from kizuna.transform import MANIFEST_PATH, dbt_environment, require_manifest
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
 WAREHOUSE_POOL = "kizuna_duckdb"
+#: The tests no single node's task runs; they run together after the models (step 4).
+INTEGRITY_TESTS = "test_name:relationships source:*"
 
 require_manifest()
 
+PROFILE = ProfileConfig(
+    profile_name="kizuna",
+    target_name=get_settings().dbt_target,
+    profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+)
+OPERATOR_ARGS = {
+    "install_deps": False,
+    "pool": WAREHOUSE_POOL,
+    "env": dbt_environment(),
+    # Close dbt-duckdb's handle on the file when a task ends, for the next writer.
+    "callback": "kizuna.transform.release_dbt_connections",
+}
+
 
 def dbt_task_group(group_id: str, **selection: list[str]) -> DbtTaskGroup:
-    """A Cosmos task group of the dbt nodes ``selection`` (select= / exclude=) names."""
+    """A Cosmos task group of the dbt nodes ``selection`` (select= / exclude=) names.
+
+    A node's task builds it with the tests whose every model is built by then (dbt's
+    ``buildable`` indirect selection); a relationships test to a model that is not
+    upstream waits for ``dbt_integrity_tests``.
+    """
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
@@ -43,30 +73,19 @@ def dbt_task_group(group_id: str, **selection: list[str]) -> DbtTaskGroup:
             manifest_path=MANIFEST_PATH,
             install_dbt_deps=False,
         ),
-        profile_config=ProfileConfig(
-            profile_name="kizuna",
-            target_name=get_settings().dbt_target,
-            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
-        ),
+        profile_config=PROFILE,
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
             emit_datasets=False,
-            # A relationships test waits for both of its models, in a task of its own.
-            should_detach_multiple_parents_tests=True,
             **selection,
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
             invocation_mode=InvocationMode.DBT_RUNNER,
+            test_indirect_selection=TestIndirectSelection.BUILDABLE,
         ),
-        operator_args={
-            "install_deps": False,
-            "pool": WAREHOUSE_POOL,
-            "env": dbt_environment(),
-            # Close dbt-duckdb's handle on the file when a task ends, for the next writer.
-            "callback": "kizuna.transform.release_dbt_connections",
-        },
+        operator_args=OPERATOR_ARGS,
     )
 
 
@@ -91,12 +110,20 @@ def kizuna_transform() -> None:
         return run()
 
     build = dbt_task_group("dbt", exclude=[IDENTITY_INPUT])
+    integrity_tests = DbtTestLocalOperator(
+        task_id="dbt_integrity_tests",
+        project_dir=str(DBT_PROJECT_DIR),
+        profile_config=PROFILE,
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        select=INTEGRITY_TESTS,
+        **OPERATOR_ARGS,
+    )
 
     @task(outlets=[MARTS])
     def marts_built() -> None:
         """Marks the marts asset updated for the ML scoring DAG."""
 
-    prepare >> resolve_identities() >> build >> marts_built()
+    prepare >> resolve_identities() >> build >> integrity_tests >> marts_built()
 
 
 kizuna_transform()

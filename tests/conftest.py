@@ -47,6 +47,44 @@ def kizuna_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, dict]]:
+    """The demo's default world (seed 42, 2,000 accounts), loaded into DuckDB and built:
+    (warehouse file, truth folder, seconds per step). Built once per worker: tests that
+    use it share the xdist group ``default_world``, so one worker builds it.
+    """
+    import time
+    from datetime import timedelta
+
+    from kizuna.build import build_warehouse
+    from kizuna.load import load_window
+    from kizuna.simulator import SimulationConfig, simulate
+
+    home = tmp_path_factory.mktemp("default-world")
+    cfg = SimulationConfig(seed=42, n_accounts=2000)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KIZUNA_HOME", str(home))
+    mp.setenv("KIZUNA_WAREHOUSE", "duckdb")
+    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
+    mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
+    timings = {}
+    try:
+        t0 = time.monotonic()
+        simulate(cfg, out_dir=home)
+        timings["simulate"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        load_window(cfg.start, cfg.end + timedelta(days=1))
+        timings["load"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        results = build_warehouse()
+        timings["build"] = time.monotonic() - t0
+    finally:
+        mp.undo()
+    failed = [r for r in results if r.status not in ("success", "pass", "no-op")]
+    assert failed == []
+    yield home / "warehouse" / "kizuna.duckdb", home / "truth", timings
+
+
+@pytest.fixture(scope="session")
 def small_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Landing and truth folders of the small simulated world (read-only for tests)."""
     from kizuna.simulator import SimulationConfig, simulate

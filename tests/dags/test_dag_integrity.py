@@ -75,3 +75,39 @@ def test_dag_files_only_wire(dagbag):
         text = path.read_text()
         assert "import pandas" not in text and "duckdb.connect" not in text, path
         assert "SELECT " not in text.upper().replace("SELECTOR", ""), path
+
+
+def test_tests_of_several_models_run_once_every_model_is_built(dagbag):
+    """A model's task runs only the tests whose models are all built by then; the rest
+    must be relationships tests or tests on sources: ``dbt_integrity_tests`` runs those
+    after the whole group."""
+    import functools
+    import json
+
+    from kizuna.transform import MANIFEST_PATH
+
+    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"]
+    built = ("model.", "seed.", "snapshot.")
+
+    def parents(uid: str) -> list[str]:
+        return [p for p in nodes[uid].get("depends_on", {}).get("nodes", [])
+                if p.startswith(built)]
+
+    @functools.cache
+    def ancestors(uid: str) -> frozenset[str]:
+        return frozenset().union(*({p} | ancestors(p) for p in parents(uid)))
+
+    waiting = {n["name"]: n.get("test_metadata", {}).get("name")
+               for uid, n in nodes.items() if n["resource_type"] == "test"
+               if parents(uid)
+               if not any(set(parents(uid)) <= ancestors(p) | {p} for p in parents(uid))}
+    assert waiting, "expected relationships tests between independent models"
+    assert {name for name, kind in waiting.items() if kind != "relationships"} == set()
+    dag = dagbag.dags["kizuna_transform"]
+    task = dag.get_task("dbt_integrity_tests")
+    assert task.select.split() == ["test_name:relationships", "source:*"]
+    assert task.pool == "kizuna_duckdb"
+    groups = {t.split(".")[0] for t in task.upstream_task_ids}
+    assert groups == {"dbt"}
+    assert dag.get_task("marts_built").upstream_task_ids == {"dbt_integrity_tests"}
+    assert not [t for t in dag.tasks if t.task_id.endswith("_test")]
