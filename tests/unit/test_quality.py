@@ -151,6 +151,21 @@ def test_a_critical_failure_rejects_the_batch_and_says_where_and_what(kizuna_hom
                        ).fetchone() == ("rejected", 1, 3)
 
 
+def test_kizuna_load_reports_a_rejected_batch_without_a_traceback(kizuna_home):
+    from typer.testing import CliRunner
+
+    from kizuna.cli import app
+
+    rows = [f"C{i},A1,,telepathy,2026-01-05 10:00:00,completed" for i in range(3)]
+    drop(kizuna_home, "crm", "activities", "part-0001.csv", "\n".join([ACTIVITIES_HEADER, *rows]))
+    result = CliRunner().invoke(app, ["load", "--start", DAY.isoformat(),
+                                      "--table", "crm_activities"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "part-0001.csv" in result.output and "activity_type_accepted" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_the_gate_is_idempotent_and_builds_data_docs(kizuna_home):
     rows = [f"C{i},A1,,meeting,2026-01-05 10:00:00,completed" for i in range(3)]
     rows.append("C9,A1,,call,2062-01-05 10:00:00,completed")
