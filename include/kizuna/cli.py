@@ -74,12 +74,19 @@ def load(
     end: Annotated[str | None, typer.Option(help="last date folder, inclusive")] = None,
     table: Annotated[list[str] | None, typer.Option(help="raw table, e.g. ma_activities")] = None,
 ) -> None:
-    """Load the complete file drops of a window into raw (idempotent)."""
+    """Load the complete file drops of a window into raw (idempotent), then run the quality
+    gate; exits 2 when a critical check rejected a batch."""
     from kizuna.load import load_window
+    from kizuna.quality import QualityGateError
 
     first = _date(start, date.today() - timedelta(days=1))
     last = _date(end, first)
-    report = load_window(first, last + timedelta(days=1), tables=table)
+    try:
+        report = load_window(first, last + timedelta(days=1), tables=table)
+    except QualityGateError as err:
+        console.print(f"[red]Quality gate:[/red] {err}", markup=True, highlight=False)
+        console.print("Rejected batches stay in raw, unpublished; see kizuna quality.")
+        raise typer.Exit(2) from None
     console.print(report.summary())
 
 
