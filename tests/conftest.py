@@ -7,7 +7,9 @@ developer's own landing/, warehouse/ or .airflow/.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 _SESSION_ROOT = Path(tempfile.mkdtemp(prefix="kizuna-tests-"))
+atexit.register(shutil.rmtree, _SESSION_ROOT, ignore_errors=True)
 os.environ.update({
     "AIRFLOW_HOME": str(_SESSION_ROOT / "airflow"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -95,7 +98,6 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _pg_bindir() -> Path | None:
-    import shutil
     import subprocess
 
     if shutil.which("pg_config"):
@@ -118,7 +120,6 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     of their own from it (``postgres_database``), so no test sees another's tables.
     """
     import getpass
-    import shutil
     import socket
     import subprocess
 
