@@ -1,14 +1,16 @@
 """Transform: build the warehouse (staging -> identity resolution -> intermediate -> marts).
 
-Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), in three steps:
+Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), in these steps:
 
+0. ``dbt_seeds``: every seed (reference data, weights, rules, targets) with its tests, in
+   one task: they are small CSV files, and one dbt call loads them all;
 1. ``dbt_prepare``: Cosmos renders the dbt models tagged ``identity_input`` (staging and
    the deterministic matching models: lead -> contact by e-mail, account -> company by
    corporate number), each a task of its own;
 2. ``resolve_identities``: identity resolution (名寄せ) in Python, ``kizuna.identity``:
    domains, normalised Japanese company names, splink for the rest; writes schema
    ``identity``;
-3. ``dbt``: everything else (seeds, snapshots, intermediate models, marts), one task per
+3. ``dbt``: everything else (snapshots, intermediate models, marts), one task per
    node (``dbt build``, so a model's tests run with it and a failing test stops what
    depends on it);
 4. ``dbt_integrity_tests``: the tests that belong to no single node, in one task once
@@ -31,7 +33,7 @@ from cosmos.constants import (
     TestBehavior,
     TestIndirectSelection,
 )
-from cosmos.operators.local import DbtTestLocalOperator
+from cosmos.operators.local import DbtBuildLocalOperator, DbtTestLocalOperator
 
 from kizuna.build import IDENTITY_INPUT
 from kizuna.settings import DBT_PROJECT_DIR, get_settings, task_defaults
@@ -40,6 +42,7 @@ from kizuna.transform import MANIFEST_PATH, dbt_environment, require_manifest
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
 WAREHOUSE_POOL = "kizuna_duckdb"
+SEEDS = "resource_type:seed"
 #: The tests no single node's task runs; they run together after the models (step 4).
 INTEGRITY_TESTS = "test_name:relationships source:*"
 
@@ -52,6 +55,9 @@ PROFILE = ProfileConfig(
 )
 OPERATOR_ARGS = {
     "install_deps": False,
+    # The DAG renders from the manifest `kizuna dbt-parse` writes; a task need not rewrite
+    # manifest.json and run_results.json (about a third of a small task's time).
+    "dbt_cmd_flags": ["--no-write-json"],
     "pool": WAREHOUSE_POOL,
     "env": dbt_environment(),
     # Close dbt-duckdb's handle on the file when a task ends, for the next writer.
@@ -78,6 +84,7 @@ def dbt_task_group(group_id: str, **selection: list[str]) -> DbtTaskGroup:
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
             emit_datasets=False,
+            exclude=[SEEDS, *selection.pop("exclude", [])],
             **selection,
         ),
         execution_config=ExecutionConfig(
@@ -100,6 +107,14 @@ def dbt_task_group(group_id: str, **selection: list[str]) -> DbtTaskGroup:
     doc_md=__doc__,
 )
 def kizuna_transform() -> None:
+    seeds = DbtBuildLocalOperator(
+        task_id="dbt_seeds",
+        project_dir=str(DBT_PROJECT_DIR),
+        profile_config=PROFILE,
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        select=SEEDS,
+        **OPERATOR_ARGS,
+    )
     prepare = dbt_task_group("dbt_prepare", select=[IDENTITY_INPUT])
 
     @task(pool=WAREHOUSE_POOL)
@@ -123,7 +138,7 @@ def kizuna_transform() -> None:
     def marts_built() -> None:
         """Marks the marts asset updated for the ML scoring DAG."""
 
-    prepare >> resolve_identities() >> build >> integrity_tests >> marts_built()
+    seeds >> prepare >> resolve_identities() >> build >> integrity_tests >> marts_built()
 
 
 kizuna_transform()

@@ -111,3 +111,14 @@ def test_tests_of_several_models_run_once_every_model_is_built(dagbag):
     assert groups == {"dbt"}
     assert dag.get_task("marts_built").upstream_task_ids == {"dbt_integrity_tests"}
     assert not [t for t in dag.tasks if t.task_id.endswith("_test")]
+
+
+def test_seeds_load_in_one_task_before_everything_else(dagbag):
+    dag = dagbag.dags["kizuna_transform"]
+    seeds = dag.get_task("dbt_seeds")
+    assert seeds.select == "resource_type:seed" and seeds.base_cmd == ["build"]
+    assert seeds.upstream_task_ids == set()
+    assert {t.split(".")[0] for t in seeds.downstream_task_ids} == {"dbt_prepare"}
+    assert not [t for t in dag.task_ids if t.endswith("_seed_build")]
+    assert all("--no-write-json" in (t.dbt_cmd_flags or [])
+               for t in dag.tasks if t.task_id.startswith(("dbt", "dbt_prepare")))
