@@ -42,8 +42,9 @@ lint: install
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 
+## bench: time and memory of each pipeline stage (BENCH_ARGS="--accounts 20000 --stages simulate")
 bench: install
-	@$(BIN)/python -m kizuna.bench
+	@$(BIN)/python -m kizuna.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf landing truth warehouse reports .airflow dbt_project/target dbt_project/logs .demo
