@@ -47,4 +47,4 @@ bench: install
 	@$(BIN)/python -m kizuna.bench $(BENCH_ARGS)
 
 clean:
-	rm -rf landing truth warehouse reports .airflow dbt_project/target dbt_project/logs .demo
+	rm -rf landing truth warehouse reports models .airflow dbt_project/target dbt_project/logs .demo
