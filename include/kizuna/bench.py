@@ -257,7 +257,7 @@ def stage_load(world: World, progress: _StageProgress) -> dict[str, Any]:
     t0 = time.perf_counter()
     report = load_window(start, end, settings=s, progress=progress, validate=False)
     t1 = time.perf_counter()
-    progress.note("quality gate")
+    progress("quality gate", 0, 0)
     try:
         report.gate = validate_window(start, end, None, s)
     finally:
@@ -365,7 +365,8 @@ def _child_main(stage: str, world: World, out: Path) -> int:
                                    "log": progress.events}
         except Exception as exc:
             log.exception("%s failed", stage)
-            doc = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:4000]}
+            doc = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:4000],
+                   "step_seconds": progress.step_seconds(), "log": progress.events}
         finally:
             for name in ("kizuna", "models_ml"):
                 logging.getLogger(name).removeHandler(handler)
@@ -573,7 +574,7 @@ def _fmt_rows(row: dict[str, Any]) -> str:
 
 
 def _fmt_goal(goal: dict[str, Any] | None) -> str:
-    return "-" if goal is None else f"≤ {goal['seconds']:g} s, ≤ {goal['rss_gb']:g} GB"
+    return "-" if goal is None else f"≤ {goal['seconds']:g} s, {goal['rss_gb']:g} GB"
 
 
 def results_table(scales: Sequence[dict[str, Any]]) -> Table:
@@ -594,7 +595,7 @@ def results_table(scales: Sequence[dict[str, Any]]) -> Table:
                 row["stage"],
                 f"{row['seconds']:.1f}" if "seconds" in row else "-",
                 f"{row['peak_rss_gb']:.2f} GB" if "peak_rss_gb" in row else "-",
-                "" if row["stage"] == "pipeline" else _fmt_rows(row),
+                "+".join(row["stages"]) if row["stage"] == "pipeline" else _fmt_rows(row),
                 _fmt_goal(row.get("goal")),
                 f"[{colour}]{verdict}[/{colour}]" if colour else verdict,
                 end_section=k == len(rows) - 1,
@@ -708,8 +709,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     report = args.report or get_settings().reports / "bench.json"
     world = World(accounts[0], args.seed, args.start, args.end)
+    console = Console()
+    if not console.is_terminal:  # a log file: room for the table's columns
+        console = Console(width=120)
     doc = run_bench(accounts, stages, args.work_dir.resolve(), report.resolve(), world,
-                    Console(), args.memory_limit_gb, args.clean)
+                    console, args.memory_limit_gb, args.clean)
     verdicts = [r["verdict"] for s in doc["scales"]
                 for r in [*s["stages"], *([s["pipeline"]] if "pipeline" in s else [])]]
     return 1 if "ERROR" in verdicts or "FAIL" in verdicts else 0
