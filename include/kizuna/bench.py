@@ -77,8 +77,9 @@ class Goal:
 # for everything, and the DAGs add their own cost on top of these stages: Airflow parses
 # the DAGs and starts a process per task, Cosmos runs dbt once per model, each paying
 # seconds of imports. So the stages together get at most 6 minutes. Each of the first
-# three gets about twice what it took on a busy 2-core machine (simulate 30 s, load and
-# gate 48 s, build 60 s), so a slower laptop still passes; the ML stage gets what is left.
+# three gets about twice what it took on a busy 2-core machine (simulate 18-30 s, load
+# and gate 46-51 s, build 40-60 s), so a slower laptop still passes; the ML stage gets
+# what is left (it took 100 s).
 # Memory: at most 2 GB a stage (measured up to 1.2 GB), so the demo runs on an 8 GB laptop
 # beside a browser.
 GOALS: dict[int, dict[str, Goal]] = {
