@@ -38,9 +38,9 @@ test: install
 	@$(BIN)/kizuna dbt-parse --quiet
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
+## lint: ruff's checks (the code keeps its own layout; ruff format is not applied)
 lint: install
 	@$(BIN)/ruff check .
-	@$(BIN)/ruff format --check .
 
 ## bench: time and memory of each pipeline stage (BENCH_ARGS="--accounts 20000 --stages simulate")
 bench: install
