@@ -1,0 +1,144 @@
+{#- The ranked ABM target list, step 1 of the ABM loop: every account (primary account)
+    scored on the latest scoring date, ranked by the geometric mean of its fit (ICP fit
+    score), its propensity (percentile of the probability of a new opportunity) and its
+    relationship quality, tiered by the seed ml_target_tiers; with what to offer next,
+    the top reason and the good customer it resembles. -#}
+with accounts as (
+    select * from {{ ref('dim_accounts') }}
+    where account_id = primary_account_id
+),
+
+account_scores as (
+    select * from {{ ref('mart_account_scores') }}
+    where is_latest
+),
+
+features as (
+    select account_id, relationship_quality_score, open_opportunities
+    from {{ ref('mart_account_features') }}
+    where is_scoring_date
+),
+
+propensity as (
+    select * from {{ ref('mart_account_propensity') }}
+),
+
+lookalikes as (
+    select account_id, lookalike_score, similar_name_1 from {{ ref('mart_lookalike_prospects') }}
+),
+
+offers as (
+    select account_id, product_name, cross_sell_score
+    from {{ ref('mart_cross_sell_matrix') }}
+    where product_rank = 1
+),
+
+tiers as (
+    select * from {{ ref('ml_target_tiers') }}
+),
+
+combined as (
+    select
+        accounts.account_id,
+        accounts.account_name,
+        accounts.owner,
+        accounts.industry_division,
+        accounts.employees,
+        accounts.is_customer,
+        accounts.arr_jpy,
+        accounts.abm_tier as current_abm_tier,
+        propensity.scored_on,
+        coalesce(account_scores.fit_score, 0) as fit_score,
+        account_scores.engagement_score,
+        account_scores.grade,
+        coalesce(account_scores.is_mqa, false) as is_mqa,
+        propensity.propensity_score,
+        propensity.p_opportunity_90d,
+        propensity.p_won_90d,
+        coalesce(features.relationship_quality_score, 0) as relationship_quality_score,
+        coalesce(features.open_opportunities, 0) as open_opportunities,
+        lookalikes.lookalike_score,
+        lookalikes.similar_name_1 as resembles,
+        offers.product_name as next_best_product,
+        offers.cross_sell_score as next_best_product_score,
+        propensity.reason_1 as top_reason,
+        propensity.reason_2,
+        propensity.reason_3,
+        propensity.model_version,
+        100 * power(
+            cast(
+                (coalesce(account_scores.fit_score, 0) / 100.0)
+                * (propensity.propensity_score / 100.0)
+                * ({{ var('ml_target_relationship_floor') }}
+                   + (1 - {{ var('ml_target_relationship_floor') }}) * coalesce(features.relationship_quality_score, 0) / 100.0)
+            as {{ type_double() }}),
+            cast(1.0 / 3 as {{ type_double() }})
+        ) as target_score
+    from accounts
+    inner join propensity
+        on accounts.account_id = propensity.account_id
+    left join account_scores
+        on accounts.account_id = account_scores.account_id
+    left join features
+        on accounts.account_id = features.account_id
+    left join lookalikes
+        on accounts.account_id = lookalikes.account_id
+    left join offers
+        on accounts.account_id = offers.account_id
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (order by target_score desc, p_opportunity_90d desc, account_id) as target_rank
+    from combined
+),
+
+tiered as (
+    select
+        ranked.account_id,
+        tiers.tier,
+        row_number() over (partition by ranked.account_id order by tiers.max_rank) as tier_order
+    from ranked
+    inner join tiers
+        on tiers.max_rank >= ranked.target_rank
+),
+
+final as (
+    select
+        ranked.target_rank,
+        coalesce(tiered.tier, 'untiered') as target_tier,
+        ranked.account_id,
+        ranked.account_name,
+        ranked.owner,
+        ranked.industry_division,
+        ranked.employees,
+        ranked.is_customer,
+        ranked.arr_jpy,
+        ranked.current_abm_tier,
+        ranked.scored_on,
+        {{ round_to('ranked.target_score', 2) }} as target_score,
+        ranked.fit_score,
+        ranked.propensity_score,
+        ranked.p_opportunity_90d,
+        ranked.p_won_90d,
+        ranked.relationship_quality_score,
+        ranked.engagement_score,
+        ranked.grade,
+        ranked.is_mqa,
+        ranked.open_opportunities,
+        ranked.lookalike_score,
+        ranked.resembles,
+        ranked.next_best_product,
+        ranked.next_best_product_score,
+        ranked.top_reason,
+        ranked.reason_2,
+        ranked.reason_3,
+        ranked.model_version
+    from ranked
+    left join tiered
+        on ranked.account_id = tiered.account_id
+        and tiered.tier_order = 1
+)
+
+select * from final

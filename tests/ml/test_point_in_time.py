@@ -1,0 +1,91 @@
+"""The ML features are point in time: data after a cutoff never changes them.
+
+The small world is built twice: once with every date folder, once with the folders up to
+a day after a cutoff only. The features at that cutoff (and every earlier one) must be
+identical in both warehouses: whatever arrived later (activities, deals, contracts, new
+contact and firmographic versions) is invisible to them. Labels are left out: they look
+forward by design.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ml_point_in_time")]
+
+#: The last date folder of the truncated warehouse: a month after the cutoff compared.
+TRUNCATED_END = date(2026, 1, 31)
+LABELS = ("label_opportunity_90d", "label_won_90d")
+FLAGS = ("is_scoring_date", "is_label_complete")
+
+
+def build(landing: Path, home: Path, start: date, end: date) -> Path:
+    from kizuna.build import build_warehouse
+    from kizuna.load import load_window
+
+    shutil.copytree(landing, home / "landing")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KIZUNA_HOME", str(home))
+    mp.setenv("KIZUNA_WAREHOUSE", "duckdb")
+    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
+    mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
+    try:
+        load_window(start, end + timedelta(days=1))
+        build_warehouse()
+    finally:
+        mp.undo()
+    return home / "warehouse" / "kizuna.duckdb"
+
+
+@pytest.fixture(scope="module")
+def warehouses(small_world: Path, small_world_config: dict,
+               tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    start = small_world_config["start"]
+    full = build(small_world / "landing", tmp_path_factory.mktemp("pit-full"), start,
+                 small_world_config["end"])
+    truncated = build(small_world / "landing", tmp_path_factory.mktemp("pit-truncated"), start,
+                      TRUNCATED_END)
+    return full, truncated
+
+
+def features(db: Path, table: str, keys: list[str], before: date) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        frame = con.execute(f"SELECT * FROM marts.{table} WHERE cutoff_date < ?",
+                            [before]).df()
+    finally:
+        con.close()
+    frame = frame.drop(columns=[c for c in (*LABELS, *FLAGS) if c in frame.columns])
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+@pytest.mark.parametrize(("table", "keys"), [
+    ("mart_account_features", ["account_id", "cutoff_date"]),
+    ("mart_account_product_features", ["account_id", "cutoff_date", "product_id"]),
+])
+def test_data_after_the_cutoff_leaves_the_features_unchanged(warehouses, table, keys):
+    full, truncated = warehouses
+    later = features(full, table, keys, TRUNCATED_END)
+    known_then = features(truncated, table, keys, TRUNCATED_END)
+    assert len(known_then) > 100
+    assert known_then["cutoff_date"].nunique() >= 2
+    pd.testing.assert_frame_equal(later, known_then, check_dtype=False)
+
+
+def test_labels_are_unknown_until_their_window_has_passed(warehouses):
+    _, truncated = warehouses
+    con = duckdb.connect(str(truncated), read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT count(*) FROM marts.mart_account_features
+            WHERE label_opportunity_90d IS NOT NULL
+              AND cutoff_date + INTERVAL 90 DAY > DATE '2026-01-31'""").fetchone()
+    finally:
+        con.close()
+    assert rows == (0,)
