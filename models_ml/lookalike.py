@@ -1,0 +1,135 @@
+"""Lookalikes: which ordinary customers (一般顧客) and prospects resemble the good
+customers (優良顧客), and which good customers they resemble most.
+
+Positive-unlabelled learning (Elkan & Noto, 2008): the good customers the seed rule
+(customer_segments) names are the labelled positives; every other account is
+unlabelled — some of them are of the same kind, they have just not bought enough yet. A
+classifier g(x) = P(labelled | x) is trained on positives vs unlabelled; held-out
+positives estimate c = P(labelled | positive) as the mean of g on them, and
+P(positive | x) = g(x) / c. Nearest neighbours in the same (scaled, weighted) feature
+space name the three most similar good customers.
+
+The features leave out what defines the label (ARR, tenure, products owned: being a
+customer for years is the rule itself), so accounts are compared on what a good
+customer *is like*: size, industry, growth, how large they buy, how the relationship
+goes, how they engage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import Pipeline
+
+from models_ml.features import FeatureSpec
+from models_ml.propensity import make_logistic_regression
+
+#: Features the good-customer rule is made of, or that only customers can have: left out.
+LABEL_DEFINING = (
+    "arr_jpy", "tenure_days", "is_customer", "products_owned", "owns_platform",
+    "add_ons_owned", "owns_services", "days_to_renewal", "eligible_products",
+    "eligible_add_ons", "products_churned", "won_deals", "won_deals_365d", "days_since_win",
+    "relationship_quality_score",  # its tenure component is the rule's tenure
+)
+#: Point-in-time features about this month only (the profile is about the long run).
+SHORT_TERM_SUFFIXES = ("_14d", "_prev_60d", "_7d")
+EXCLUDED = ("cutoff_month", "fiscal_year_end_share", "account_age_days")
+
+
+def lookalike_spec(account_spec: FeatureSpec) -> FeatureSpec:
+    """The lookalike model's inputs: the account features minus the label's own."""
+    keep = tuple(c for c in account_spec.numeric
+                 if c not in LABEL_DEFINING and c not in EXCLUDED
+                 and not c.endswith(SHORT_TERM_SUFFIXES))
+    return FeatureSpec(keep, account_spec.categorical)
+
+
+def holdout_mask(account_ids: pd.Series, share: float = 0.25) -> np.ndarray:
+    """A stable pseudo-random subset of accounts (by a hash of the id): the same accounts
+    are held out in every training run, so versions are compared on the same positives."""
+    buckets = account_ids.map(
+        lambda a: int(hashlib.sha256(str(a).encode()).hexdigest()[:8], 16) % 1000)
+    return (buckets < share * 1000).to_numpy()
+
+
+class ElkanNotoClassifier(ClassifierMixin, BaseEstimator):
+    """Positive-unlabelled classifier: fit(X, s) with s = 1 for labelled positives.
+
+    ``predict_proba`` estimates P(positive | x) = g(x) / c, clipped to [0, 1]. Set
+    ``holdout`` (a boolean mask of rows) at fit time to choose which positives estimate c;
+    by default a stable quarter of them.
+    """
+
+    def __init__(self, estimator: BaseEstimator | None = None, holdout_share: float = 0.25,
+                 random_state: int = 0):
+        self.estimator = estimator
+        self.holdout_share = holdout_share
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, s, holdout: np.ndarray | None = None) -> ElkanNotoClassifier:
+        s = np.asarray(s).astype(int)
+        if holdout is None:
+            rng = np.random.default_rng(self.random_state)
+            holdout = (s == 1) & (rng.random(len(s)) < self.holdout_share)
+        holdout = np.asarray(holdout, dtype=bool) & (s == 1)
+        if holdout.sum() == 0 or (s[~holdout] == 1).sum() == 0:
+            raise ValueError("Elkan-Noto needs labelled positives both to train on and to "
+                             f"hold out: {int((s == 1).sum())} positives, {int(holdout.sum())} "
+                             "held out")
+        self.estimator_ = clone(self.estimator if self.estimator is not None
+                                else LogisticRegression(max_iter=2000))
+        self.estimator_.fit(X[~holdout], s[~holdout])
+        g = self.estimator_.predict_proba(X[holdout])[:, 1]
+        self.c_ = float(np.mean(g))
+        self.classes_ = np.array([0, 1])
+        self.n_holdout_ = int(holdout.sum())
+        return self
+
+    def labelled_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """g(x) = P(labelled | x)."""
+        return self.estimator_.predict_proba(X)[:, 1]
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.clip(self.labelled_proba(X) / self.c_, 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def make_lookalike(spec: FeatureSpec, random_state: int = 0) -> ElkanNotoClassifier:
+    """Elkan-Noto over a regularised logistic regression (few positives: a linear g)."""
+    return ElkanNotoClassifier(make_logistic_regression(spec, C=0.3), random_state=random_state)
+
+
+class GoodCustomerNeighbours:
+    """The good customers nearest to an account, in the lookalike model's feature space:
+    features as its logistic regression sees them (log-scaled, standardised, one-hot),
+    each weighted by the size of its coefficient, so similarity is about what matters."""
+
+    def __init__(self, model: ElkanNotoClassifier, n_neighbors: int = 3):
+        self.n_neighbors = n_neighbors
+        pipeline: Pipeline = model.estimator_
+        self.encode = pipeline.named_steps["encode"]
+        self.weights = np.abs(pipeline.named_steps["model"].coef_.ravel())
+
+    def _space(self, X: pd.DataFrame) -> np.ndarray:
+        Z = self.encode.transform(X)
+        Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z)
+        return Z * self.weights
+
+    def fit(self, X_good: pd.DataFrame, good_ids: pd.Series) -> GoodCustomerNeighbours:
+        self.ids_ = np.asarray(good_ids)
+        k = min(self.n_neighbors, len(self.ids_))
+        self.nn_ = NearestNeighbors(n_neighbors=k).fit(self._space(X_good))
+        return self
+
+    def kneighbors(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, distances) of the nearest good customers, nearest first."""
+        distance, index = self.nn_.kneighbors(self._space(X))
+        return self.ids_[index], distance

@@ -1,0 +1,141 @@
+"""The top reasons behind each account's score, in words (templates in reason_templates.yml).
+
+Ceteris paribus, vectorised: for every group of features (one story: "pricing page
+visits", "deal history"...) the group's values are replaced by the population's typical
+values (median; most frequent category) for all accounts at once, and the model scores
+the altered rows. The drop in an account's score is how much that story lifts it; the
+groups with the largest positive drops are its reasons, rendered with the account's own
+values. An account with fewer stories lifting it (a low score) is explained by what
+holds it back: the groups that lower its score most, in their ``low_template`` words.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+TEMPLATES = Path(__file__).with_name("reason_templates.yml")
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    features: tuple[str, ...]
+    template: str
+    trend: tuple[str, str] | None = None
+    trend_template: str | None = None
+    min_trend: float = 1.5
+    low_template: str | None = None
+
+    def render(self, row: pd.Series) -> str:
+        values = _values(row)
+        if self.trend and self.trend_template:
+            recent = float(row.get(self.trend[0]) or 0)
+            monthly_before = float(row.get(self.trend[1]) or 0) / 2
+            if monthly_before > 0 and recent / monthly_before >= self.min_trend:
+                return self.trend_template.format_map(
+                    _Values(values, trend=recent / monthly_before, recent=recent))
+        return self.template.format_map(values)
+
+    def render_low(self, row: pd.Series) -> str | None:
+        """The words for a group that lowers the score (None when it has none)."""
+        return self.low_template.format_map(_values(row)) if self.low_template else None
+
+
+class _Values(dict):
+    """A row's values for a template: a value missing or null reads as 0 (a count the
+    model does not have) rather than failing the whole scoring run."""
+
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
+def _values(row: pd.Series) -> _Values:
+    return _Values({k: (0 if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+                    for k, v in row.items()})
+
+
+@functools.cache
+def load_templates(kind: str, path: Path = TEMPLATES) -> tuple[ReasonGroup, ...]:
+    """The reason groups of ``kind`` (propensity, lookalike, cross_sell)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(
+        ReasonGroup(tuple(g["features"]), g["template"],
+                    tuple(g["trend"]) if g.get("trend") else None, g.get("trend_template"),
+                    float(g.get("min_trend", 1.5)), g.get("low_template"))
+        for g in doc[kind])
+
+
+def usable_groups(groups: Sequence[ReasonGroup], columns: Sequence[str]
+                  ) -> list[tuple[ReasonGroup, list[str]]]:
+    """The groups with at least one feature among ``columns``, with those features."""
+    present = set(columns)
+    out = []
+    for group in groups:
+        features = [f for f in group.features if f in present]
+        if features:
+            out.append((group, features))
+    return out
+
+
+def typical_values(X: pd.DataFrame) -> dict[str, object]:
+    """Median of each numeric column, most frequent value of each other one."""
+    out: dict[str, object] = {}
+    for col in X.columns:
+        if pd.api.types.is_numeric_dtype(X[col]):
+            out[col] = float(X[col].median()) if X[col].notna().any() else 0.0
+        else:
+            mode = X[col].mode(dropna=True)
+            out[col] = mode.iloc[0] if len(mode) else None
+    return out
+
+
+def contributions(predict: Callable[[pd.DataFrame], np.ndarray], X: pd.DataFrame,
+                  groups: Sequence[tuple[ReasonGroup, list[str]]],
+                  reference: dict[str, object] | None = None) -> np.ndarray:
+    """(rows x groups): the score minus the score with the group's features made typical."""
+    reference = reference if reference is not None else typical_values(X)
+    base = np.asarray(predict(X), dtype=float)
+    altered = []
+    for _, features in groups:
+        copy = X.copy()
+        for f in features:
+            copy[f] = reference[f]
+        altered.append(copy)
+    if not altered:
+        return np.zeros((len(X), 0))
+    scores = np.asarray(predict(pd.concat(altered, ignore_index=True)), dtype=float)
+    return base[:, None] - scores.reshape(len(groups), len(X)).T
+
+
+def top_reasons(deltas: np.ndarray, groups: Sequence[tuple[ReasonGroup, list[str]]],
+                display: pd.DataFrame, k: int = 3, min_delta: float = 1e-6
+                ) -> list[list[str | None]]:
+    """The ``k`` reasons of each row, rendered with ``display``'s row (which holds every
+    value the templates name): the groups that lift its score most, then, when fewer
+    than ``k`` lift it, the groups that lower it most (their ``low_template``); None
+    where there are fewer still."""
+    lifts = np.argsort(-deltas, axis=1, kind="stable")
+    drops = np.argsort(deltas, axis=1, kind="stable")
+    out: list[list[str | None]] = []
+    records = display.reset_index(drop=True)
+    for i in range(len(deltas)):
+        row = records.iloc[i]
+        reasons: list[str | None] = []
+        for j in lifts[i, :k]:
+            if deltas[i, j] <= min_delta:
+                break
+            reasons.append(groups[j][0].render(row))
+        for j in drops[i]:
+            if len(reasons) >= k or deltas[i, j] >= -min_delta:
+                break
+            words = groups[j][0].render_low(row)
+            if words is not None and words not in reasons:
+                reasons.append(words)
+        out.append(reasons + [None] * (k - len(reasons)))
+    return out

@@ -1,0 +1,82 @@
+"""What the ML DAGs run (kizuna_ml_train, kizuna_ml_score), as plain functions.
+
+DAG files only wire these; the CLI (``kizuna ml ...``) and the tests call the same.
+Each is idempotent: training adds a version (the champion changes only for a better
+one); scoring replaces the scoring date's rows.
+
+A warehouse too young to train on (fewer months of history than a label window and
+the cutoffs to learn from) makes the DAG tasks skip, with the reason in the task log,
+rather than fail: the weekly training trains once the history is there, and scoring
+waits for a first model. The CLI reports the same reason as an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: The models the training DAG trains, one task each.
+MODELS = ("opportunity_90d", "won_90d", "lookalike", "cross_sell")
+
+
+def train(model_name: str) -> dict[str, Any]:
+    """Train, evaluate and register one model; returns its outcome."""
+    return train_models([model_name])[0]
+
+
+def train_models(model_names: Sequence[str] = MODELS) -> list[dict[str, Any]]:
+    """Train, evaluate and register the models (the warehouse is read once); returns one
+    outcome per model: version, champion or not and why, metrics, seconds."""
+    from kizuna.warehouse import connection
+    from models_ml import training
+    from models_ml.registry import Registry
+
+    unknown = [m for m in model_names if m not in MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+    registry = Registry()
+    out = []
+    with connection() as wh, training.ml_threads():
+        data = training.load_training_data(wh)
+        for name in model_names:
+            outcome = training.train_model(data, name, registry, wh)
+            log.info("%s %s: %s", outcome.model_name, outcome.version, outcome.decision)
+            out.append({"model_name": outcome.model_name, "version": outcome.version,
+                        "is_champion": outcome.is_champion, "decision": outcome.decision,
+                        "primary_metric": outcome.primary_metric, "metrics": outcome.metrics,
+                        "seconds": round(outcome.seconds, 1)})
+    return out
+
+
+def score() -> dict[str, int]:
+    """Score the scoring date with every champion; returns rows written per ml table."""
+    from models_ml.training import score_all
+
+    return score_all()
+
+
+def train_task(model_name: str) -> dict[str, Any]:
+    """:func:`train` for a DAG task: skipped (not failed) while history is too short."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from models_ml.training import NotEnoughHistoryError
+
+    try:
+        return train(model_name)
+    except NotEnoughHistoryError as exc:
+        raise AirflowSkipException(f"{model_name} not trained: {exc}") from exc
+
+
+def score_task() -> dict[str, int]:
+    """:func:`score` for a DAG task: skipped (not failed) until a first model is trained."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from models_ml.registry import NoChampionError
+
+    try:
+        return score()
+    except NoChampionError as exc:
+        raise AirflowSkipException(f"nothing scored: {exc}") from exc
