@@ -1,0 +1,93 @@
+"""ML scoring: score every account and rebuild the ML marts, after the marts are rebuilt.
+
+Runs whenever the transform DAG has rebuilt the marts (asset ``kizuna_marts``) or the
+training DAG has registered models (asset ``kizuna_models``):
+
+1. ``score`` (``models_ml.tasks.score``): every champion scores the scoring date (the
+   data date), after checking that the data's features are those it was trained on;
+   writes ``ml.account_propensity``, ``ml.lookalike_scores`` and ``ml.cross_sell_scores``
+   (every row with its ``model_version``), replacing that date's rows;
+2. ``dbt_ml``: Cosmos renders the dbt models tagged ``ml_scores`` (mart_account_propensity,
+   mart_lookalike_prospects, mart_cross_sell_matrix, mart_target_accounts), each a task,
+   built with their tests;
+3. marks the ``kizuna_scores`` asset updated.
+
+Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+from kizuna.settings import DBT_PROJECT_DIR, get_settings, task_defaults
+from kizuna.transform import MANIFEST_PATH, dbt_environment, require_manifest
+
+MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
+MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
+SCORES = Asset(name="kizuna_scores", uri="kizuna://warehouse/ml")
+WAREHOUSE_POOL = "kizuna_duckdb"
+ML_MARTS = "tag:ml_scores"
+
+require_manifest()
+
+
+@dag(
+    dag_id="kizuna_ml_score",
+    schedule=(MARTS | MODELS_ASSET),
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=task_defaults(),
+    tags=["kizuna", "ml", "dbt"],
+    doc_md=__doc__,
+)
+def kizuna_ml_score() -> None:
+    @task(pool=WAREHOUSE_POOL)
+    def score() -> dict[str, int]:
+        """Score the scoring date with every champion (models_ml.tasks.score_task);
+        skipped until a first model is trained."""
+        from models_ml.tasks import score_task
+
+        return score_task()
+
+    ml_marts = DbtTaskGroup(
+        group_id="dbt_ml",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=MANIFEST_PATH,
+            install_dbt_deps=False,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="kizuna",
+            target_name=get_settings().dbt_target,
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            emit_datasets=False,
+            select=[ML_MARTS],
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        ),
+        operator_args={
+            "install_deps": False,
+            "pool": WAREHOUSE_POOL,
+            "env": dbt_environment(),
+            "callback": "kizuna.transform.release_dbt_connections",
+        },
+    )
+
+    @task(outlets=[SCORES])
+    def scores_published() -> None:
+        """Marks the scores asset updated (BI refreshes, activation exports)."""
+
+    score() >> ml_marts >> scores_published()
+
+
+kizuna_ml_score()

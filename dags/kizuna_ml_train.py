@@ -1,0 +1,58 @@
+"""ML training: propensity, lookalike and cross-sell models, weekly.
+
+Runs every Monday at 03:00 JST. Each model is one task (``models_ml.tasks.train``): it
+reads the point-in-time features (marts.mart_account_features and
+marts.mart_account_product_features), trains on several historic cutoffs, evaluates on
+later ones against its baselines (rule-based engagement score and logistic regression;
+popularity; firmographic size), refits on every labelled cutoff, and stores a new
+version under ``KIZUNA_HOME/models`` and in ``ml.model_registry``. The version becomes
+champion only when it beats the champion on the same evaluation. Marks the
+``kizuna_models`` asset updated, which starts the scoring DAG. On a warehouse with too
+little history yet (about 9 months are needed), the tasks skip and say why.
+
+Every task reads and writes the warehouse, so each takes the one-slot pool
+``kizuna_duckdb``.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from kizuna.settings import task_defaults
+from models_ml.tasks import MODELS
+
+MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
+WAREHOUSE_POOL = "kizuna_duckdb"
+
+
+@dag(
+    dag_id="kizuna_ml_train",
+    schedule=CronDataIntervalTimetable("0 3 * * 1", timezone="Asia/Tokyo"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=task_defaults(),
+    tags=["kizuna", "ml"],
+    doc_md=__doc__,
+)
+def kizuna_ml_train() -> None:
+    @task(pool=WAREHOUSE_POOL)
+    def train(model_name: str) -> dict:
+        """Train, evaluate and register one model (models_ml.tasks.train_task); skipped
+        while the warehouse holds too little history to train and evaluate on."""
+        from models_ml.tasks import train_task
+
+        return train_task(model_name)
+
+    @task(outlets=[MODELS_ASSET], trigger_rule="none_failed_min_one_success")
+    def models_registered(outcomes: list[dict]) -> dict:
+        """Marks the models asset updated: the scoring DAG scores with the champions."""
+        return {o["model_name"]: o["version"] if o["is_champion"] else None
+                for o in outcomes if o}
+
+    models_registered(train.expand(model_name=list(MODELS)))
+
+
+kizuna_ml_train()

@@ -1,0 +1,75 @@
+"""The ML DAGs are wired as the design says: weekly training, scoring after the marts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kizuna.settings import DAGS_FOLDER
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from kizuna.transform import parse
+
+    parse()  # the scoring DAG renders the ML marts from dbt's manifest
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+def test_training_runs_weekly_one_task_per_model_through_the_warehouse_pool(dagbag):
+    from models_ml.tasks import MODELS
+
+    assert dagbag.import_errors == {}
+    dag = dagbag.dags["kizuna_ml_train"]
+    assert dag.timetable.summary == "0 3 * * 1"  # Mondays 03:00 (Asia/Tokyo)
+    train = dag.get_task("train")
+    assert train.pool == "kizuna_duckdb"
+    assert train.op_kwargs_expand_input.value["model_name"] == list(MODELS)
+    registered = dag.get_task("models_registered")
+    assert [o.name for o in registered.outlets] == ["kizuna_models"]
+    assert registered.trigger_rule == "none_failed_min_one_success"
+
+
+def test_scoring_runs_after_the_marts_or_new_models_and_rebuilds_every_ml_mart(dagbag):
+    from kizuna.transform import MANIFEST_PATH
+
+    dag = dagbag.dags["kizuna_ml_score"]
+    assert {a.name for a in dag.timetable.asset_condition.objects} == {
+        "kizuna_marts", "kizuna_models"}
+    score = dag.get_task("score")
+    assert score.pool == "kizuna_duckdb"
+    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"].values()
+    tagged = {n["name"] for n in nodes
+              if n["resource_type"] == "model" and "ml_scores" in n["tags"]}
+    assert tagged == {"mart_account_propensity", "mart_lookalike_prospects",
+                      "mart_cross_sell_matrix", "mart_target_accounts"}
+    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_ml.")]
+    assert {m for m in tagged if any(t.task_id.startswith(f"dbt_ml.{m}") for t in dbt_tasks)} \
+        == tagged
+    assert all(t.pool == "kizuna_duckdb" for t in dbt_tasks)
+    assert all(t.task_id in score.get_flat_relative_ids(upstream=False) for t in dbt_tasks)
+    published = dag.get_task("scores_published")
+    assert [o.name for o in published.outlets] == ["kizuna_scores"]
+
+
+def test_a_warehouse_too_young_to_train_on_skips_the_tasks_with_the_reason(monkeypatch):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from models_ml import tasks, training
+    from models_ml.registry import NoChampionError
+
+    def too_young(_):
+        raise training.NotEnoughHistoryError("no cutoff has a complete label window yet")
+
+    def untrained():
+        raise NoChampionError("no trained opportunity_90d model: run `kizuna ml train`")
+
+    monkeypatch.setattr(tasks, "train", too_young)
+    monkeypatch.setattr(tasks, "score", untrained)
+    with pytest.raises(AirflowSkipException, match="won_90d not trained: no cutoff"):
+        tasks.train_task("won_90d")
+    with pytest.raises(AirflowSkipException, match="nothing scored: no trained"):
+        tasks.score_task()
