@@ -192,6 +192,160 @@ def summary() -> None:
     print_summary(get_settings(), console)
 
 
+class _ml_errors:
+    """The ML commands' expected failures as a message and exit code 1, not a traceback."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, err, tb) -> bool:
+        from models_ml.features import FeatureMismatchError
+        from models_ml.registry import NoChampionError
+        from models_ml.training import NotEnoughHistoryError
+
+        if isinstance(err, (NotEnoughHistoryError, NoChampionError, FeatureMismatchError)):
+            console.print(f"[red]{type(err).__name__}:[/red] {err}", markup=True,
+                          highlight=False)
+            raise typer.Exit(1) from None
+        return False
+
+
+ml_app = typer.Typer(no_args_is_help=True,
+                     help="Account models: propensity, lookalikes, cross-sell (models_ml).")
+app.add_typer(ml_app, name="ml")
+
+
+@ml_app.command("train")
+def ml_train(
+    model: Annotated[list[str] | None, typer.Option(
+        help="opportunity_90d, won_90d, lookalike or cross_sell; default all")] = None,
+) -> None:
+    """Train, evaluate and register the models; a better version becomes champion."""
+    from models_ml.report import SCORER_NAMES
+    from models_ml.tasks import MODELS, train_models
+
+    with _ml_errors(), console.status(f"training {', '.join(model or MODELS)}"):
+        outcomes = train_models(model or MODELS)
+    for out in outcomes:
+        name, metric = out["model_name"], out["primary_metric"]
+        figures = " | ".join(f"{SCORER_NAMES.get(scorer, scorer)} {values[metric]:.3f}"
+                             for scorer, values in out["metrics"].items()
+                             if values.get(metric) is not None)
+        console.print(f"[bold]{name}[/bold] {out['version']}"
+                      f" ({'champion' if out['is_champion'] else 'not champion'},"
+                      f" {out['seconds']:.0f}s)")
+        console.print(f"  {metric}: {figures}")
+        console.print(f"  {out['decision']}")
+    console.print("Every metric and the charts: kizuna ml evaluate")
+
+
+@ml_app.command("score")
+def ml_score(
+    build: Annotated[bool, typer.Option(help="rebuild the ML marts (dbt) afterwards")] = True,
+) -> None:
+    """Score the scoring date with every champion; write ml.* and rebuild the ML marts."""
+    from models_ml.tasks import score
+
+    with _ml_errors(), console.status("scoring"):
+        counts = score()
+    for table, n in counts.items():
+        console.print(f"  ml.{table}: {n:,} rows")
+    if build:
+        from kizuna.transform import run_dbt
+
+        with console.status("dbt build --select tag:ml_scores"):
+            nodes = run_dbt(["build", "--select", "tag:ml_scores"], quiet=True)
+        console.print(f"  ML marts rebuilt ({len(nodes)} dbt nodes)")
+
+
+@ml_app.command("evaluate")
+def ml_evaluate(
+    truth: Annotated[Path | None, typer.Option(
+        help="the simulator's truth folder (default KIZUNA_HOME/truth, when present)")] = None,
+) -> None:
+    """Print every model's metrics next to its baselines (and the oracle on simulated
+    data); write a lift chart and a calibration plot per propensity model to reports/."""
+    from models_ml.report import evaluate
+
+    with _ml_errors(), console.status("evaluating"):
+        report = evaluate(truth_dir=truth)
+    print_ml_report(report)
+    for path in report.charts:
+        console.print(f"  chart: {path}")
+
+
+#: The columns of each table of the ML report: metric -> header (short: 80 columns).
+_ML_COLUMNS = {
+    "propensity": {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "top_decile_lift": "lift@10%",
+                   "top_decile_precision": "prec@10%", "brier": "Brier"},
+    "held-out good customers": {"roc_auc": "ROC AUC", "pr_auc": "PR AUC",
+                                "top_decile_lift": "lift@10%", "n_rows": "accounts",
+                                "n_positives": "held out"},
+    "true potential good customers": {"recall_at_50": "rec@50", "recall_at_100": "rec@100",
+                                      "recall_at_200": "rec@200", "roc_auc": "ROC AUC",
+                                      "n_rows": "accounts", "n_positives": "potential"},
+    "held-out latest purchases": {"hit_rate_at_1": "hit@1", "hit_rate_at_3": "hit@3",
+                                  "mean_candidates": "choices", "n_rows": "purchases"},
+    "truth after the data date": {"buys_next_180d_roc_auc": "AUC buys",
+                                  "need_spearman_within_account": "need rho acct",
+                                  "need_spearman_overall": "need rho all",
+                                  "n_rows": "rows", "n_positives": "buys"},
+}
+_COUNTS = {"n_rows", "n_positives"}
+
+
+def _ml_table(title: str, table, columns: dict[str, str]) -> Table:
+    from models_ml.report import SCORER_NAMES
+
+    t = Table(title=title, title_justify="left", title_style="bold")
+    t.add_column("scorer")
+    for header in columns.values():
+        t.add_column(header, justify="right")
+    for scorer, row in table.iterrows():
+        cells = []
+        for metric in columns:
+            value = row.get(metric)
+            if value is None or value != value:
+                cells.append("-")
+            elif metric in _COUNTS:
+                cells.append(f"{value:,.0f}")
+            elif metric == "mean_candidates":
+                cells.append(f"{value:.1f}")
+            else:
+                cells.append(f"{value:.3f}")
+        t.add_row(SCORER_NAMES.get(scorer, scorer), *cells)
+    return t
+
+
+def print_ml_report(report, out: Console | None = None) -> None:
+    """The report's tables (used by kizuna ml evaluate and the demo summary): short
+    column and scorer names that fit 80 columns, and a legend of the scorers below."""
+    from models_ml.report import SCORER_LABELS
+
+    out = out or console
+    seen: list[str] = []
+    for name, table in report.propensity.items():
+        out.print(_ml_table(f"{name}: on cutoffs {report.cutoffs[name]}", table,
+                            _ML_COLUMNS["propensity"]))
+        rows, positives = int(table["n_rows"].iloc[0]), int(table["n_positives"].iloc[0])
+        line = f"  {rows:,} account-cutoffs, {positives:,} positives ({positives / rows:.1%})"
+        if name in report.label_agreement:
+            line += (f"; labels agree with the simulator's for "
+                     f"{report.label_agreement[name]:.1%}")
+        out.print(line)
+        out.print(f"  version {report.versions[name]}")
+        seen += list(table.index)
+    for model, sections in (("lookalike", report.lookalike), ("cross-sell", report.cross_sell)):
+        for section, table in sections.items():
+            out.print(_ml_table(f"{model}: {section}", table, _ML_COLUMNS[section]))
+            seen += list(table.index)
+    legend = [SCORER_LABELS[s] for s in dict.fromkeys(seen) if s in SCORER_LABELS]
+    if legend:
+        out.print("Scorers: " + "; ".join(legend) + ".", style="dim")
+    for note in report.notes:
+        out.print(f"  note: {note}")
+
+
 def main() -> None:
     app()
 
