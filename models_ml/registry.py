@@ -78,7 +78,7 @@ class Registry:
             evaluation.to_parquet(path / "evaluation.parquet", index=False)
         (path / "meta.json").write_text(json.dumps(meta, indent=2, default=str),
                                         encoding="utf-8")
-        log.info("saved %s", version)
+        log.debug("saved %s", version)
         return ModelVersion(model_name, version, path, meta)
 
     def get(self, model_name: str, version: str) -> ModelVersion:

@@ -103,5 +103,5 @@ def replace_rows(wh: Warehouse, table: str, frame: pd.DataFrame,
     with wh.transaction():
         wh.execute(f"DELETE FROM {ML_SCHEMA}.{table} WHERE {where}", list(key.values()))
         wh.append_arrow(ML_SCHEMA, table, data)
-    log.info("ml.%s: %d rows for %s", table, data.num_rows, dict(key))
+    log.debug("ml.%s: %d rows for %s", table, data.num_rows, dict(key))
     return data.num_rows
