@@ -3,7 +3,8 @@
 Steps (each skipped or idempotent when already done, so a second run leaves the same
 tables): generate the world into ``landing/`` and ``truth/``; parse the dbt project;
 set up Airflow's metadata DB; run ``kizuna_ingest`` over the whole history as one
-backfill window; run ``kizuna_transform``; print a summary.
+backfill window; run ``kizuna_transform``; train the models (``kizuna_ml_train``) and
+score every account (``kizuna_ml_score``); print a summary.
 """
 
 from __future__ import annotations
@@ -84,12 +85,26 @@ def top_accounts(settings: Settings, days: int = 90, limit: int = 10) -> list[tu
     with connection(settings, read_only=True) as wh:
         return wh.query(
             f"""
-            SELECT a.account_name, a.abm_tier, a.is_customer,
+            SELECT a.account_name, a.abm_tier, a.is_customer, e.decayed_points,
                    e.points_{window} AS points, e.activities_{window} AS activities
             FROM marts.mart_account_engagement e
             JOIN marts.dim_accounts a USING (account_id)
             WHERE e.is_latest
             ORDER BY e.decayed_points DESC, a.account_id LIMIT {int(limit)}"""
+        )
+
+
+def target_accounts(settings: Settings, limit: int = 10) -> list[tuple[Any, ...]]:
+    """The head of the ranked ABM target list (marts.mart_target_accounts), if scored."""
+    with connection(settings, read_only=True) as wh:
+        if not wh.columns("marts", "mart_target_accounts"):
+            return []
+        return wh.query(
+            f"""
+            SELECT target_rank, target_tier, account_name, target_score, p_opportunity_90d,
+                   next_best_product, top_reason
+            FROM marts.mart_target_accounts
+            ORDER BY target_rank LIMIT {int(limit)}"""
         )
 
 
@@ -141,13 +156,27 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
                       f"{biggest} ({tables[biggest]:,})")
     console.print(table)
 
-    top = Table(title="Top 10 accounts by engagement (points, last 90 days of data)")
-    for col in ("account", "tier", "customer", "points", "activities"):
-        top.add_column(col, justify="right" if col in ("points", "activities") else "left")
-    for name, tier, is_customer, points, n in top_accounts(settings):
-        top.add_row(str(name), tier or "-", "yes" if is_customer else "no", f"{points:,}",
-                    f"{n:,}")
+    top = Table(title="Top 10 accounts by engagement score (time-decayed points; "
+                      "points and activities of the last 90 days)")
+    numbers = ("score", "points 90d", "activities 90d")
+    for col in ("account", "tier", "customer", *numbers):
+        top.add_column(col, justify="right" if col in numbers else "left")
+    for name, tier, is_customer, score, points, n in top_accounts(settings):
+        top.add_row(str(name), tier or "-", "yes" if is_customer else "no", f"{score:,.1f}",
+                    f"{points:,}", f"{n:,}")
     console.print(top)
+
+    if targets := target_accounts(settings):
+        ranked = Table(title="ABM target list, top 10 (marts.mart_target_accounts: fit x "
+                             "propensity x relationship; model metrics: kizuna ml evaluate)")
+        ranked.add_column("#", justify="right")
+        ranked.add_column("account", no_wrap=True, max_width=20)
+        ranked.add_column("P(opp 90d)", justify="right")
+        ranked.add_column("offer next", no_wrap=True, max_width=16)
+        ranked.add_column("why")
+        for rank, _tier, name, _score, p_opp, product, reason in targets:
+            ranked.add_row(str(rank), str(name), f"{p_opp:.0%}", product or "-", reason or "-")
+        console.print(ranked)
 
     quality_summary(settings, console)
 
@@ -176,12 +205,12 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> None:
     settings = get_settings()
     t0 = time.monotonic()
     console.rule("[bold]Kizuna demo")
-    console.print(f"[bold]1/5[/bold] simulated world: {opts.accounts:,} accounts, "
+    console.print(f"[bold]1/7[/bold] simulated world: {opts.accounts:,} accounts, "
                   f"{opts.start} .. {opts.end}, seed {opts.seed}")
     ensure_world(opts, settings, console)
-    console.print("[bold]2/5[/bold] dbt parse (the manifest the transform DAG renders from)")
+    console.print("[bold]2/7[/bold] dbt parse (the manifest the transform DAG renders from)")
     parse(settings)
-    console.print("[bold]3/5[/bold] Airflow metadata DB and the DuckDB writer pool")
+    console.print("[bold]3/7[/bold] Airflow metadata DB and the DuckDB writer pool")
     home = init_airflow(settings)
     window_end = opts.end + timedelta(days=1)
     logical = window_end.isoformat()
@@ -190,14 +219,22 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> None:
     def done(task: str) -> None:
         console.print(f"    [green]✓[/green] {task}")
 
-    console.print(f"[bold]4/5[/bold] airflow dags test kizuna_ingest (backfill window "
+    console.print(f"[bold]4/7[/bold] airflow dags test kizuna_ingest (backfill window "
                   f"{opts.start} .. {opts.end})")
     test_dag("kizuna_ingest", logical,
              conf={"window_start": opts.start.isoformat(), "window_end": logical},
              log_path=home / "logs" / "demo-kizuna_ingest.log", on_task_done=done,
              settings=settings, extra_env=retries)
-    console.print("[bold]5/5[/bold] airflow dags test kizuna_transform (dbt build via Cosmos)")
+    console.print("[bold]5/7[/bold] airflow dags test kizuna_transform (dbt build via Cosmos)")
     test_dag("kizuna_transform", logical, log_path=home / "logs" / "demo-kizuna_transform.log",
+             on_task_done=done, settings=settings, extra_env=retries)
+    console.print("[bold]6/7[/bold] airflow dags test kizuna_ml_train (propensity, lookalike, "
+                  "cross-sell; champion/challenger)")
+    test_dag("kizuna_ml_train", logical, log_path=home / "logs" / "demo-kizuna_ml_train.log",
+             on_task_done=done, settings=settings, extra_env=retries)
+    console.print("[bold]7/7[/bold] airflow dags test kizuna_ml_score (score every account, "
+                  "ML marts via Cosmos)")
+    test_dag("kizuna_ml_score", logical, log_path=home / "logs" / "demo-kizuna_ml_score.log",
              on_task_done=done, settings=settings, extra_env=retries)
     console.rule("[bold]What the demo built")
     print_summary(settings, console, time.monotonic() - t0)
