@@ -12,6 +12,7 @@ holds it back: the groups that lower its score most, in their ``low_template`` w
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,11 @@ class ReasonGroup:
     min_trend: float = 1.5
     low_template: str | None = None
 
-    def render(self, row: pd.Series) -> str:
+    def render(self, row: pd.Series) -> str | None:
+        """The words for a group that lifts the score (None when a value it names is
+        unknown: "0 employees" would mislead)."""
+        if _unknown(self.template, row) or self._nothing_happened(row):
+            return None
         values = _values(row)
         if self.trend and self.trend_template:
             recent = float(row.get(self.trend[0]) or 0)
@@ -42,9 +47,25 @@ class ReasonGroup:
                     _Values(values, trend=recent / monthly_before, recent=recent))
         return self.template.format_map(values)
 
+    def _nothing_happened(self, row: pd.Series) -> bool:
+        """Every feature of the group is 0: an absence lifting the score is the model's
+        quirk, not a reason anyone acts on ("0 people active")."""
+        values = [row[f] for f in self.features if f in row.index]
+        numbers = [v for v in values if isinstance(v, int | float | np.number)]
+        return bool(values) and len(numbers) == len(values) and all(v == 0 for v in numbers)
+
     def render_low(self, row: pd.Series) -> str | None:
         """The words for a group that lowers the score (None when it has none)."""
-        return self.low_template.format_map(_values(row)) if self.low_template else None
+        if not self.low_template or _unknown(self.low_template, row):
+            return None
+        return self.low_template.format_map(_values(row))
+
+
+def _unknown(template: str, row: pd.Series) -> bool:
+    """Whether a value the template names is missing from the row or null."""
+    names = {field.split(".")[0].split("[")[0]
+             for _, field, _, _ in string.Formatter().parse(template) if field}
+    return any(name in row.index and pd.isna(row[name]) for name in names)
 
 
 class _Values(dict):
@@ -127,10 +148,12 @@ def top_reasons(deltas: np.ndarray, groups: Sequence[tuple[ReasonGroup, list[str
     for i in range(len(deltas)):
         row = records.iloc[i]
         reasons: list[str | None] = []
-        for j in lifts[i, :k]:
-            if deltas[i, j] <= min_delta:
+        for j in lifts[i]:
+            if len(reasons) >= k or deltas[i, j] <= min_delta:
                 break
-            reasons.append(groups[j][0].render(row))
+            words = groups[j][0].render(row)
+            if words is not None and words not in reasons:
+                reasons.append(words)
         for j in drops[i]:
             if len(reasons) >= k or deltas[i, j] >= -min_delta:
                 break

@@ -559,8 +559,8 @@ def _display(rows: pd.DataFrame, context: dict[str, Any]) -> pd.DataFrame:
     """The values reason templates name: the features plus readable names."""
     out = rows.copy()
     if "industry_division" in out:
-        out["industry_name"] = out["industry_division"].map(
-            lambda d: f"{context['industry_names'].get(d, d)}")
+        # an unknown industry ('?') has no name: its reasons are left out
+        out["industry_name"] = out["industry_division"].map(context["industry_names"])
     if "product_id" in out:
         out["product_name"] = out["product_id"].map(context["product_names"]).fillna(
             out["product_id"])

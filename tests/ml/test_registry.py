@@ -89,9 +89,10 @@ def test_too_short_a_history_is_refused_with_what_to_do():
     data = synthetic_data()
     short = data.cutoffs.head(4).assign(
         is_label_complete=[True, False, False, False])
-    with pytest.raises(training.NotEnoughHistoryError, match="Load more history"):
+    with pytest.raises(training.NotEnoughHistoryError,
+                       match=r"not enough history to train.*Load more history"):
         training.split_cutoffs(short)
-    with pytest.raises(training.NotEnoughHistoryError, match="no cutoff has a complete label"):
+    with pytest.raises(training.NotEnoughHistoryError, match="label window has ended yet"):
         training.split_cutoffs(short.assign(is_label_complete=False))
 
 
