@@ -330,8 +330,7 @@ def print_ml_report(report, out: Console | None = None) -> None:
         rows, positives = int(table["n_rows"].iloc[0]), int(table["n_positives"].iloc[0])
         line = f"  {rows:,} account-cutoffs, {positives:,} positives ({positives / rows:.1%})"
         if name in report.label_agreement:
-            line += (f"; labels agree with the simulator's for "
-                     f"{report.label_agreement[name]:.1%}")
+            line += f"; labels {report.label_agreement[name]:.1%} as the simulator's"
         out.print(line)
         out.print(f"  version {report.versions[name]}")
         seen += list(table.index)
