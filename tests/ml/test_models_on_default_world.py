@@ -199,8 +199,6 @@ def test_every_account_gets_three_reasons_in_words(trained):
     assert (trained["home"] / "reports" / "ml_calibration_opportunity_90d.png").exists()
 
 
-def test_training_adds_tens_of_seconds_not_minutes(trained):
-    # generous for a shared two-core machine; the point is the order of magnitude
-    assert trained["timings"]["train"] < 240
-    assert trained["timings"]["score"] < 120
+def test_training_stores_its_artifacts_under_kizuna_home(trained):
+    # how long training takes is measured by `make bench`, not asserted here
     assert Path(trained["home"], "models").is_dir()
