@@ -50,6 +50,22 @@ def kizuna_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
+def ml_scored_marts() -> set[str]:
+    """The marts the ML scoring task fills (dbt tag ``ml_scores``): empty after a dbt build
+    alone, and on a world too young to train on; tests/ml checks them."""
+    import json
+
+    from kizuna.transform import MANIFEST_PATH, parse
+
+    if not MANIFEST_PATH.exists():
+        parse()
+    scored = {n["name"] for n in json.loads(MANIFEST_PATH.read_text())["nodes"].values()
+              if "ml_scores" in n.get("tags", [])}
+    assert "mart_target_accounts" in scored
+    return scored
+
+
+@pytest.fixture(scope="session")
 def default_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, dict]]:
     """The demo's default world (seed 42, 2,000 accounts), loaded into DuckDB and built:
     (warehouse file, truth folder, seconds per step). Built once per worker: tests that
