@@ -19,11 +19,16 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, dag, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
-from kizuna.settings import DBT_PROJECT_DIR, get_settings, task_defaults
-from kizuna.transform import MANIFEST_PATH, dbt_environment, require_manifest
+from kizuna.settings import DBT_PROJECT_DIR, task_defaults
+from kizuna.transform import (
+    MANIFEST_PATH,
+    cosmos_operator_args,
+    cosmos_profile,
+    require_manifest,
+)
 
 MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
 MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
@@ -60,11 +65,7 @@ def kizuna_ml_score() -> None:
             manifest_path=MANIFEST_PATH,
             install_dbt_deps=False,
         ),
-        profile_config=ProfileConfig(
-            profile_name="kizuna",
-            target_name=get_settings().dbt_target,
-            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
-        ),
+        profile_config=cosmos_profile(),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
@@ -75,12 +76,7 @@ def kizuna_ml_score() -> None:
             execution_mode=ExecutionMode.LOCAL,
             invocation_mode=InvocationMode.DBT_RUNNER,
         ),
-        operator_args={
-            "install_deps": False,
-            "pool": WAREHOUSE_POOL,
-            "env": dbt_environment(),
-            "callback": "kizuna.transform.release_dbt_connections",
-        },
+        operator_args=cosmos_operator_args(WAREHOUSE_POOL),
     )
 
     @task(outlets=[SCORES])

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, dag, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
 from cosmos.constants import (
     ExecutionMode,
     InvocationMode,
@@ -36,8 +36,13 @@ from cosmos.constants import (
 from cosmos.operators.local import DbtBuildLocalOperator, DbtTestLocalOperator
 
 from kizuna.build import IDENTITY_INPUT
-from kizuna.settings import DBT_PROJECT_DIR, get_settings, task_defaults
-from kizuna.transform import MANIFEST_PATH, dbt_environment, require_manifest
+from kizuna.settings import DBT_PROJECT_DIR, task_defaults
+from kizuna.transform import (
+    MANIFEST_PATH,
+    cosmos_operator_args,
+    cosmos_profile,
+    require_manifest,
+)
 
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
@@ -48,21 +53,8 @@ INTEGRITY_TESTS = "test_name:relationships source:*"
 
 require_manifest()
 
-PROFILE = ProfileConfig(
-    profile_name="kizuna",
-    target_name=get_settings().dbt_target,
-    profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
-)
-OPERATOR_ARGS = {
-    "install_deps": False,
-    # The DAG renders from the manifest `kizuna dbt-parse` writes; a task need not rewrite
-    # manifest.json and run_results.json (about a third of a small task's time).
-    "dbt_cmd_flags": ["--no-write-json"],
-    "pool": WAREHOUSE_POOL,
-    "env": dbt_environment(),
-    # Close dbt-duckdb's handle on the file when a task ends, for the next writer.
-    "callback": "kizuna.transform.release_dbt_connections",
-}
+PROFILE = cosmos_profile()
+OPERATOR_ARGS = cosmos_operator_args(WAREHOUSE_POOL)
 
 
 def dbt_task_group(group_id: str, **selection: list[str]) -> DbtTaskGroup:

@@ -83,6 +83,31 @@ def run_dbt(
     return nodes
 
 
+def cosmos_profile() -> Any:
+    """The Cosmos profile every dbt task group of the DAGs uses (dbt_project/profiles.yml)."""
+    from cosmos import ProfileConfig
+
+    return ProfileConfig(
+        profile_name="kizuna",
+        target_name=get_settings().dbt_target,
+        profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+    )
+
+
+def cosmos_operator_args(pool: str) -> dict[str, Any]:
+    """Arguments of every Cosmos dbt task: no `dbt deps`, the one-slot warehouse ``pool``,
+    dbt's environment, and dbt-duckdb's file handle closed when the task ends."""
+    return {
+        "install_deps": False,
+        "pool": pool,
+        # The DAGs render from the manifest `kizuna dbt-parse` writes; a task need not
+        # rewrite manifest.json and run_results.json (about a third of a small task's time).
+        "dbt_cmd_flags": ["--no-write-json"],
+        "env": dbt_environment(),
+        "callback": "kizuna.transform.release_dbt_connections",
+    }
+
+
 def release_dbt_connections(*_: Any, **__: Any) -> None:
     """Close the DuckDB instance dbt-duckdb keeps open in this process.
 
