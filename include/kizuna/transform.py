@@ -2,21 +2,35 @@
 
 The Airflow DAGs run dbt through Cosmos; the CLI and tests use :func:`run_dbt`, which
 calls dbt's programmatic runner (no subprocess, no 3-4 s of imports per call).
+
+``dbt_project/target/`` holds one thing: the manifest the DAGs render from (and the
+partial-parse state that goes with it). Only :func:`parse` writes there, one process at a
+time, and it replaces both files atomically, so a DAG parsed at any moment reads a whole
+manifest. Every other dbt command writes its artifacts to a folder of its own.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kizuna.settings import DBT_PROJECT_DIR, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+TARGET_DIR = DBT_PROJECT_DIR / "target"
+MANIFEST_PATH = TARGET_DIR / "manifest.json"
+PARTIAL_PARSE_PATH = TARGET_DIR / "partial_parse.msgpack"
+#: Where :func:`parse` lets dbt write, under the lock, before publishing the manifest.
+PARSE_WORKDIR = TARGET_DIR / "parse"
+PARSE_LOCK = TARGET_DIR / ".parse.lock"
 
 
 class DbtError(RuntimeError):
@@ -36,16 +50,46 @@ def dbt_environment(settings: Settings | None = None) -> dict[str, str]:
     return {"KIZUNA_WAREHOUSE": s.warehouse, **s.dbt_env()}
 
 
+@contextmanager
+def dbt_target_folder(target_path: Path | None = None) -> Iterator[Path]:
+    """The folder one dbt command writes its artifacts to (never ``dbt_project/target``).
+
+    ``target_path`` if given, else ``$DBT_TARGET_PATH`` if set (keep a build's compiled SQL
+    and run results there to read them afterwards), else a temporary folder removed
+    afterwards, seeded with the published partial-parse state so dbt need not parse the
+    project from scratch.
+    """
+    chosen = target_path or os.environ.get("DBT_TARGET_PATH")
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        yield Path(chosen)
+        return
+    with tempfile.TemporaryDirectory(prefix="kizuna-dbt-target-") as tmp:
+        with suppress(FileNotFoundError):  # never parsed: dbt parses in full
+            shutil.copyfile(PARTIAL_PARSE_PATH, Path(tmp) / PARTIAL_PARSE_PATH.name)
+        yield Path(tmp)
+
+
 def run_dbt(
     args: Sequence[str],
     settings: Settings | None = None,
     quiet: bool = False,
     check: bool = True,
+    target_path: Path | None = None,
 ) -> list[NodeResult]:
-    """Run one dbt command (``["build"]``, ``["parse"]``...) and return per-node results."""
+    """Run one dbt command (``["build"]``, ``["test"]``...) and return per-node results.
+
+    Artifacts go to :func:`dbt_target_folder` (``target_path`` if given).
+    """
+    s = settings or get_settings()
+    with dbt_target_folder(target_path) as target:
+        return _invoke_dbt(args, s, quiet, check, target)
+
+
+def _invoke_dbt(args: Sequence[str], s: Settings, quiet: bool, check: bool,
+                target: Path) -> list[NodeResult]:
     from dbt.cli.main import dbtRunner
 
-    s = settings or get_settings()
     # the profile reads these; put them back afterwards, or a later caller with other
     # settings (another warehouse, another test's home) would find this call's values
     env = dbt_environment(s)
@@ -56,6 +100,7 @@ def run_dbt(
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target", s.dbt_target,
+        "--target-path", str(target),
     ]
     if quiet:
         cli = ["--quiet", *cli]
@@ -130,8 +175,34 @@ def release_dbt_connections(*_: Any, **__: Any) -> None:
 
 
 def parse(settings: Settings | None = None) -> None:
-    """Write ``dbt_project/target/manifest.json`` (the DAGs render from it)."""
-    run_dbt(["parse"], settings=settings, quiet=True)
+    """Write ``dbt_project/target/manifest.json`` (the DAGs render from it).
+
+    One process at a time (a file lock) parses into :data:`PARSE_WORKDIR`, then replaces
+    the published partial-parse state and manifest by renames: a reader sees the old
+    manifest or the new one, never a file half-written.
+    """
+    from filelock import FileLock
+
+    TARGET_DIR.mkdir(parents=True, exist_ok=True)
+    with FileLock(PARSE_LOCK):
+        run_dbt(["parse"], settings=settings, quiet=True, target_path=PARSE_WORKDIR)
+        # partial-parse state first: a reader that pairs it with the manifest (Cosmos's
+        # cache does) never finds a manifest newer than its state
+        for published in (PARTIAL_PARSE_PATH, MANIFEST_PATH):
+            replace_atomically(PARSE_WORKDIR / published.name, published)
+
+
+def replace_atomically(source: Path, destination: Path) -> None:
+    """Copy ``source`` over ``destination`` by a rename in its folder (atomic on POSIX)."""
+    fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the DAG processor may be another user
+        os.replace(tmp, destination)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def require_manifest() -> None:

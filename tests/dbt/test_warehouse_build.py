@@ -97,13 +97,16 @@ def compile_inline(sql: str) -> str:
     from dbt.cli.main import dbtRunner
 
     from kizuna.settings import DBT_PROJECT_DIR
-    from kizuna.transform import release_dbt_connections
+    from kizuna.transform import dbt_target_folder, release_dbt_connections
 
-    try:
-        res = dbtRunner().invoke(["--quiet", "compile", "--inline", sql, "--project-dir",
-                                  str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)])
-    finally:
-        release_dbt_connections()
+    # a folder of its own: dbt_project/target holds only the manifest the DAGs read
+    with dbt_target_folder() as target:
+        try:
+            res = dbtRunner().invoke(["--quiet", "compile", "--inline", sql, "--project-dir",
+                                      str(DBT_PROJECT_DIR), "--profiles-dir",
+                                      str(DBT_PROJECT_DIR), "--target-path", str(target)])
+        finally:
+            release_dbt_connections()
     assert res.success, res.exception
     return res.result.results[0].node.compiled_code
 
