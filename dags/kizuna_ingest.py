@@ -20,11 +20,10 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from kizuna import tasks
+from kizuna.pipeline import WAREHOUSE_POOL
 from kizuna.settings import task_defaults
 
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
-# DuckDB allows one writing process: every task that writes shares this one-slot pool.
-WAREHOUSE_POOL = "kizuna_duckdb"
 
 
 def _window() -> tuple:

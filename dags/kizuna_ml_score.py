@@ -22,6 +22,7 @@ from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+from kizuna.pipeline import ML_MARTS, WAREHOUSE_POOL
 from kizuna.settings import DBT_PROJECT_DIR, task_defaults
 from kizuna.transform import (
     MANIFEST_PATH,
@@ -33,8 +34,6 @@ from kizuna.transform import (
 MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
 MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
 SCORES = Asset(name="kizuna_scores", uri="kizuna://warehouse/ml")
-WAREHOUSE_POOL = "kizuna_duckdb"
-ML_MARTS = "tag:ml_scores"
 
 require_manifest()
 

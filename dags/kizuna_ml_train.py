@@ -20,11 +20,11 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from kizuna.pipeline import WAREHOUSE_POOL
 from kizuna.settings import task_defaults
 from models_ml.tasks import MODELS
 
 MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
-WAREHOUSE_POOL = "kizuna_duckdb"
 
 
 @dag(

@@ -35,7 +35,7 @@ from cosmos.constants import (
 )
 from cosmos.operators.local import DbtBuildLocalOperator, DbtTestLocalOperator
 
-from kizuna.build import IDENTITY_INPUT
+from kizuna.pipeline import IDENTITY_INPUT, INTEGRITY_TESTS, SEEDS, WAREHOUSE_POOL
 from kizuna.settings import DBT_PROJECT_DIR, task_defaults
 from kizuna.transform import (
     MANIFEST_PATH,
@@ -46,10 +46,6 @@ from kizuna.transform import (
 
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
-WAREHOUSE_POOL = "kizuna_duckdb"
-SEEDS = "resource_type:seed"
-#: The tests no single node's task runs; they run together after the models (step 4).
-INTEGRITY_TESTS = "test_name:relationships source:*"
 
 require_manifest()
 
@@ -112,9 +108,9 @@ def kizuna_transform() -> None:
     @task(pool=WAREHOUSE_POOL)
     def resolve_identities() -> dict[str, dict[str, int]]:
         """Identity resolution (kizuna.identity.run); returns links per match method."""
-        from kizuna.identity import run
+        from kizuna.pipeline import resolve_identities
 
-        return run()
+        return resolve_identities()
 
     build = dbt_task_group("dbt", exclude=[IDENTITY_INPUT])
     integrity_tests = DbtTestLocalOperator(

@@ -30,6 +30,9 @@ os.environ.update({
     "KIZUNA_HOME": str(_SESSION_ROOT / "home"),
 })
 
+#: How the team deployment's PostgreSQL makes the warehouse role (the test cluster does too).
+INIT_SQL = Path(__file__).resolve().parents[1] / "deploy" / "postgres-init.sql"
+
 # A small world: 200 accounts, six months of history. Built once per session.
 SMALL_WORLD = {"seed": 7, "n_accounts": 200, "start": date(2025, 10, 1),
                "end": date(2026, 3, 31)}
@@ -74,8 +77,8 @@ def default_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     import time
     from datetime import timedelta
 
-    from kizuna.build import build_warehouse
-    from kizuna.load import load_window
+    from kizuna.pipeline import build_warehouse
+    from kizuna.pipeline import load_and_gate as load_window
     from kizuna.simulator import SimulationConfig, simulate
 
     home = tmp_path_factory.mktemp("default-world")
@@ -131,11 +134,14 @@ def _pg_bindir() -> Path | None:
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """A throw-away PostgreSQL cluster on loopback, with the login role ``kizuna``.
 
-    Uses the server binaries from Debian's ``postgresql`` package (``.ci/run`` installs
+    The role is made by the team deployment's own ``deploy/postgres-init.sql``, with a
+    password drawn for this session; TCP logins must give it (scram-sha-256), so a test
+    reaches the warehouse only with the settings it was handed. Uses the server binaries from Debian's ``postgresql`` package (``.ci/run`` installs
     it). Runs as the ``postgres`` user when the tests run as root. Tests take a database
     of their own from it (``postgres_database``), so no test sees another's tables.
     """
     import getpass
+    import secrets
     import socket
     import subprocess
 
@@ -158,20 +164,30 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         port = s.getsockname()[1]
     superuser = "postgres" if as_root else getpass.getuser()
 
-    def run(*args: str) -> None:
-        subprocess.run([*prefix, *args], check=True, capture_output=True, cwd=root)
+    def run(*args: str, script: str | None = None, check: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([*prefix, *args], check=check, capture_output=True, cwd=root,
+                              input=script, text=True, env=env)
 
-    run(str(bindir / "initdb"), "-D", str(data), "-U", superuser, "-A", "trust",
-        "-E", "UTF8", "--locale=C")
+    # the superuser over the socket, everyone else over TCP with a password
+    run(str(bindir / "initdb"), "-D", str(data), "-U", superuser, "--auth-local=trust",
+        "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C")
     run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "start",
         "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
               "-c synchronous_commit=off -c full_page_writes=off")
     try:
-        psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", superuser,
-                "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c"]
-        run(*psql, "CREATE ROLE kizuna LOGIN PASSWORD 'kizuna'")
-        yield PostgresCluster(port=port, create_database=lambda name: run(
-            *psql, f"CREATE DATABASE {name} OWNER kizuna"))
+        psql = [str(bindir / "psql"), "-h", str(sock), "-p", str(port), "-U", superuser,
+                "-d", "postgres", "-v", "ON_ERROR_STOP=1", "--no-psqlrc"]
+
+        def run_script(text: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+            return run(*psql, script=text, check=False, env=env)
+
+        password = secrets.token_hex(16)
+        init = run_script(INIT_SQL.read_text(), {**os.environ, "KIZUNA_PG_PASSWORD": password})
+        assert init.returncode == 0, init.stderr
+        yield PostgresCluster(port=port, password=password, run_script=run_script,
+                              create_database=lambda name: run(
+                                  *psql, "-c", f"CREATE DATABASE {name} OWNER kizuna"))
     finally:
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                         "stop"], capture_output=True, cwd=root)
@@ -181,9 +197,12 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 class PostgresCluster:
     """A running test cluster: hands out empty databases owned by ``kizuna``."""
 
-    def __init__(self, port: int, create_database) -> None:
+    def __init__(self, port: int, password: str, create_database, run_script) -> None:
         self.port = port
+        self.password = password
         self._create_database = create_database
+        #: run_script(sql, env): psql as the superuser reads ``sql``; the finished process
+        self.run_script = run_script
         self._count = 0
 
     def new_database(self) -> dict[str, str]:
@@ -192,7 +211,7 @@ class PostgresCluster:
         name = f"kizuna_{self._count}"
         self._create_database(name)
         return {"KIZUNA_PG_HOST": "127.0.0.1", "KIZUNA_PG_PORT": str(self.port),
-                "KIZUNA_PG_USER": "kizuna", "KIZUNA_PG_PASSWORD": "kizuna",
+                "KIZUNA_PG_USER": "kizuna", "KIZUNA_PG_PASSWORD": self.password,
                 "KIZUNA_PG_DATABASE": name}
 
 

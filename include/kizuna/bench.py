@@ -6,9 +6,10 @@
 Stages, in order (each reads what the one before wrote):
 
 - ``simulate``: :func:`kizuna.simulator.simulate` writes ``landing/`` and ``truth/``;
-- ``load``: :func:`kizuna.load.load_window` over the whole history into a new DuckDB
-  file, then the quality gate (:func:`kizuna.quality.validate_window`);
-- ``build``: :func:`kizuna.build.build_warehouse` (dbt, identity resolution, dbt);
+- ``load``: :func:`kizuna.ingest.load_window` over the whole history into a new DuckDB
+  file, then the quality gate (:func:`kizuna.gate.validate_window`), timed apart: the
+  two steps of :func:`kizuna.pipeline.load_and_gate`;
+- ``build``: :func:`kizuna.pipeline.build_warehouse` (the transform DAG's steps);
 - ``ml``: ``models_ml.tasks.train`` for every model, ``models_ml.tasks.score`` and the
   dbt ML marts (``tag:ml_scores``), as the ML DAGs run them; skipped, with the reason,
   when ``models_ml.tasks`` cannot be imported.
@@ -246,8 +247,8 @@ def stage_simulate(world: World, progress: _StageProgress) -> dict[str, Any]:
 
 
 def stage_load(world: World, progress: _StageProgress) -> dict[str, Any]:
-    from kizuna.load import load_window
-    from kizuna.quality import validate_window
+    from kizuna.gate import loader_rules, validate_window
+    from kizuna.ingest import load_window
 
     s = get_settings()
     if not s.landing.exists():
@@ -256,11 +257,11 @@ def stage_load(world: World, progress: _StageProgress) -> dict[str, Any]:
         path.unlink(missing_ok=True)  # a load measured from an empty warehouse
     start, end = world.window()
     t0 = time.perf_counter()
-    report = load_window(start, end, settings=s, progress=progress, validate=False)
+    report = load_window(start, end, settings=s, progress=progress, rules=loader_rules)
     t1 = time.perf_counter()
     progress("quality gate", 0, 0)
     try:
-        report.gate = validate_window(start, end, None, s)
+        validate_window(start, end, None, s)
     finally:
         report.refresh(s)
     t2 = time.perf_counter()
@@ -282,7 +283,7 @@ def stage_load(world: World, progress: _StageProgress) -> dict[str, Any]:
 
 
 def stage_build(world: World, progress: _StageProgress) -> dict[str, Any]:
-    from kizuna.build import build_warehouse
+    from kizuna.pipeline import build_warehouse
 
     results = build_warehouse(quiet=True)
     counts = _schema_rows(("staging", "intermediate", "marts", "identity", "snapshots"))
@@ -299,6 +300,7 @@ def stage_build(world: World, progress: _StageProgress) -> dict[str, Any]:
 
 
 def stage_ml(world: World, progress: _StageProgress) -> dict[str, Any]:
+    from kizuna.pipeline import ML_MARTS
     from kizuna.transform import run_dbt
     from models_ml import tasks
 
@@ -317,7 +319,7 @@ def stage_ml(world: World, progress: _StageProgress) -> dict[str, Any]:
     scored = tasks.score()
     t2 = time.perf_counter()
     progress("dbt build tag:ml_scores", 0, 0)
-    run_dbt(["build", "--select", "tag:ml_scores"], quiet=True)
+    run_dbt(["build", "--select", ML_MARTS], quiet=True)
     t3 = time.perf_counter()
     return {
         "rows": int(sum(scored.values())),

@@ -76,13 +76,13 @@ def load(
 ) -> None:
     """Load the complete file drops of a window into raw (idempotent), then run the quality
     gate; exits 2 when a critical check rejected a batch."""
-    from kizuna.load import load_window
-    from kizuna.quality import QualityGateError
+    from kizuna.gate import QualityGateError
+    from kizuna.pipeline import load_and_gate
 
     first = _date(start, date.today() - timedelta(days=1))
     last = _date(end, first)
     try:
-        report = load_window(first, last + timedelta(days=1), tables=table)
+        report = load_and_gate(first, last + timedelta(days=1), tables=table)
     except QualityGateError as err:
         console.print(f"[red]Quality gate:[/red] {err}", markup=True, highlight=False)
         console.print("Rejected batches stay in raw, unpublished; see kizuna quality.")
@@ -96,7 +96,8 @@ def quality(
     docs: Annotated[bool, typer.Option(help="rebuild the Data Docs site first")] = False,
 ) -> None:
     """Data quality per entity (batches, rows, pass rate, quarantined), failing rules, Data Docs."""
-    from kizuna.quality import data_docs_dir, entity_summary, failing_rules
+    from kizuna.gate import data_docs_dir
+    from kizuna.ledger import entity_summary, failing_rules
     from kizuna.settings import get_settings
     from kizuna.warehouse import connection
 
@@ -128,7 +129,7 @@ def quality(
     console.print(f if failing else "No rule failed.")
     index = data_docs_dir(s) / "index.html"
     if docs:
-        from kizuna.quality import build_data_docs
+        from kizuna.gate import build_data_docs
 
         index = build_data_docs(s)
     console.print(f"Data Docs: {index}" + ("" if index.exists() else " (not built yet)"))
@@ -140,7 +141,7 @@ def _sample(sample: str | None, n: int = 2) -> str:
     """The first failing rows of a check, as 'row 3: column='value''."""
     import json
 
-    from kizuna.quality import sample_text
+    from kizuna.ledger import sample_text
 
     try:
         return "; ".join(sample_text(x) for x in json.loads(sample or "[]")[:n])[:160]
@@ -159,13 +160,21 @@ def dbt_parse(quiet: bool = False) -> None:
 
 
 @app.command()
-def build(select: Annotated[str | None, typer.Option(help="dbt selector")] = None) -> None:
-    """dbt build (seeds, models, snapshots and tests) against the configured warehouse."""
+def build(
+    select: Annotated[str | None, typer.Option(
+        help="only this dbt selection, as a plain dbt build (no identity resolution)")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="rebuild incremental models")] = False,
+) -> None:
+    """Build the warehouse as the transform DAG does: seeds, the identity inputs, identity
+    resolution, every other model and snapshot with its tests, then the integrity tests."""
+    from kizuna.pipeline import build_warehouse
     from kizuna.transform import run_dbt
 
-    args = ["build"] + (["--select", select] if select else [])
-    nodes = run_dbt(args)
-    console.print(f"dbt build: {len(nodes)} nodes")
+    if select:
+        nodes = run_dbt(["build", "--select", select])
+    else:
+        nodes = build_warehouse(quiet=False, full_refresh=full_refresh)
+    console.print(f"dbt: {len(nodes)} nodes")
 
 
 @app.command()
@@ -251,10 +260,11 @@ def ml_score(
     for table, n in counts.items():
         console.print(f"  ml.{table}: {n:,} rows")
     if build:
+        from kizuna.pipeline import ML_MARTS
         from kizuna.transform import run_dbt
 
-        with console.status("dbt build --select tag:ml_scores"):
-            nodes = run_dbt(["build", "--select", "tag:ml_scores"], quiet=True)
+        with console.status(f"dbt build --select {ML_MARTS}"):
+            nodes = run_dbt(["build", "--select", ML_MARTS], quiet=True)
         console.print(f"  ML marts rebuilt ({len(nodes)} dbt nodes)")
 
 

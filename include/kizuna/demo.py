@@ -111,7 +111,8 @@ def target_accounts(settings: Settings, limit: int = 10) -> list[tuple[Any, ...]
 def quality_summary(settings: Settings, console: Console) -> None:
     """Data quality per entity, from marts.kpi_data_quality (or the audit tables before the
     transform has built it), and where the Data Docs are."""
-    from kizuna.quality import data_docs_dir, entity_summary
+    from kizuna.gate import data_docs_dir
+    from kizuna.ledger import entity_summary
 
     with connection(settings, read_only=True) as wh:
         if wh.columns("marts", "kpi_data_quality"):

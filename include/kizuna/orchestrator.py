@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kizuna.pipeline import WAREHOUSE_POOL
 from kizuna.settings import DAGS_FOLDER, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE_POOL = "kizuna_duckdb"
 
 _TASK_DONE = re.compile(r"\[DAG TEST\] end task task_id=(?P<task>\S+) map_index=(?P<map>-?\d+)")
 _TASK_FAILED = re.compile(r"Task failed|state=failed|Marking task as FAILED", re.IGNORECASE)

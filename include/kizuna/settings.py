@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 #: The repository root (where dbt_project/ and dags/ live).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,12 @@ class Settings:
             "KIZUNA_PG_PASSWORD": pg.password,
             "KIZUNA_PG_DATABASE": pg.database,
         }
+
+
+def business_timezone() -> ZoneInfo:
+    """The time zone of business dates (date folders, reporting days): ``KIZUNA_TIMEZONE``,
+    Asia/Tokyo by default."""
+    return ZoneInfo(os.environ.get("KIZUNA_TIMEZONE", "Asia/Tokyo"))
 
 
 def task_defaults() -> dict[str, object]:

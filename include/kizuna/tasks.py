@@ -14,24 +14,18 @@ backfill in one run.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kizuna.contract import ENTITIES
-from kizuna.settings import get_settings
+from kizuna.ingest.discovery import discover
+from kizuna.settings import business_timezone, get_settings
 from kizuna.sources.config import delivery_specs
-from kizuna.sources.filedrop import discover
 
 log = logging.getLogger(__name__)
 
 ENTITY_TABLES: list[str] = [e.table for e in ENTITIES]
-
-
-def business_timezone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("KIZUNA_TIMEZONE", "Asia/Tokyo"))
 
 
 def window(
@@ -82,9 +76,10 @@ def load_entity(table: str, start: date, end: date) -> dict[str, Any]:
 
     New batches are ``loaded``: staging sees them only after :func:`validate_entity`.
     """
-    from kizuna.load import load_window
+    from kizuna.gate import loader_rules
+    from kizuna.ingest import load_window
 
-    report = load_window(start, end, tables=[table], validate=False)
+    report = load_window(start, end, tables=[table], rules=loader_rules)
     return {
         "table": table,
         "batches": len(report.batches),
@@ -101,8 +96,8 @@ def validate_entity(table: str, start: date, end: date) -> dict[str, Any]:
     A rejected batch fails the task with a message naming file, rule, column and sample
     rows. Retrying cannot fix a file, so under Airflow the failure skips the retries.
     """
-    from kizuna.quality import QualityGateError
-    from kizuna.quality import validate_entity as gate
+    from kizuna.gate import QualityGateError
+    from kizuna.gate import validate_entity as gate
 
     try:
         return gate(table, start, end).as_dict()

@@ -38,12 +38,12 @@ def write(home: Path, files: tuple[File, ...]) -> set[str]:
 
 def run(window: tuple[str, str], tables: set[str]) -> tuple[object, str | None]:
     """Load, then validate, as the DAG does; returns the load report and any gate error."""
-    from kizuna.load import load_window
-    from kizuna.quality import QualityGateError, validate_window
+    from kizuna.gate import QualityGateError, loader_rules, validate_window
+    from kizuna.ingest import load_window
 
     start, end = date.fromisoformat(window[0]), date.fromisoformat(window[1])
     ordered = [e.table for e in ENTITIES if e.table in tables]
-    report = load_window(start, end, tables=ordered, validate=False)
+    report = load_window(start, end, tables=ordered, rules=loader_rules)
     try:
         validate_window(start, end, ordered, data_docs=False)
     except QualityGateError as exc:

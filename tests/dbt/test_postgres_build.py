@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("p
 def postgres_built(postgres_cluster, small_world: Path, small_world_config: dict,
                    tmp_path_factory: pytest.TempPathFactory):
     """The small world loaded into PostgreSQL and built there: dbt, identity, dbt."""
-    from kizuna.build import build_warehouse
-    from kizuna.load import load_window
+    from kizuna.pipeline import build_warehouse
+    from kizuna.pipeline import load_and_gate as load_window
 
     home = tmp_path_factory.mktemp("pg-home")
     shutil.copytree(small_world / "landing", home / "landing")

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small_world_duckdb")]
 @pytest.fixture(scope="module")
 def built(small_world: Path, small_world_config: dict, tmp_path_factory: pytest.TempPathFactory):
     """The small world loaded into a fresh DuckDB file and built (dbt, identity, dbt)."""
-    from kizuna.build import build_warehouse
-    from kizuna.load import load_window
+    from kizuna.pipeline import build_warehouse
+    from kizuna.pipeline import load_and_gate as load_window
 
     home = tmp_path_factory.mktemp("dbt-home")
     shutil.copytree(small_world / "landing", home / "landing")

@@ -26,8 +26,8 @@ FLAGS = ("is_scoring_date", "is_label_complete")
 
 
 def build(landing: Path, home: Path, start: date, end: date) -> Path:
-    from kizuna.build import build_warehouse
-    from kizuna.load import load_window
+    from kizuna.pipeline import build_warehouse
+    from kizuna.pipeline import load_and_gate as load_window
 
     shutil.copytree(landing, home / "landing")
     mp = pytest.MonkeyPatch()

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.postgres
 
 
 def test_loader_writes_raw_and_audit_to_postgres(postgres_database, kizuna_home, monkeypatch):
-    from kizuna.load import load_window
+    from kizuna.pipeline import load_and_gate as load_window
     from kizuna.warehouse import connection
 
     for key, value in postgres_database.items():

@@ -12,16 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kizuna.contract import ENTITIES
-from kizuna.load import load_window
-from kizuna.quality import (
-    LOADER_RULES,
-    QualityGateError,
-    corporate_number_valid,
-    load_suite,
-    mostly_success,
-    parse_derived,
-    validate_window,
-)
+from kizuna.gate import QualityGateError, validate_window
+from kizuna.gate.corporate_number import corporate_number_valid
+from kizuna.gate.suites import load_suite, parse_derived
+from kizuna.ledger import LOADER_RULES, mostly_success
+from kizuna.pipeline import load_and_gate as load_window
 from kizuna.simulator import corporate_number as cn
 
 DAY = date(2026, 1, 5)
@@ -58,7 +53,7 @@ def test_every_entity_has_a_suite_with_severity_and_level_per_rule(table):
 
 
 def test_suites_are_valid_great_expectations_suites():
-    from kizuna.quality import _gx
+    from kizuna.gate.runner import _gx
 
     gx = _gx()
     for e in ENTITIES:
@@ -242,7 +237,7 @@ def test_kpi_data_quality_builds_on_postgres(postgres_warehouse, monkeypatch):
 
 
 def test_data_docs_keep_the_latest_runs_per_suite(kizuna_home):
-    from kizuna.quality import _context, _prune_results, build_data_docs
+    from kizuna.gate.runner import _context, _prune_results, build_data_docs
     from kizuna.settings import get_settings
 
     for day in ("2026-01-05", "2026-01-06"):

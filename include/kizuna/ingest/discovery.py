@@ -1,4 +1,4 @@
-"""File drops: find the complete files of a data interval under the landing folder.
+"""Discovery: find the complete files of a data interval under the landing folder.
 
 Layout (DESIGN.md §3): ``landing/<source>/<entity>/<yyyy-mm-dd>/<file>``; the date
 folder is the data interval the file belongs to. A file is picked up only when it is

@@ -1,0 +1,9 @@
+"""Ingest: landing files -> ``raw`` (discovery, encodings, a reader per format, typing, load).
+
+Depends on the ledger (:mod:`kizuna.ledger`), never on the quality gate: the caller runs
+the gate after the load (:func:`kizuna.pipeline.load_and_gate`).
+"""
+
+from kizuna.ingest.load import LoadReport, ensure_schema, load_files, load_window
+
+__all__ = ["LoadReport", "ensure_schema", "load_files", "load_window"]
