@@ -69,3 +69,8 @@ def literal(value: str) -> str:
     if "\x00" in value:
         raise ValueError(f"a SQL string cannot hold NUL: {value!r}")
     return "'" + value.replace("'", "''") + "'"
+
+
+def text_expression(value: str) -> str:
+    """A DuckDB expression equal to ``value``, NUL included (a JSON key may hold one)."""
+    return " || chr(0) || ".join(literal(part) for part in value.split("\x00"))

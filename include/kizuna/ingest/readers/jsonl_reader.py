@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kizuna.identifiers import literal, quote
+from kizuna.identifiers import literal, quote, text_expression
 from kizuna.ingest.discovery import DeliveredFile
 from kizuna.ingest.encodings import is_utf8, starts_with_bom
 from kizuna.ingest.readers.base import Part, Reader, file_list
@@ -17,16 +17,16 @@ from kizuna.ingest.readers.base import Part, Reader, file_list
 def key_value_sql(key: str) -> str:
     """SQL for the text of ``key`` in the JSON object ``j``.
 
-    A JSON path addresses most keys fast; DuckDB's path syntax cannot name an empty key
-    and reads ``*`` as a wildcard even when quoted, so those keys are found by
-    ``json_each`` instead.
+    A JSON path addresses most keys fast; DuckDB's path syntax cannot name an empty key,
+    reads ``*`` as a wildcard even when quoted and a SQL literal cannot hold NUL, so those
+    keys are found by ``json_each`` instead.
     """
-    if key and "*" not in key:
+    if key and "*" not in key and "\x00" not in key:
         path = literal('$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"')
         return (f"CASE WHEN json_type(j, {path}) IN ('OBJECT', 'ARRAY') "
                 f"THEN json_extract(j, {path})::VARCHAR ELSE json_extract_string(j, {path}) END")
     return (f"(SELECT CASE WHEN e.type IN ('OBJECT', 'ARRAY') THEN e.value::VARCHAR "
-            f"ELSE e.value ->> '$' END FROM json_each(j) AS e WHERE e.key = {literal(key)} "
+            f"ELSE e.value ->> '$' END FROM json_each(j) AS e WHERE e.key = {text_expression(key)} "
             "LIMIT 1)")
 
 

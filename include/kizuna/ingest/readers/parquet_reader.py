@@ -19,11 +19,13 @@ class ParquetReader(Reader):
             f"CREATE OR REPLACE TEMP TABLE parquet_scan AS SELECT * FROM read_parquet({paths}, "
             "filename='_kizuna_file', file_row_number=true, union_by_name=true)"
         )
-        cols = [r[0] for r in self.eng.execute("DESCRIBE parquet_scan").fetchall()
-                if r[0] not in ("_kizuna_file", "file_row_number")]
-        names = self.column_names(cols)
-        exprs = ", ".join(f"{quote(c)}::VARCHAR AS {quote(n)}"
-                          for c, n in zip(cols, names, strict=True))
+        # by position: a Parquet field name may hold what no SQL identifier can (NUL)
+        described = [r[0] for r in self.eng.execute("DESCRIBE parquet_scan").fetchall()]
+        positions = [i for i, c in enumerate(described, start=1)
+                     if c not in ("_kizuna_file", "file_row_number")]
+        names = self.column_names([described[i - 1] for i in positions])
+        exprs = ", ".join(f"#{i}::VARCHAR AS {quote(n)}"
+                          for i, n in zip(positions, names, strict=True))
         self.eng.execute(
             f"CREATE OR REPLACE TEMP TABLE parquet_part AS SELECT {relmap}[_kizuna_file] AS _file, "
             f"file_row_number + 1 AS _row_number{', ' + exprs if exprs else ''} FROM parquet_scan"
