@@ -21,13 +21,16 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline
+from sklearn.utils import Tags, _safe_indexing, get_tags, indexable
+from sklearn.utils.validation import check_is_fitted
 
 from models_ml.features import FeatureSpec
-from models_ml.propensity import make_logistic_regression
+from models_ml.propensity import binary_target, make_logistic_regression
 
 #: Features the good-customer rule is made of, or that only customers can have: left out.
 LABEL_DEFINING = (
@@ -58,11 +61,13 @@ def holdout_mask(account_ids: pd.Series, share: float = 0.25) -> np.ndarray:
 
 
 class ElkanNotoClassifier(ClassifierMixin, BaseEstimator):
-    """Positive-unlabelled classifier: fit(X, s) with s = 1 for labelled positives.
+    """Positive-unlabelled classifier: fit(X, y) with y = s, the labelled positives (the
+    greater of two classes: 1 against 0) and the unlabelled rows.
 
     ``predict_proba`` estimates P(positive | x) = g(x) / c, clipped to [0, 1]. Set
     ``holdout`` (a boolean mask of rows) at fit time to choose which positives estimate c;
-    by default a stable quarter of them.
+    by default a random ``holdout_share`` of them. ``X`` is whatever ``estimator`` takes
+    (a data frame for the lookalike's pipeline): it validates it.
     """
 
     def __init__(self, estimator: BaseEstimator | None = None, holdout_share: float = 0.25,
@@ -71,27 +76,50 @@ class ElkanNotoClassifier(ClassifierMixin, BaseEstimator):
         self.holdout_share = holdout_share
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, s, holdout: np.ndarray | None = None) -> ElkanNotoClassifier:
-        s = np.asarray(s).astype(int)
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # labelled or not: two classes by design
+        tags.input_tags.sparse = get_tags(self._estimator()).input_tags.sparse
+        return tags
+
+    def _estimator(self) -> BaseEstimator:
+        return self.estimator if self.estimator is not None else LogisticRegression(max_iter=2000)
+
+    def fit(self, X: pd.DataFrame, y: ArrayLike, holdout: ArrayLike | None = None
+            ) -> ElkanNotoClassifier:
+        X, y = indexable(X, y)
+        self.classes_, s = binary_target(y, "Elkan-Noto (labelled positives and unlabelled "
+                                            "rows)")
         if holdout is None:
-            rng = np.random.default_rng(self.random_state)
-            holdout = (s == 1) & (rng.random(len(s)) < self.holdout_share)
+            holdout = self._random_holdout(s)
         holdout = np.asarray(holdout, dtype=bool) & (s == 1)
         if holdout.sum() == 0 or (s[~holdout] == 1).sum() == 0:
             raise ValueError("Elkan-Noto needs labelled positives both to train on and to "
-                             f"hold out: {int((s == 1).sum())} positives, {int(holdout.sum())} "
-                             "held out")
-        self.estimator_ = clone(self.estimator if self.estimator is not None
-                                else LogisticRegression(max_iter=2000))
-        self.estimator_.fit(X[~holdout], s[~holdout])
-        g = self.estimator_.predict_proba(X[holdout])[:, 1]
+                             f"hold out: {int((s == 1).sum())} positives of class "
+                             f"{self.classes_[1]!r}, {int(holdout.sum())} held out")
+        self.estimator_ = clone(self._estimator())
+        self.estimator_.fit(_safe_indexing(X, np.flatnonzero(~holdout)), s[~holdout])
+        g = self.estimator_.predict_proba(_safe_indexing(X, np.flatnonzero(holdout)))[:, 1]
         self.c_ = float(np.mean(g))
-        self.classes_ = np.array([0, 1])
         self.n_holdout_ = int(holdout.sum())
+        self.n_features_in_ = self.estimator_.n_features_in_
+        if hasattr(self.estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.estimator_.feature_names_in_
         return self
+
+    def _random_holdout(self, s: np.ndarray) -> np.ndarray:
+        """``holdout_share`` of the positives at random, at least one, and one kept."""
+        positives = np.flatnonzero(s == 1)
+        n = min(max(1, round(self.holdout_share * len(positives))), len(positives) - 1)
+        holdout = np.zeros(len(s), dtype=bool)
+        if n > 0:
+            rng = np.random.default_rng(self.random_state)
+            holdout[rng.choice(positives, size=n, replace=False)] = True
+        return holdout
 
     def labelled_proba(self, X: pd.DataFrame) -> np.ndarray:
         """g(x) = P(labelled | x)."""
+        check_is_fitted(self)
         return self.estimator_.predict_proba(X)[:, 1]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -99,7 +127,8 @@ class ElkanNotoClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p >= 0.5).astype(int)]
 
 
 def make_lookalike(spec: FeatureSpec, random_state: int = 0) -> ElkanNotoClassifier:

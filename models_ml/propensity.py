@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
@@ -29,6 +30,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler, TargetEncoder
+from sklearn.utils import Tags
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from models_ml.features import FeatureSpec
 
@@ -87,28 +97,66 @@ class EngagementScoreBaseline(ClassifierMixin, BaseEstimator):
 
     It ranks accounts exactly as the score does; ``fit`` only maps the score to a
     probability (isotonic regression on the training cutoffs) so that its Brier score can
-    be compared with the models'.
+    be compared with the models'. ``column`` names the score's column in a data frame, or
+    gives its position in an array.
     """
 
-    def __init__(self, column: str = "engagement_score"):
+    def __init__(self, column: str | int = "engagement_score"):
         self.column = column
 
-    def fit(self, X: pd.DataFrame, y, **_: object) -> EngagementScoreBaseline:
-        y = np.asarray(y).astype(int)
-        self.classes_ = np.array([0, 1])
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # a score: one positive class against the rest
+        tags.classifier_tags.poor_score = True  # a fixed rule on one column, not a learner
+        return tags
+
+    def fit(self, X: pd.DataFrame, y: ArrayLike) -> EngagementScoreBaseline:
+        score = self._score(X, reset=True)
+        check_consistent_length(score, y)
+        self.classes_, y = binary_target(y, "the engagement score baseline")
         self.calibration_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-        self.calibration_.fit(self._score(X), y)
+        self.calibration_.fit(score, y)
         return self
 
-    def _score(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(X[self.column], dtype=float)
+    def _score(self, X: pd.DataFrame, reset: bool = False) -> np.ndarray:
+        """The score column of ``X`` as floats (checks the columns match those of ``fit``)."""
+        if isinstance(self.column, str):
+            validate_data(self, X, skip_check_array=True, reset=reset)
+            if not hasattr(X, "columns"):
+                raise ValueError(f"{type(self).__name__}(column={self.column!r}) reads a data "
+                                 "frame's column: pass a data frame, or give the column's "
+                                 "position")
+            values = np.asarray(X[self.column])
+        else:
+            values = validate_data(self, X, reset=reset)[:, self.column]
+        return check_array(values.reshape(-1, 1), dtype="numeric", input_name="X",
+                           estimator=self).ravel().astype(float)
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
         return self._score(X)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = self.calibration_.predict(self._score(X))
+        score = self.decision_function(X)
+        p = self.calibration_.predict(score)
         return np.column_stack([1 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p >= 0.5).astype(int)]
+
+
+def binary_target(y: ArrayLike, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """(classes, y as 0 / 1 for the second class): raises ValueError unless ``y`` holds
+    exactly two classes."""
+    y = column_or_1d(y, warn=True)
+    check_classification_targets(y)
+    kind = type_of_target(y, input_name="y")
+    if kind != "binary":
+        raise ValueError(f"Only binary classification is supported by {who}. The type of "
+                         f"the target is {kind}.")
+    classes, encoded = np.unique(y, return_inverse=True)
+    if len(classes) != 2:
+        raise ValueError(f"{who} needs two classes to learn from: y holds "
+                         f"{len(classes)} class(es) {list(classes)}")
+    return classes, encoded
