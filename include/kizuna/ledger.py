@@ -30,6 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from kizuna.contract import LogicalType
 from kizuna.identifiers import quote
 from kizuna.warehouse import Warehouse
 
@@ -93,8 +94,8 @@ CREATE TABLE IF NOT EXISTS audit.dq_results (
 
 def ensure_ledger(wh: Warehouse) -> None:
     """Create the audit and quarantine schemas and tables if they do not exist."""
-    types = {k: wh.sql_type(k)  # type: ignore[arg-type]
-             for k in ("text", "int", "date", "timestamp", "bool")}
+    kinds: tuple[LogicalType, ...] = ("text", "int", "date", "timestamp", "bool")
+    types = {k: wh.sql_type(k) for k in kinds}
     for schema in ("quarantine", "audit"):
         wh.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for ddl in (AUDIT_BATCHES_DDL, QUARANTINE_DDL, DQ_RESULTS_DDL):
@@ -328,11 +329,11 @@ def decide(wh: Warehouse, decisions: dict[str, str]) -> None:
 # --------------------------------------------------------------------------- readers
 
 
-def known_batches(wh: Warehouse, table: str) -> list[tuple[str, str, str, str]]:
+def known_batches(wh: Warehouse, table: str) -> list[tuple[Any, ...]]:
     """(source_file, file_sha256, batch_id, status) of every batch not superseded."""
-    return [tuple(r) for r in wh.query(  # type: ignore[misc]
+    return wh.query(
         "SELECT source_file, file_sha256, batch_id, status FROM audit.load_batches "
-        "WHERE source_table = ? AND status <> 'superseded'", [table])]
+        "WHERE source_table = ? AND status <> 'superseded'", [table])
 
 
 def batch_states(wh: Warehouse, batch_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:

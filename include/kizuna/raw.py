@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def ensure_raw_tables(wh: Warehouse, entities: Iterable[Entity] = ENTITIES) -> None:
     """Create schema ``raw`` and its contract tables if they do not exist."""
-    text, timestamp, integer = (wh.sql_type(t) for t in ("text", "timestamp", "int"))
+    text, timestamp, integer = wh.sql_type("text"), wh.sql_type("timestamp"), wh.sql_type("int")
     wh.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for ent in entities:
         cols = [f"{quote(c.name)} {wh.sql_type(c.type)}" for c in ent.columns]

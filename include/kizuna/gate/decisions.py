@@ -128,8 +128,8 @@ def _apply(wh: Warehouse, table: str, chunk: Sequence[BatchRef], outcome: _Outco
             "reason": ["; ".join(outcome.moves[k]) for k in keys],
             "quarantined_at": pa.array([now] * len(keys), pa.timestamp("us")),
         })
-        for b, n in keys:
-            moved_per_batch.setdefault(b, []).append(n)
+        for batch_id, number in keys:
+            moved_per_batch.setdefault(batch_id, []).append(number)
     with wh.transaction():
         ledger.replace_results(wh, ids, "great_expectations", outcome.results, run_id, now)
         if quarantine is not None:

@@ -12,7 +12,7 @@ under ``<KIZUNA_REPORTS>/data_docs``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dtime
@@ -157,7 +157,7 @@ class _Outcome:
     result_ids: list[Any] = field(default_factory=list)
 
 
-def _value_of(frame: Any, pos: int, col: str, kinds: dict[str, str]) -> Any:
+def _value_of(frame: Any, pos: int, col: str, kinds: Mapping[str, str]) -> Any:
     """A value for people: timestamps say they are UTC (raw stores UTC), dates are dates."""
     value = frame[col].iat[pos]
     text = _json(value)

@@ -330,6 +330,7 @@ def _load_chunk(
         total = loaded + failed
         totals[f.relpath] = total
         missing = reader.missing_required.get(f.relpath)
+        msg: str | None
         if total == 0:
             status, msg = "empty", "no data rows"
         else:

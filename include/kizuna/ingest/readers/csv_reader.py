@@ -50,8 +50,8 @@ class CsvReader(Reader):
                 continue  # an empty file: no rows to read
             groups.setdefault(tuple(header), []).append((str(path), f.relpath))
         parts = []
-        for i, (header, members) in enumerate(groups.items()):
-            names = self.column_names(header)
+        for i, (delivered, members) in enumerate(groups.items()):
+            names = self.column_names(delivered)
             rels = [rel for _, rel in members]
             try:
                 parts.append(Part(names, self._read_strict(f"{i}", names, members), rels))
