@@ -12,7 +12,9 @@ training DAG has registered models (asset ``kizuna_models``):
    built with their tests;
 3. marks the ``kizuna_scores`` asset updated.
 
-Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``.
+Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``. On
+PostgreSQL the dbt tasks log in with the Airflow connection ``kizuna_warehouse``, read when
+each task runs: no task holds a password (``kizuna.transform.cosmos_profile``).
 """
 
 from __future__ import annotations

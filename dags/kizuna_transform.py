@@ -18,7 +18,9 @@ Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), in thes
    depend on each other cannot run with either) and the tests on the raw sources.
 
 Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``. Marks the
-``kizuna_marts`` asset updated when the marts are built.
+``kizuna_marts`` asset updated when the marts are built. On PostgreSQL the dbt tasks log in
+with the Airflow connection ``kizuna_warehouse``, read when each task runs: no task holds
+a password (``kizuna.transform.cosmos_profile``).
 """
 
 from __future__ import annotations

@@ -136,9 +136,10 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 
     The role is made by the team deployment's own ``deploy/postgres-init.sql``, with a
     password drawn for this session; TCP logins must give it (scram-sha-256), so a test
-    reaches the warehouse only with the settings it was handed. Uses the server binaries from Debian's ``postgresql`` package (``.ci/run`` installs
-    it). Runs as the ``postgres`` user when the tests run as root. Tests take a database
-    of their own from it (``postgres_database``), so no test sees another's tables.
+    reaches the warehouse only with the settings it was handed. Uses the server binaries
+    from Debian's ``postgresql`` package (``.ci/run`` installs it). Runs as the ``postgres``
+    user when the tests run as root. Tests take a database of their own from it
+    (``postgres_database``), so no test sees another's tables.
     """
     import getpass
     import secrets

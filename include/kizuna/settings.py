@@ -7,15 +7,15 @@ CLI and the tests agree without passing paths around:
 - ``KIZUNA_LANDING``: file drops ``<source>/<entity>/<date>/`` (``$KIZUNA_HOME/landing``);
 - ``KIZUNA_WAREHOUSE``: ``duckdb`` (default) or ``postgres``;
 - ``KIZUNA_DUCKDB_PATH``: the DuckDB file (``$KIZUNA_HOME/warehouse/kizuna.duckdb``);
-- ``KIZUNA_PG_HOST``/``PORT``/``USER``/``PASSWORD``/``DATABASE``: PostgreSQL
-  (localhost, 5432, kizuna, kizuna, kizuna);
+- ``KIZUNA_PG_HOST``/``PORT``/``USER``/``DATABASE``: PostgreSQL (localhost, 5432, kizuna,
+  kizuna); ``KIZUNA_PG_PASSWORD`` has no default: set it when the warehouse is PostgreSQL;
 - ``KIZUNA_REPORTS``: charts and Data Docs (``$KIZUNA_HOME/reports``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,19 +27,33 @@ DAGS_FOLDER = PROJECT_ROOT / "dags"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
+class MissingPasswordError(ValueError):
+    """The warehouse is PostgreSQL and no password is configured."""
+
+
 @dataclass(frozen=True)
 class PostgresSettings:
     host: str = "localhost"
     port: int = 5432
     user: str = "kizuna"
-    password: str = "kizuna"
+    password: str | None = field(default=None, repr=False)  # never in a log line
     database: str = "kizuna"
+
+    def require_password(self) -> str:
+        """The password, or an error that says which variable to set."""
+        if not self.password:
+            raise MissingPasswordError(
+                f"KIZUNA_WAREHOUSE=postgres but KIZUNA_PG_PASSWORD is not set: set it to the "
+                f"password of role {self.user!r} on {self.host}:{self.port} (a team "
+                "deployment sets it in .env; see README, 'A team deployment')."
+            )
+        return self.password
 
     @property
     def dsn(self) -> str:
         return (
             f"host={self.host} port={self.port} user={self.user} "
-            f"password={self.password} dbname={self.database}"
+            f"password={self.require_password()} dbname={self.database}"
         )
 
 
@@ -57,16 +71,19 @@ class Settings:
         return self.warehouse
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment variables the dbt profile (dbt_project/profiles.yml) reads."""
+        """Environment variables the dbt profile (dbt_project/profiles.yml) reads; the
+        password only when the warehouse is PostgreSQL (then it must be set)."""
         pg = self.postgres
-        return {
+        env = {
             "KIZUNA_DUCKDB_PATH": str(self.duckdb_path),
             "KIZUNA_PG_HOST": pg.host,
             "KIZUNA_PG_PORT": str(pg.port),
             "KIZUNA_PG_USER": pg.user,
-            "KIZUNA_PG_PASSWORD": pg.password,
             "KIZUNA_PG_DATABASE": pg.database,
         }
+        if self.warehouse == "postgres":
+            env["KIZUNA_PG_PASSWORD"] = pg.require_password()
+        return env
 
 
 def business_timezone() -> ZoneInfo:
@@ -103,7 +120,7 @@ def get_settings() -> Settings:
             host=env.get("KIZUNA_PG_HOST", "localhost"),
             port=int(env.get("KIZUNA_PG_PORT", "5432")),
             user=env.get("KIZUNA_PG_USER", "kizuna"),
-            password=env.get("KIZUNA_PG_PASSWORD", "kizuna"),
+            password=env.get("KIZUNA_PG_PASSWORD") or None,
             database=env.get("KIZUNA_PG_DATABASE", "kizuna"),
         ),
     )

@@ -3,6 +3,10 @@
 The Airflow DAGs run dbt through Cosmos; the CLI and tests use :func:`run_dbt`, which
 calls dbt's programmatic runner (no subprocess, no 3-4 s of imports per call).
 
+No secret is ever a field of a DAG's task (Airflow stores task fields in its metadata DB):
+on PostgreSQL, Cosmos builds each dbt task's profile from the Airflow connection
+:data:`WAREHOUSE_CONN_ID` when the task runs; on DuckDB there is no password at all.
+
 ``dbt_project/target/`` holds one thing: the manifest the DAGs render from (and the
 partial-parse state that goes with it). Only :func:`parse` writes there, one process at a
 time, and it replaces both files atomically, so a DAG parsed at any moment reads a whole
@@ -31,6 +35,8 @@ PARTIAL_PARSE_PATH = TARGET_DIR / "partial_parse.msgpack"
 #: Where :func:`parse` lets dbt write, under the lock, before publishing the manifest.
 PARSE_WORKDIR = TARGET_DIR / "parse"
 PARSE_LOCK = TARGET_DIR / ".parse.lock"
+#: The Airflow connection (type postgres) the DAGs' dbt tasks reach PostgreSQL through.
+WAREHOUSE_CONN_ID = "kizuna_warehouse"
 
 
 class DbtError(RuntimeError):
@@ -45,9 +51,19 @@ class NodeResult:
 
 
 def dbt_environment(settings: Settings | None = None) -> dict[str, str]:
-    """Environment the dbt profile reads (target, DuckDB path, Postgres credentials)."""
+    """Environment dbt_project/profiles.yml reads (target, DuckDB path, Postgres
+    credentials): for :func:`run_dbt`, in this process, never for a DAG's task."""
     s = settings or get_settings()
     return {"KIZUNA_WAREHOUSE": s.warehouse, **s.dbt_env()}
+
+
+def dbt_task_environment(settings: Settings | None = None) -> dict[str, str]:
+    """The ``env`` of the DAGs' dbt tasks: the target and the DuckDB file, nothing secret."""
+    s = settings or get_settings()
+    env = {"KIZUNA_WAREHOUSE": s.warehouse}
+    if s.warehouse == "duckdb":
+        env["KIZUNA_DUCKDB_PATH"] = str(s.duckdb_path)
+    return env
 
 
 @contextmanager
@@ -128,27 +144,45 @@ def _invoke_dbt(args: Sequence[str], s: Settings, quiet: bool, check: bool,
     return nodes
 
 
-def cosmos_profile() -> Any:
-    """The Cosmos profile every dbt task group of the DAGs uses (dbt_project/profiles.yml)."""
+def cosmos_profile(settings: Settings | None = None) -> Any:
+    """The Cosmos profile every dbt task of the DAGs uses.
+
+    PostgreSQL: a profile mapping of the Airflow connection :data:`WAREHOUSE_CONN_ID`
+    (host, port, login, password, database as its schema), which Cosmos reads when a task
+    runs and hands dbt the password in that process's environment only. DuckDB:
+    dbt_project/profiles.yml, which needs only the file's path.
+    """
     from cosmos import ProfileConfig
 
+    s = settings or get_settings()
+    if s.warehouse == "postgres":
+        from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+        return ProfileConfig(
+            profile_name="kizuna",
+            target_name=s.dbt_target,
+            # schema and threads as in profiles.yml's postgres output
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": 2}),
+        )
     return ProfileConfig(
         profile_name="kizuna",
-        target_name=get_settings().dbt_target,
+        target_name=s.dbt_target,
         profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
     )
 
 
 def cosmos_operator_args(pool: str) -> dict[str, Any]:
     """Arguments of every Cosmos dbt task: no `dbt deps`, the one-slot warehouse ``pool``,
-    dbt's environment, and dbt-duckdb's file handle closed when the task ends."""
+    the non-secret settings dbt reads (:func:`dbt_task_environment`), and dbt-duckdb's file
+    handle closed when the task ends."""
     return {
         "install_deps": False,
         "pool": pool,
         # The DAGs render from the manifest `kizuna dbt-parse` writes; a task need not
         # rewrite manifest.json and run_results.json (about a third of a small task's time).
         "dbt_cmd_flags": ["--no-write-json"],
-        "env": dbt_environment(),
+        "env": dbt_task_environment(),
         "callback": "kizuna.transform.release_dbt_connections",
     }
 
