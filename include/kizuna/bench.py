@@ -543,6 +543,7 @@ def machine_info() -> dict[str, Any]:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         ram = None
+    usable: int | None  # os.cpu_count() is None where the count cannot be read
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:

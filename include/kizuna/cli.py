@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from types import TracebackType
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -207,7 +208,8 @@ class _ml_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, err, tb) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         from models_ml.features import FeatureMismatchError
         from models_ml.registry import NoChampionError
         from models_ml.training import NotEnoughHistoryError

@@ -46,10 +46,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 
+from kizuna.contract import LogicalType
 from kizuna.normalise import (
     company_name_key,
     domain_label_key,
@@ -60,6 +62,11 @@ from kizuna.normalise import (
 )
 from kizuna.settings import DBT_PROJECT_DIR, Settings, get_settings
 
+if TYPE_CHECKING:
+    from splink import SettingsCreator
+
+    from kizuna.warehouse import Warehouse
+
 log = logging.getLogger(__name__)
 
 SCHEMA = "identity"
@@ -67,7 +74,7 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 
 #: Columns of the tables this module writes (dbt's on-run-start hook creates the same,
 #: empty, so that a plain ``dbt build`` works before the first identity run).
-TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+TABLES: dict[str, tuple[tuple[str, LogicalType], ...]] = {
     "account_company_links": (("account_id", "text"), ("corporate_number", "text"),
                               ("match_method", "text"), ("match_confidence", "float")),
     "lead_company_links": (("lead_id", "text"), ("corporate_number", "text"),
@@ -375,7 +382,7 @@ def _jaro_winkler_udf(left: pa.Array, right: pa.Array) -> pa.Array:
                     type=pa.float64())
 
 
-def _splink_settings(n_companies: int, extra: Iterable[str]):  # type: ignore[no-untyped-def]
+def _splink_settings(n_companies: int, extra: Iterable[str]) -> SettingsCreator:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
@@ -445,6 +452,7 @@ def probabilistic_links(open_: list[_Open], training: list[_Open], companies: pd
     if not open_:
         return {}, empty
     import duckdb
+    from duckdb.func import FunctionNullHandling, PythonUDFType
     from splink import DuckDBAPI, Linker, block_on
 
     # one right-hand record per name form of a company (registered name, reading, romaji)
@@ -465,7 +473,8 @@ def probabilistic_links(open_: list[_Open], training: list[_Open], companies: pd
     con = duckdb.connect()
     con.execute("SET threads = 1")  # deterministic sums in EM: a re-run writes the same
     con.create_function("kizuna_jaro_winkler", _jaro_winkler_udf, ["VARCHAR", "VARCHAR"],
-                        "DOUBLE", type="arrow", null_handling="special")
+                        "DOUBLE", type=PythonUDFType.ARROW,
+                        null_handling=FunctionNullHandling.SPECIAL)
     try:
         db = DuckDBAPI(connection=con)
         companies_in = db.register(right, dataset_display_name="companies")
@@ -523,7 +532,7 @@ def _decide(pairs: pd.DataFrame, settings: MatchSettings
 # --------------------------------------------------------------------------- warehouse
 
 
-def _ddl(wh, table: str) -> str:  # type: ignore[no-untyped-def]
+def _ddl(wh: Warehouse, table: str) -> str:
     cols = ", ".join(f'"{name}" {wh.sql_type(kind)}' for name, kind in TABLES[table])
     return f'CREATE TABLE "{SCHEMA}"."{table}" ({cols})'
 

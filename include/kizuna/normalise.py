@@ -22,6 +22,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 __all__ = [
     "LEGAL_FORMS",
@@ -146,7 +150,7 @@ def domain_label_key(domain: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _psl():  # type: ignore[no-untyped-def]
+def _psl() -> PublicSuffixList:
     from publicsuffixlist import PublicSuffixList
 
     return PublicSuffixList()  # the list bundled with the package: no network

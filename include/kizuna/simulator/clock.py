@@ -52,7 +52,8 @@ class Clock:
         month = (months.astype(np.int64) % 12 + 1).astype(np.int8)
         dom = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
         weekday = ((days.astype(np.int64) + 3) % 7).astype(np.int8)  # 1970-01-01 was Thursday
-        holiday = np.array([(m, d) in _HOLIDAYS_MD for m, d in zip(month, dom, strict=True)])
+        holiday = np.array([(int(m), int(d)) in _HOLIDAYS_MD
+                            for m, d in zip(month, dom, strict=True)])
         business = (weekday < 5) & ~holiday
         return cls(sim_start, start, end, horizon_end, month, dom.astype(np.int8), weekday,
                    business)

@@ -383,7 +383,7 @@ def simulate_deals(cfg: SimulationConfig, clock: Clock, companies: Companies,
         if clock.start <= day <= clock.end:
             has_acct = acct_first <= day
             n_open = (open_opp >= 0).sum(axis=1)
-            is_cust = owned.any(axis=1)
+            is_cust = np.any(owned, axis=1)
             lam_t = np.where(has_acct, np.where(is_cust, cfg.sales.activity_rate_customer,
                                                 cfg.sales.activity_rate_prospect)
                              + n_open * cfg.sales.activity_rate_open_opportunity, 0.0)

@@ -516,7 +516,7 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
             new_leads(pick, IMPORT, base + 11 * 3600 + rng.integers(0, 600, len(pick)), -1)
 
         # e-mail sends (newsletters, product mails, invitations)
-        for c in np.flatnonzero(c_send == day):
+        for c in np.flatnonzero(c_send == day).tolist():
             alive = np.flatnonzero(lead_has_email & ~opted_out & (lead_created <= day))
             if c_channel[c] == EMAIL and c_product[c] >= 0:
                 alive = alive[rng.random(len(alive)) < e.product_mail_share]
@@ -568,7 +568,7 @@ def simulate_engagement(cfg: SimulationConfig, clock: Clock, companies: Companie
                 add_acts(ids, A_REGISTER, n_sec, campaign=c)
                 registrations.setdefault(c, []).append(ids)
         # events held today
-        for c in np.flatnonzero(c_event == day):
+        for c in np.flatnonzero(c_event == day).tolist():
             regs = (np.unique(np.concatenate(registrations.get(c, [np.zeros(0, np.int64)])))
                     if c in registrations else np.zeros(0, np.int64))
             rate = e.attend_seminar if c_channel[c] != WEBINAR else e.attend_webinar
