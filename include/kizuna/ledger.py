@@ -95,7 +95,7 @@ CREATE TABLE IF NOT EXISTS audit.dq_results (
 def ensure_ledger(wh: Warehouse) -> None:
     """Create the audit and quarantine schemas and tables if they do not exist."""
     kinds: tuple[LogicalType, ...] = ("text", "int", "date", "timestamp", "bool")
-    types = {k: wh.sql_type(k) for k in kinds}
+    types: dict[str, str] = {k: wh.sql_type(k) for k in kinds}
     for schema in ("quarantine", "audit"):
         wh.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for ddl in (AUDIT_BATCHES_DDL, QUARANTINE_DDL, DQ_RESULTS_DDL):

@@ -199,7 +199,7 @@ def release_dbt_connections(*_: Any, **__: Any) -> None:
     except ImportError:  # the postgres-only install
         return
     with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
+        env: Any = DuckDBConnectionManager._ENV  # typed None in dbt-duckdb; set while open
         DuckDBConnectionManager._ENV = None
     if env is not None:
         try:
