@@ -90,18 +90,17 @@ class ElkanNotoClassifier(ClassifierMixin, BaseEstimator):
         X, y = indexable(X, y)
         self.classes_, s = binary_target(y, "Elkan-Noto (labelled positives and unlabelled "
                                             "rows)")
-        if holdout is None:
-            holdout = self._random_holdout(s)
-        holdout = np.asarray(holdout, dtype=bool) & (s == 1)
-        if holdout.sum() == 0 or (s[~holdout] == 1).sum() == 0:
+        held = np.asarray(self._random_holdout(s) if holdout is None else holdout,
+                          dtype=bool) & (s == 1)
+        if held.sum() == 0 or (s[~held] == 1).sum() == 0:
             raise ValueError("Elkan-Noto needs labelled positives both to train on and to "
                              f"hold out: {int((s == 1).sum())} positives of class "
-                             f"{self.classes_[1]!r}, {int(holdout.sum())} held out")
+                             f"{self.classes_[1]!r}, {int(held.sum())} held out")
         self.estimator_ = clone(self._estimator())
-        self.estimator_.fit(_safe_indexing(X, np.flatnonzero(~holdout)), s[~holdout])
-        g = self.estimator_.predict_proba(_safe_indexing(X, np.flatnonzero(holdout)))[:, 1]
+        self.estimator_.fit(_safe_indexing(X, np.flatnonzero(~held)), s[~held])
+        g = self.estimator_.predict_proba(_safe_indexing(X, np.flatnonzero(held)))[:, 1]
         self.c_ = float(np.mean(g))
-        self.n_holdout_ = int(holdout.sum())
+        self.n_holdout_ = int(held.sum())
         self.n_features_in_ = self.estimator_.n_features_in_
         if hasattr(self.estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.estimator_.feature_names_in_

@@ -12,7 +12,7 @@ Three scorers, each a scikit-learn classifier (``fit`` / ``predict_proba``):
   marts already publish, mapped to a probability (isotonic) on the training cutoffs.
 
 Training uses several historic cutoffs; evaluation a later one (see
-:mod:`models_ml.training`).
+:mod:`models_ml.datasets` and :mod:`models_ml.recipes.propensity`).
 """
 
 from __future__ import annotations

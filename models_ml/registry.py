@@ -15,19 +15,20 @@ evaluation rows and the primary metric compared (see :func:`decide`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import joblib
 import pandas as pd
 
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import Warehouse
+from models_ml.artifact import ModelArtifact, VersionMeta
 from models_ml.store import ensure_ml_tables, replace_rows
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,12 @@ class ModelVersion:
     model_name: str
     version: str
     path: Path
-    meta: dict[str, Any]
+    meta: VersionMeta
 
-    def load(self) -> dict[str, Any]:
-        """The artifact: a dict of fitted estimators and what they need."""
-        return joblib.load(self.path / "model.joblib")
+    def load(self) -> ModelArtifact:
+        """The artifact: the fitted estimators and what they need."""
+        artifact = joblib.load(self.path / "model.joblib")
+        return ModelArtifact.from_dict(artifact) if isinstance(artifact, dict) else artifact
 
     def evaluation_rows(self) -> pd.DataFrame | None:
         path = self.path / "evaluation.parquet"
@@ -64,19 +66,19 @@ class Registry:
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root is not None else models_dir()
 
-    def save(self, model_name: str, artifact: dict[str, Any], meta: dict[str, Any],
+    def save(self, model_name: str, artifact: ModelArtifact, meta: VersionMeta,
              evaluation: pd.DataFrame | None = None) -> ModelVersion:
         """Store a new version; returns it (not yet champion)."""
         created = datetime.now(UTC)
-        version = f"{model_name}-{created:%Y%m%dT%H%M%S%f}-{meta.get('data_fingerprint', '')[:8]}"
+        version = f"{model_name}-{created:%Y%m%dT%H%M%S%f}-{meta.data_fingerprint[:8]}"
         path = self.root / model_name / version
         path.mkdir(parents=True, exist_ok=False)
-        meta = {**meta, "model_name": model_name, "model_version": version,
-                "created_at": created.isoformat()}
+        meta = dataclasses.replace(meta, model_name=model_name, model_version=version,
+                                   created_at=created)
         joblib.dump(artifact, path / "model.joblib", compress=3)
         if evaluation is not None:
             evaluation.to_parquet(path / "evaluation.parquet", index=False)
-        (path / "meta.json").write_text(json.dumps(meta, indent=2, default=str),
+        (path / "meta.json").write_text(json.dumps(meta.to_json(), indent=2, default=str),
                                         encoding="utf-8")
         log.debug("saved %s", version)
         return ModelVersion(model_name, version, path, meta)
@@ -84,7 +86,7 @@ class Registry:
     def get(self, model_name: str, version: str) -> ModelVersion:
         path = self.root / model_name / version
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        return ModelVersion(model_name, version, path, meta)
+        return ModelVersion(model_name, version, path, VersionMeta.from_json(meta))
 
     def versions(self, model_name: str) -> list[ModelVersion]:
         base = self.root / model_name
@@ -133,31 +135,31 @@ def record(wh: Warehouse, version: ModelVersion, is_champion: bool, decision: st
     """Write the version to ml.model_registry and its metrics to ml.model_metrics."""
     ensure_ml_tables(wh)
     meta = version.meta
-    features = meta.get("features", {})
     row = pd.DataFrame([{
         "model_name": version.model_name,
         "model_version": version.version,
-        "created_at": pd.Timestamp(meta["created_at"]).tz_convert(None),
-        "estimator": meta.get("estimator"),
-        "evaluation_cutoff": meta.get("evaluation_cutoff"),
-        "evaluation_cutoffs": meta.get("evaluation_cutoffs_text", meta.get("evaluation_cutoff")),
-        "training_cutoffs": meta.get("training_cutoffs_text"),
-        "feature_count": len(features.get("numeric", [])) + len(features.get("categorical", [])),
-        "features": json.dumps(features, ensure_ascii=False),
-        "metrics": json.dumps(meta.get("metrics", {}), default=float),
-        "primary_metric": meta.get("primary_metric"),
-        "primary_value": meta.get("primary_value"),
-        "data_fingerprint": meta.get("data_fingerprint"),
+        "created_at": pd.Timestamp(meta.created_at).tz_convert(None),
+        "estimator": meta.estimator,
+        "evaluation_cutoff": meta.evaluation_cutoff,
+        "evaluation_cutoffs": meta.evaluation_cutoffs_text,
+        "training_cutoffs": meta.training_cutoffs_text,
+        "feature_count": len(meta.features.columns),
+        "features": json.dumps(meta.features.to_dict(), ensure_ascii=False),
+        "metrics": json.dumps(meta.metrics, default=float),
+        "primary_metric": meta.primary_metric,
+        "primary_value": meta.primary_value,
+        "data_fingerprint": meta.data_fingerprint,
         "artifact_path": str(version.path),
         "is_champion": is_champion,
         "decision": decision,
     }])
     metric_rows = [
         {"model_name": version.model_name, "model_version": version.version,
-         "evaluation_cutoff": meta.get("evaluation_cutoff"), "scorer": scorer,
+         "evaluation_cutoff": meta.evaluation_cutoff, "scorer": scorer,
          "metric": metric, "value": float(value),
-         "n_rows": int(values.get("n_rows", 0)), "n_positives": int(values.get("n_positives", 0))}
-        for scorer, values in meta.get("metrics", {}).items()
+         "n_rows": int(values.get("n_rows") or 0),
+         "n_positives": int(values.get("n_positives") or 0)}
+        for scorer, values in meta.metrics.items()
         for metric, value in values.items()
         if metric not in ("n_rows", "n_positives") and value is not None
     ]

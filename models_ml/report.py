@@ -22,8 +22,12 @@ from sklearn.metrics import roc_auc_score
 
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import connection
-from models_ml import cross_sell, evaluation, training
-from models_ml.features import FeatureSpec, load_account_features, load_product_features
+from models_ml import cross_sell, evaluation
+from models_ml.datasets import load_good_customers
+from models_ml.features import load_account_features, load_product_features
+from models_ml.recipes import PROPENSITY_MODELS
+from models_ml.recipes.cross_sell import CROSS_SELL
+from models_ml.recipes.lookalike import LOOKALIKE
 from models_ml.registry import Registry
 
 #: Short names of the scorers in the report's tables (they fit an 80-column terminal) ...
@@ -73,16 +77,15 @@ def evaluate(settings: Settings | None = None, registry: Registry | None = None,
     report = Report()
     if not has_truth:
         report.notes.append(f"no simulator truth in {truth_dir}: no oracle figures")
-    for name in training.PROPENSITY_MODELS:
+    for name in PROPENSITY_MODELS:
         champion = registry.champion(name)
         if champion is None:
             report.notes.append(f"no {name} model yet: run kizuna ml train")
             continue
         rows = champion.evaluation_rows()
-        table = pd.DataFrame.from_dict(champion.meta["metrics"], orient="index")
+        table = pd.DataFrame.from_dict(champion.meta.metrics, orient="index")
         report.versions[name] = champion.version
-        report.cutoffs[name] = champion.meta.get("evaluation_cutoffs_text",
-                                                 champion.meta["evaluation_cutoff"])
+        report.cutoffs[name] = champion.meta.evaluation_cutoffs_text
         if has_truth and name == "opportunity_90d" and rows is not None:
             oracle = evaluation.oracle_propensity(truth_dir, rows)
             known = oracle["p_oracle"].notna().to_numpy()
@@ -105,7 +108,7 @@ def evaluate(settings: Settings | None = None, registry: Registry | None = None,
     with connection(s) as wh:
         features = load_account_features(wh, scoring_only=True)
         products = load_product_features(wh, scoring_only=True)
-        good = training.load_good_customers(wh)
+        good = load_good_customers(wh)
     report.lookalike = _lookalike(registry, features, good, truth_dir if has_truth else None,
                                   k_values)
     report.cross_sell = _cross_sell(registry, products, features,
@@ -133,17 +136,16 @@ def _charts(name: str, rows: pd.DataFrame, reports: Path) -> list[Path]:
 
 def _lookalike(registry: Registry, features: pd.DataFrame, good: set[str],
                truth_dir: Path | None, k_values) -> dict[str, pd.DataFrame]:
-    champion = registry.champion(training.LOOKALIKE)
+    champion = registry.champion(LOOKALIKE.name)
     if champion is None:
         return {}
     out = {"held-out good customers":
-           pd.DataFrame.from_dict(champion.meta["metrics"], orient="index")}
+           pd.DataFrame.from_dict(champion.meta.metrics, orient="index")}
     if truth_dir is None:
         return out
     artifact = champion.load()
-    spec = FeatureSpec.from_dict(artifact["spec"])
     rows = features[~features["account_id"].isin(good)].reset_index(drop=True)
-    p = artifact["model"].labelled_proba(spec.frame(rows))
+    p = artifact.model.labelled_proba(artifact.spec.frame(rows))
     truth = evaluation.truth_account_companies(truth_dir).merge(
         evaluation.truth_companies(truth_dir), on="corporate_number", how="left")
     flags = rows[["account_id"]].merge(truth, on="account_id", how="left")
@@ -163,18 +165,17 @@ def _lookalike(registry: Registry, features: pd.DataFrame, good: set[str],
 
 def _cross_sell(registry: Registry, products: pd.DataFrame, features: pd.DataFrame,
                 truth_dir: Path | None) -> dict[str, pd.DataFrame]:
-    champion = registry.champion(training.CROSS_SELL)
+    champion = registry.champion(CROSS_SELL.name)
     if champion is None:
         return {}
     out = {"held-out latest purchases":
-           pd.DataFrame.from_dict(champion.meta["metrics"], orient="index")}
+           pd.DataFrame.from_dict(champion.meta.metrics, orient="index")}
     if truth_dir is None:
         return out
     artifact = champion.load()
-    spec = FeatureSpec.from_dict(artifact["spec"])
     rows = cross_sell.candidate_rows(products, features).reset_index(drop=True)
-    rows["model"] = artifact["model"].predict_proba(spec.frame(rows))[:, 1]
-    rows["popularity"] = rows["product_id"].map(artifact["popularity"]).fillna(0.0)
+    rows["model"] = artifact.model.predict_proba(artifact.spec.frame(rows))[:, 1]
+    rows["popularity"] = rows["product_id"].map(artifact.baselines["popularity"]).fillna(0.0)
     truth = evaluation.truth_account_companies(truth_dir)
     needs = pd.read_csv(truth_dir / "product_needs.csv", dtype={"corporate_number": str})
     rows = rows.merge(truth, on="account_id", how="left").merge(

@@ -18,7 +18,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: The models the training DAG trains, one task each.
+#: The models the training DAG trains, one task each: the recipes' names (models_ml.recipes),
+#: written out so that parsing the DAG need not import scikit-learn.
 MODELS = ("opportunity_90d", "won_90d", "lookalike", "cross_sell")
 
 
@@ -31,29 +32,29 @@ def train_models(model_names: Sequence[str] = MODELS) -> list[dict[str, Any]]:
     """Train, evaluate and register the models (the warehouse is read once); returns one
     outcome per model: version, champion or not and why, metrics, seconds."""
     from kizuna.warehouse import connection
-    from models_ml import training
+    from models_ml.datasets import load_training_data
+    from models_ml.recipe import ml_threads
+    from models_ml.recipes import recipe
     from models_ml.registry import Registry
+    from models_ml.training import train_model
 
     unknown = [m for m in model_names if m not in MODELS]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
     registry = Registry()
     out = []
-    with connection() as wh, training.ml_threads():
-        data = training.load_training_data(wh)
+    with connection() as wh, ml_threads():
+        data = load_training_data(wh)
         for name in model_names:
-            outcome = training.train_model(data, name, registry, wh)
+            outcome = train_model(data, recipe(name), registry, wh)
             log.info("%s %s: %s", outcome.model_name, outcome.version, outcome.decision)
-            out.append({"model_name": outcome.model_name, "version": outcome.version,
-                        "is_champion": outcome.is_champion, "decision": outcome.decision,
-                        "primary_metric": outcome.primary_metric, "metrics": outcome.metrics,
-                        "seconds": round(outcome.seconds, 1)})
+            out.append(outcome.to_dict())
     return out
 
 
 def score() -> dict[str, int]:
     """Score the scoring date with every champion; returns rows written per ml table."""
-    from models_ml.training import score_all
+    from models_ml.scoring import score_all
 
     return score_all()
 
@@ -62,7 +63,7 @@ def train_task(model_name: str) -> dict[str, Any]:
     """:func:`train` for a DAG task: skipped (not failed) while history is too short."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from models_ml.training import NotEnoughHistoryError
+    from models_ml.datasets import NotEnoughHistoryError
 
     try:
         return train(model_name)

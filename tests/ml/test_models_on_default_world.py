@@ -28,7 +28,7 @@ def trained(default_world, tmp_path_factory: pytest.TempPathFactory):
     """Train every model on a copy of the default world's warehouse, score the data date,
     rebuild the ML marts (with their dbt tests) and build the evaluation report."""
     from kizuna.transform import run_dbt
-    from models_ml import report, training
+    from models_ml import report, scoring, training
 
     db, truth, world_timings = default_world
     home = tmp_path_factory.mktemp("ml-default-world")
@@ -48,7 +48,7 @@ def trained(default_world, tmp_path_factory: pytest.TempPathFactory):
         outcomes = {o.model_name: o for o in training.train_all()}
         timings["train"] = time.monotonic() - t0
         t0 = time.monotonic()
-        counts = training.score_all()
+        counts = scoring.score_all()
         timings["score"] = time.monotonic() - t0
         t0 = time.monotonic()
         dbt_results = run_dbt(["build", "--select", "tag:ml_scores"], quiet=True, check=False)
@@ -169,8 +169,8 @@ def test_every_score_row_carries_the_version_of_the_model_that_made_it(trained):
     artifacts = Registry(trained["home"] / "models")
     for name, outcome in outcomes.items():
         meta = artifacts.get(name, outcome.version).meta
-        assert meta["data_fingerprint"] and meta["features"]["numeric"]
-        assert meta["evaluation_cutoff"] and meta["training_cutoffs"]
+        assert meta.data_fingerprint and meta.features.numeric
+        assert meta.evaluation_cutoff and meta.training_cutoffs
 
 
 def test_every_account_gets_three_reasons_in_words(trained):
