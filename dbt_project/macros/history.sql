@@ -13,7 +13,7 @@
     The ML features and analysts use this instead of filtering valid_from/valid_to by
     hand. -#}
 {% macro as_of(history_relation, as_of_date) -%}
-    select * from {{ history_relation }} h
+    select * from {{ history_relation }} as h
     where {{ valid_at('h', local_day_end(as_of_date)) }}
 {%- endmacro %}
 

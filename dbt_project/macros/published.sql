@@ -19,7 +19,7 @@
                 order by {{ version_column }} desc, _loaded_at desc, _source_file desc, _row_number desc
             ) as _version_rank
         from {{ relation }}
-    ) ranked
+    ) as ranked
     where _version_rank = 1
 {%- endmacro %}
 

@@ -20,7 +20,7 @@ final as (
     from days
     cross join data_date
     where {{ week_end('days.date_day') }} = days.date_day
-       or days.date_day = data_date.data_date
+        or days.date_day = data_date.data_date
 )
 
 select * from final

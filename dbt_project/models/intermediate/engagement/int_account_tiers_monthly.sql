@@ -6,7 +6,10 @@ with months as (
 ),
 
 accounts as (
-    select account_id, created_at from {{ ref('dim_accounts') }}
+    select
+        account_id,
+        created_at
+    from {{ ref('dim_accounts') }}
     where account_id = primary_account_id
 ),
 
@@ -15,12 +18,16 @@ history as (
 ),
 
 first_states as (
-    select account_id, abm_tier
+    select
+        account_id,
+        abm_tier
     from (
-        select account_id, abm_tier,
-               row_number() over (partition by account_id order by valid_from) as state_number
+        select
+            account_id,
+            abm_tier,
+            row_number() over (partition by account_id order by valid_from) as state_number
         from history
-    ) numbered
+    ) as numbered
     where state_number = 1
 ),
 

@@ -7,7 +7,10 @@ with activities as (
 ),
 
 weights as (
-    select source, activity_type from {{ ref('activity_weights') }}
+    select
+        source,
+        activity_type
+    from {{ ref('activity_weights') }}
     where is_engagement
 ),
 

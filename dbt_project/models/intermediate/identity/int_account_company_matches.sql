@@ -44,7 +44,9 @@ ranked as (
 ),
 
 primaries as (
-    select corporate_number, account_id as primary_account_id
+    select
+        corporate_number,
+        account_id as primary_account_id
     from ranked
     where corporate_number is not null and account_rank = 1
 ),

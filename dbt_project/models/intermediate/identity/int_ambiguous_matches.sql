@@ -5,15 +5,27 @@ with candidates as (
 ),
 
 accounts as (
-    select account_id, account_name from {{ ref('stg_crm__accounts') }}
+    select
+        account_id,
+        account_name
+    from {{ ref('stg_crm__accounts') }}
 ),
 
 leads as (
-    select lead_id, company_name, email from {{ ref('stg_ma__leads') }}
+    select
+        lead_id,
+        company_name,
+        email
+    from {{ ref('stg_ma__leads') }}
 ),
 
 companies as (
-    select corporate_number, company_name, prefecture, domain from {{ ref('stg_firmo__companies') }}
+    select
+        corporate_number,
+        company_name,
+        prefecture,
+        domain
+    from {{ ref('stg_firmo__companies') }}
 ),
 
 final as (

@@ -11,7 +11,10 @@ contact_matches as (
 ),
 
 contacts as (
-    select contact_id, account_id from {{ ref('stg_crm__contacts') }}
+    select
+        contact_id,
+        account_id
+    from {{ ref('stg_crm__contacts') }}
 ),
 
 lead_companies as (

@@ -32,12 +32,14 @@ in_force as (
     from contracts
     cross join data_date
     where contracts.started_on <= data_date.data_date
-      and (contracts.ended_on is null or contracts.ended_on >= data_date.data_date)
+        and (contracts.ended_on is null or contracts.ended_on >= data_date.data_date)
     group by contracts.account_id
 ),
 
 first_contracts as (
-    select account_id, min(started_on) as customer_since
+    select
+        account_id,
+        min(started_on) as customer_since
     from contracts
     group by account_id
 ),

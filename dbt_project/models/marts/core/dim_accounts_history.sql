@@ -3,7 +3,13 @@
     ABM tier as of any date come from here (macro as_of). -#}
 with versions as (
     select
-        account_id, account_name, corporate_number, domain, industry, owner, abm_tier,
+        account_id,
+        account_name,
+        corporate_number,
+        domain,
+        industry,
+        owner,
+        abm_tier,
         updated_at,
         'delivered' as version_source
     from {{ ref('stg_crm__account_versions') }}
@@ -11,7 +17,13 @@ with versions as (
 
 snapshot_states as (
     select
-        account_id, account_name, corporate_number, domain, industry, owner, abm_tier,
+        account_id,
+        account_name,
+        corporate_number,
+        domain,
+        industry,
+        owner,
+        abm_tier,
         dbt_valid_from as updated_at,
         'snapshot' as version_source
     from {{ ref('snap_crm__accounts') }}
@@ -24,7 +36,8 @@ combined as (
 ),
 
 deduplicated as (
-    select * from (
+    select *
+    from (
         select
             *,
             row_number() over (
@@ -32,7 +45,7 @@ deduplicated as (
                 order by case when version_source = 'delivered' then 0 else 1 end
             ) as source_rank
         from combined
-    ) ranked
+    ) as ranked
     where source_rank = 1
 ),
 
@@ -46,12 +59,13 @@ signed as (
 ),
 
 changes as (
-    select * from (
+    select *
+    from (
         select
             *,
             lag(state_signature) over (partition by account_id order by updated_at) as previous_signature
         from signed
-    ) compared
+    ) as compared
     where previous_signature is null or previous_signature <> state_signature
 ),
 

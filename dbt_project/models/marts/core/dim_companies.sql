@@ -23,7 +23,9 @@ accounts_per_company as (
 ),
 
 children as (
-    select parent_corporate_number, count(*) as subsidiary_count
+    select
+        parent_corporate_number,
+        count(*) as subsidiary_count
     from companies
     where parent_corporate_number is not null
     group by parent_corporate_number
@@ -45,8 +47,10 @@ final as (
         companies.domain,
         companies.parent_corporate_number,
         -- groups up to three levels deep; the top company names the group
-        coalesce(grandparents.parent_corporate_number, parents.parent_corporate_number,
-                 companies.parent_corporate_number, companies.corporate_number) as group_corporate_number,
+        coalesce(
+            grandparents.parent_corporate_number, parents.parent_corporate_number,
+            companies.parent_corporate_number, companies.corporate_number
+        ) as group_corporate_number,
         coalesce(children.subsidiary_count, 0) as subsidiary_count,
         coalesce(accounts_per_company.crm_account_count, 0) as crm_account_count,
         accounts_per_company.primary_account_id,

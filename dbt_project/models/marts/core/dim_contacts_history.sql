@@ -3,7 +3,14 @@
     time), consecutive identical states collapsed, each valid until the next began. -#}
 with versions as (
     select
-        contact_id, account_id, email, last_name, first_name, department, title, buying_role,
+        contact_id,
+        account_id,
+        email,
+        last_name,
+        first_name,
+        department,
+        title,
+        buying_role,
         updated_at,
         'delivered' as version_source
     from {{ ref('stg_crm__contact_versions') }}
@@ -11,7 +18,14 @@ with versions as (
 
 snapshot_states as (
     select
-        contact_id, account_id, email, last_name, first_name, department, title, buying_role,
+        contact_id,
+        account_id,
+        email,
+        last_name,
+        first_name,
+        department,
+        title,
+        buying_role,
         dbt_valid_from as updated_at,
         'snapshot' as version_source
     from {{ ref('snap_crm__contacts') }}
@@ -24,7 +38,8 @@ combined as (
 ),
 
 deduplicated as (
-    select * from (
+    select *
+    from (
         select
             *,
             row_number() over (
@@ -32,7 +47,7 @@ deduplicated as (
                 order by case when version_source = 'delivered' then 0 else 1 end
             ) as source_rank
         from combined
-    ) ranked
+    ) as ranked
     where source_rank = 1
 ),
 
@@ -47,12 +62,13 @@ signed as (
 ),
 
 changes as (
-    select * from (
+    select *
+    from (
         select
             *,
             lag(state_signature) over (partition by contact_id order by updated_at) as previous_signature
         from signed
-    ) compared
+    ) as compared
     where previous_signature is null or previous_signature <> state_signature
 ),
 

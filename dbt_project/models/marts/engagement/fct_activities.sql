@@ -22,15 +22,25 @@ crm_activities as (
 ),
 
 leads as (
-    select lead_id, contact_id, account_id from {{ ref('dim_leads') }}
+    select
+        lead_id,
+        contact_id,
+        account_id
+    from {{ ref('dim_leads') }}
 ),
 
 account_matches as (
-    select account_id, primary_account_id from {{ ref('int_account_company_matches') }}
+    select
+        account_id,
+        primary_account_id
+    from {{ ref('int_account_company_matches') }}
 ),
 
 contacts as (
-    select contact_id, buying_role from {{ ref('stg_crm__contacts') }}
+    select
+        contact_id,
+        buying_role
+    from {{ ref('stg_crm__contacts') }}
 ),
 
 ma as (
@@ -94,8 +104,10 @@ resolved as (
         unioned.outcome,
         -- the customer answered: a meeting held, a call taken or returned, a reply, a
         -- proposal accepted
-        unioned.source = 'crm'
-            and unioned.outcome in ('completed', 'inbound', 'replied', 'accepted') as is_two_way
+        (
+            unioned.source = 'crm'
+            and unioned.outcome in ('completed', 'inbound', 'replied', 'accepted')
+        ) as is_two_way
     from unioned
     left join account_matches
         on unioned.account_id = account_matches.account_id
@@ -106,7 +118,11 @@ resolved as (
 {% if is_incremental() %}
 
 existing_resolutions as (
-    select distinct lead_id, contact_id, account_id, primary_account_id
+    select distinct
+        lead_id,
+        contact_id,
+        account_id,
+        primary_account_id
     from {{ this }}
 ),
 
@@ -118,8 +134,8 @@ changed_leads as (
     left join account_matches
         on leads.account_id = account_matches.account_id
     where coalesce(existing_resolutions.contact_id, '') <> coalesce(leads.contact_id, '')
-       or coalesce(existing_resolutions.account_id, '') <> coalesce(leads.account_id, '')
-       or coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
+        or coalesce(existing_resolutions.account_id, '') <> coalesce(leads.account_id, '')
+        or coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
 ),
 
 changed_accounts as (
@@ -128,19 +144,23 @@ changed_accounts as (
     inner join account_matches
         on existing_resolutions.account_id = account_matches.account_id
     where existing_resolutions.lead_id is null
-      and coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
+        and coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
 ),
 
 final as (
     select resolved.*
     from resolved
-    left join {{ this }} as existing
-        on resolved.activity_key = existing.activity_key
-    where existing.activity_key is null
-       or resolved.occurred_on >= (
-            select {{ add_days('max(occurred_on)', -var('activities_lookback_days')) }} from {{ this }})
-       or resolved.lead_id in (select lead_id from changed_leads)
-       or (resolved.lead_id is null and resolved.account_id in (select account_id from changed_accounts))
+    left join {{ this }} as existing_rows
+        on resolved.activity_key = existing_rows.activity_key
+    where existing_rows.activity_key is null
+        or resolved.occurred_on >= (
+            select {{ add_days('max(occurred_on)', -var('activities_lookback_days')) }} from {{ this }}
+        )
+        or resolved.lead_id in (select changed_leads.lead_id from changed_leads)
+        or (
+            resolved.lead_id is null
+            and resolved.account_id in (select changed_accounts.account_id from changed_accounts)
+        )
 )
 
 {% else %}

@@ -10,11 +10,13 @@ flagged as (
         *,
         case
             when is_mqa and not coalesce(lag(is_mqa) over (partition by account_id order by as_of_date), false)
-                then 1 else 0
+                then 1
+            else 0
         end as starts_episode,
         case
             when not is_mqa and coalesce(lag(is_mqa) over (partition by account_id order by as_of_date), false)
-                then 1 else 0
+                then 1
+            else 0
         end as ends_episode
     from scores
 ),
@@ -22,7 +24,9 @@ flagged as (
 numbered as (
     select
         *,
-        sum(starts_episode) over (partition by account_id order by as_of_date rows between unbounded preceding and current row) as episode
+        sum(starts_episode) over (
+            partition by account_id order by as_of_date rows between unbounded preceding and current row
+        ) as episode
     from flagged
 ),
 

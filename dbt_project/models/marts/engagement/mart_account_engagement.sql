@@ -6,7 +6,10 @@ with dates as (
 ),
 
 accounts as (
-    select account_id, created_at from {{ ref('dim_accounts') }}
+    select
+        account_id,
+        created_at
+    from {{ ref('dim_accounts') }}
     where account_id = primary_account_id
 ),
 
@@ -34,7 +37,10 @@ required_roles as (
 ),
 
 account_dates as (
-    select accounts.account_id, dates.as_of_date, dates.is_latest
+    select
+        accounts.account_id,
+        dates.as_of_date,
+        dates.is_latest
     from accounts
     cross join dates
     where {{ local_date('accounts.created_at') }} <= dates.as_of_date
@@ -61,8 +67,12 @@ points as (
         sum(case when age_days < 7 then points else 0 end) as points_7d,
         sum(case when age_days < {{ var('engagement_short_window_days') }} then points else 0 end) as points_30d,
         sum(case when age_days < {{ var('engagement_window_days') }} then points else 0 end) as points_90d,
-        sum(case when age_days >= 7 and age_days < {{ var('engagement_window_days') }} then points else 0 end) as baseline_points,
-        sum(case when age_days < {{ var('engagement_short_window_days') }} then activity_count else 0 end) as activities_30d,
+        sum(
+            case when age_days >= 7 and age_days < {{ var('engagement_window_days') }} then points else 0 end
+        ) as baseline_points,
+        sum(
+            case when age_days < {{ var('engagement_short_window_days') }} then activity_count else 0 end
+        ) as activities_30d,
         sum(case when age_days < {{ var('engagement_window_days') }} then activity_count else 0 end) as activities_90d,
         sum(points * power(0.5, cast(age_days as {{ type_double() }}) / half_life_days)) as decayed_points
     from aged_points
@@ -87,18 +97,25 @@ engaged as (
     select
         as_of_date,
         account_id,
-        count(distinct case when age_days < {{ var('engagement_short_window_days') }} then person_key end) as engaged_people_30d,
+        count(
+            distinct case when age_days < {{ var('engagement_short_window_days') }} then person_key end
+        ) as engaged_people_30d,
         count(distinct person_key) as engaged_people_90d,
         count(distinct contact_id) as engaged_contacts_90d,
-        count(distinct case when buying_role in (select buying_role from required_roles)
-                            then buying_role end) as engaged_required_roles
+        count(
+            distinct case
+                when buying_role in (select required_roles.buying_role from required_roles) then buying_role
+            end
+        ) as engaged_required_roles
     from aged_people
     group by as_of_date, account_id
 ),
 
 final as (
     select
-        {{ dbt.concat(["account_dates.account_id", "'@'", "cast(account_dates.as_of_date as " ~ dbt.type_string() ~ ")"]) }} as account_date_key,
+        {{ dbt.concat([
+            "account_dates.account_id", "'@'", "cast(account_dates.as_of_date as " ~ dbt.type_string() ~ ")"
+        ]) }} as account_date_key,
         account_dates.account_id,
         account_dates.as_of_date,
         account_dates.is_latest,
@@ -113,12 +130,20 @@ final as (
         coalesce(engaged.engaged_contacts_90d, 0) as engaged_contacts_90d,
         coalesce(engaged.engaged_required_roles, 0) as engaged_required_roles,
         (select count(*) from required_roles) as required_roles,
-        {{ round_to(safe_divide('coalesce(engaged.engaged_required_roles, 0)', '(select count(*) from required_roles)'), 4) }} as buying_group_coverage,
-        {{ round_to(safe_divide('coalesce(points.baseline_points, 0)', (var('engagement_window_days') - 7) / 7.0), 4) }} as baseline_weekly_points,
-        {{ round_to(safe_divide('coalesce(points.points_7d, 0) * ' ~ ((var('engagement_window_days') - 7) / 7.0), 'points.baseline_points'), 4) }} as surge_ratio,
-        coalesce(points.points_7d, 0) >= {{ var('surge_min_points') }}
+        {{ round_to(safe_divide(
+            'coalesce(engaged.engaged_required_roles, 0)', '(select count(*) from required_roles)'
+        ), 4) }} as buying_group_coverage,
+        {{ round_to(safe_divide(
+            'coalesce(points.baseline_points, 0)', (var('engagement_window_days') - 7) / 7.0
+        ), 4) }} as baseline_weekly_points,
+        {{ round_to(safe_divide(
+            'coalesce(points.points_7d, 0) * ' ~ ((var('engagement_window_days') - 7) / 7.0), 'points.baseline_points'
+        ), 4) }} as surge_ratio,
+        (
+            coalesce(points.points_7d, 0) >= {{ var('surge_min_points') }}
             and coalesce(points.points_7d, 0) * {{ (var('engagement_window_days') - 7) / 7.0 }}
-                >= {{ var('surge_min_ratio') }} * coalesce(points.baseline_points, 0) as is_surging
+            >= {{ var('surge_min_ratio') }} * coalesce(points.baseline_points, 0)
+        ) as is_surging
     from account_dates
     left join points
         on account_dates.account_id = points.account_id

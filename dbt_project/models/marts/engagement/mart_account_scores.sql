@@ -7,7 +7,11 @@ with engagement as (
 ),
 
 accounts as (
-    select account_id, corporate_number, industry_division from {{ ref('dim_accounts') }}
+    select
+        account_id,
+        corporate_number,
+        industry_division
+    from {{ ref('dim_accounts') }}
 ),
 
 company_history as (
@@ -24,7 +28,13 @@ grades as (
 
 max_points as (
     select sum(best_points) as points
-    from (select dimension, max(points) as best_points from rules group by dimension) best
+    from (
+        select
+            dimension,
+            max(points) as best_points
+        from rules
+        group by dimension
+    ) as best
 ),
 
 firmographics as (
@@ -50,12 +60,16 @@ fit_points as (
     from firmographics
     inner join rules
         on (rules.dimension = 'industry_division' and rules.match_value = firmographics.industry_division)
-        or (rules.dimension = 'employees'
+        or (
+            rules.dimension = 'employees'
             and firmographics.employees >= coalesce(rules.lower_bound, firmographics.employees)
-            and (rules.upper_bound is null or firmographics.employees < rules.upper_bound))
-        or (rules.dimension = 'revenue_growth_rate'
+            and (rules.upper_bound is null or firmographics.employees < rules.upper_bound)
+        )
+        or (
+            rules.dimension = 'revenue_growth_rate'
             and firmographics.revenue_growth_rate >= coalesce(rules.lower_bound, firmographics.revenue_growth_rate)
-            and (rules.upper_bound is null or firmographics.revenue_growth_rate < rules.upper_bound))
+            and (rules.upper_bound is null or firmographics.revenue_growth_rate < rules.upper_bound)
+        )
     group by firmographics.account_id, firmographics.as_of_date
 ),
 
@@ -65,7 +79,11 @@ scored as (
         engagement.as_of_date,
         engagement.is_latest,
         {{ round_to('100.0 * coalesce(fit_points.points, 0) / (select points from max_points)', 2) }} as fit_score,
-        {{ round_to('100.0 * (1 - power(0.5, greatest(engagement.decayed_points, 0) / ' ~ var('engagement_score_half_points') ~ '))', 2) }} as engagement_score,
+        {{ round_to(
+            '100.0 * (1 - power(0.5, greatest(engagement.decayed_points, 0) / '
+            ~ var('engagement_score_half_points') ~ '))',
+            2
+        ) }} as engagement_score,
         engagement.engaged_people_90d,
         engagement.buying_group_coverage,
         engagement.is_surging
@@ -77,7 +95,10 @@ scored as (
 
 {% for axis in ['fit', 'engagement'] %}
 {{ axis }}_grades as (
-    select account_id, as_of_date, grade
+    select
+        account_id,
+        as_of_date,
+        grade
     from (
         select
             scored.account_id,
@@ -90,7 +111,7 @@ scored as (
         inner join grades
             on grades.axis = '{{ axis }}'
             and grades.min_score <= scored.{{ axis }}_score
-    ) ranked
+    ) as ranked
     where grade_rank = 1
 ),
 {% endfor %}
@@ -123,9 +144,11 @@ final as (
         engaged_people_90d,
         buying_group_coverage,
         is_surging,
-        fit_score >= {{ var('mqa_min_fit_score') }}
+        (
+            fit_score >= {{ var('mqa_min_fit_score') }}
             and engagement_score >= {{ var('mqa_min_engagement_score') }}
-            and engaged_people_90d >= {{ var('mqa_min_engaged_contacts') }} as is_mqa
+            and engaged_people_90d >= {{ var('mqa_min_engaged_contacts') }}
+        ) as is_mqa
     from graded
 )
 

@@ -21,18 +21,24 @@ engaged as (
 ),
 
 mqa as (
-    select distinct account_id, qualified_month as month
+    select distinct
+        account_id,
+        qualified_month as month
     from {{ ref('fct_mqa_events') }}
 ),
 
 opportunities as (
-    select distinct primary_account_id as account_id, created_month as month
+    select distinct
+        primary_account_id as account_id,
+        created_month as month
     from {{ ref('fct_opportunities') }}
     where primary_account_id is not null
 ),
 
 won as (
-    select distinct primary_account_id as account_id, closed_month as month
+    select distinct
+        primary_account_id as account_id,
+        closed_month as month
     from {{ ref('fct_opportunities') }}
     where is_won and primary_account_id is not null
 ),

@@ -11,7 +11,11 @@ activities as (
 ),
 
 weights as (
-    select source, activity_type, is_engagement from {{ ref('activity_weights') }}
+    select
+        source,
+        activity_type,
+        is_engagement
+    from {{ ref('activity_weights') }}
 ),
 
 opportunities as (
@@ -33,7 +37,10 @@ touches as (
 ),
 
 account_first_touch as (
-    select campaign_id, account_id, min(occurred_on) as first_touched_on
+    select
+        campaign_id,
+        account_id,
+        min(occurred_on) as first_touched_on
     from touches
     where account_id is not null
     group by campaign_id, account_id
@@ -49,7 +56,9 @@ influenced as (
     inner join opportunities
         on account_first_touch.account_id = opportunities.primary_account_id
         and opportunities.created_on >= account_first_touch.first_touched_on
-        and opportunities.created_on <= {{ add_days('account_first_touch.first_touched_on', var('campaign_influence_days')) }}
+        and opportunities.created_on <= {{ add_days(
+            'account_first_touch.first_touched_on', var('campaign_influence_days')
+        ) }}
     group by account_first_touch.campaign_id
 ),
 

@@ -19,18 +19,34 @@ per_account as (
     select
         contracts.primary_account_id as account_id,
         min(contracts.started_on) as customer_since,
-        sum(case when contracts.started_on <= data_date.data_date
-                      and contracts.ended_on >= data_date.data_date
-                 then contracts.annual_amount_jpy else 0 end) as arr_jpy,
-        sum(case when contracts.started_on <= {{ add_days('data_date.data_date', -365) }}
-                      and contracts.ended_on >= {{ add_days('data_date.data_date', -365) }}
-                 then contracts.annual_amount_jpy else 0 end) as arr_12m_ago_jpy,
-        count(distinct case when contracts.started_on <= data_date.data_date
-                                 and contracts.ended_on >= data_date.data_date
-                            then contracts.product_id end) as products_owned,
+        sum(
+            case
+                when contracts.started_on <= data_date.data_date
+                    and contracts.ended_on >= data_date.data_date
+                    then contracts.annual_amount_jpy
+                else 0
+            end
+        ) as arr_jpy,
+        sum(
+            case
+                when contracts.started_on <= {{ add_days('data_date.data_date', -365) }}
+                    and contracts.ended_on >= {{ add_days('data_date.data_date', -365) }}
+                    then contracts.annual_amount_jpy
+                else 0
+            end
+        ) as arr_12m_ago_jpy,
+        count(
+            distinct case
+                when contracts.started_on <= data_date.data_date
+                    and contracts.ended_on >= data_date.data_date
+                    then contracts.product_id
+            end
+        ) as products_owned,
         -- each term earns its annual amount pro rata over the days elapsed
-        sum(contracts.annual_amount_jpy * greatest(0, least(contracts.term_days,
-            {{ days_between('contracts.started_on', 'data_date.data_date') }} + 1)) / 365.0) as revenue_to_date_jpy,
+        sum(contracts.annual_amount_jpy * greatest(0, least(
+            contracts.term_days,
+            {{ days_between('contracts.started_on', 'data_date.data_date') }} + 1
+        )) / 365.0) as revenue_to_date_jpy,
         max(data_date.data_date) as as_of_date
     from contracts
     cross join data_date
@@ -41,7 +57,9 @@ retention as (
     select
         *,
         case when arr_12m_ago_jpy > 0 then {{ safe_divide('arr_jpy', 'arr_12m_ago_jpy') }} end as net_revenue_retention,
-        case when arr_12m_ago_jpy > 0 then {{ safe_divide('least(arr_jpy, arr_12m_ago_jpy)', 'arr_12m_ago_jpy') }} end as gross_revenue_retention,
+        case
+            when arr_12m_ago_jpy > 0 then {{ safe_divide('least(arr_jpy, arr_12m_ago_jpy)', 'arr_12m_ago_jpy') }}
+        end as gross_revenue_retention,
         {{ days_between('customer_since', 'as_of_date') }} as tenure_days
     from per_account
 ),
@@ -81,9 +99,21 @@ final as (
         {{ round_to('retention.revenue_to_date_jpy', 0) }} as revenue_to_date_jpy,
         -- what the account has paid, plus its ARR over the expected remaining lifetime
         -- (1 / annual gross churn of the book, at most ltv_max_years)
-        {{ round_to('retention.revenue_to_date_jpy + retention.arr_jpy * least(' ~ var('ltv_max_years') ~ ', 1.0 / nullif(1 - portfolio.gross_revenue_retention, 0))', 0) }} as lifetime_value_jpy,
-        coalesce(segmented.segment, case when retention.arr_jpy > 0 then 'unsegmented' else 'former_customer' end) as customer_segment,
-        coalesce(segmented.segment = (select segment from segments where priority = 1), false) as is_good_customer
+        {{ round_to(
+            'retention.revenue_to_date_jpy + retention.arr_jpy * least('
+            ~ var('ltv_max_years') ~ ', 1.0 / nullif(1 - portfolio.gross_revenue_retention, 0))',
+            0
+        ) }} as lifetime_value_jpy,
+        coalesce(
+            segmented.segment, case when retention.arr_jpy > 0 then 'unsegmented' else 'former_customer' end
+        ) as customer_segment,
+        coalesce(
+            segmented.segment = (
+                select segments.segment from segments
+                where segments.priority = 1
+            ),
+            false
+        ) as is_good_customer
     from retention
     cross join portfolio
     left join segmented

@@ -6,7 +6,10 @@ with accounts as (
 ),
 
 companies as (
-    select corporate_number, company_name from {{ ref('dim_companies') }}
+    select
+        corporate_number,
+        company_name
+    from {{ ref('dim_companies') }}
 ),
 
 scores as (
@@ -39,8 +42,13 @@ pipeline as (
     select
         opportunities.primary_account_id as account_id,
         sum(case when not opportunities.is_closed then opportunities.amount_jpy else 0 end) as open_pipeline_jpy,
-        sum(case when opportunities.is_won and opportunities.closed_on > {{ add_days('data_date.data_date', -365) }}
-                 then opportunities.amount_jpy else 0 end) as won_amount_12m_jpy
+        sum(
+            case
+                when opportunities.is_won and opportunities.closed_on > {{ add_days('data_date.data_date', -365) }}
+                    then opportunities.amount_jpy
+                else 0
+            end
+        ) as won_amount_12m_jpy
     from opportunities
     cross join data_date
     group by opportunities.primary_account_id
@@ -81,7 +89,9 @@ final as (
         sum(case when per_account.is_good_customer then 1 else 0 end) as good_customer_accounts,
         sum(case when per_account.abm_tier is not null then 1 else 0 end) as target_accounts,
         sum(per_account.arr_jpy) as arr_jpy,
-        {{ round_to(safe_divide('sum(per_account.arr_jpy)', 'sum(per_account.arr_12m_ago_jpy)'), 4) }} as net_revenue_retention,
+        {{ round_to(safe_divide(
+            'sum(per_account.arr_jpy)', 'sum(per_account.arr_12m_ago_jpy)'
+        ), 4) }} as net_revenue_retention,
         sum(per_account.products_owned) as products_owned,
         sum(per_account.open_pipeline_jpy) as open_pipeline_jpy,
         sum(per_account.won_amount_12m_jpy) as won_amount_12m_jpy,

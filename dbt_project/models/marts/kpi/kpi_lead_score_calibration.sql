@@ -15,16 +15,26 @@ weights as (
 ),
 
 leads as (
-    select lead_id, account_id, created_at from {{ ref('dim_leads') }}
+    select
+        lead_id,
+        account_id,
+        created_at
+    from {{ ref('dim_leads') }}
     where account_id is not null
 ),
 
 account_matches as (
-    select account_id, primary_account_id from {{ ref('int_account_company_matches') }}
+    select
+        account_id,
+        primary_account_id
+    from {{ ref('int_account_company_matches') }}
 ),
 
 opportunities as (
-    select primary_account_id, created_on from {{ ref('fct_opportunities') }}
+    select
+        primary_account_id,
+        created_on
+    from {{ ref('fct_opportunities') }}
 ),
 
 months as (
@@ -44,7 +54,7 @@ cutoffs as (
     from months
     cross join data_date
     where months.month >= (select {{ add_days(month_start('min(occurred_on)'), 90) }} from activities)
-      and {{ add_days('months.month', var('lead_conversion_window_days')) }} <= data_date.data_date
+        and {{ add_days('months.month', var('lead_conversion_window_days')) }} <= data_date.data_date
 ),
 
 lead_days as (
@@ -107,8 +117,12 @@ banded as (
 cumulative as (
     select
         *,
-        sum(lead_cutoffs) over (order by min_score desc rows between unbounded preceding and current row) as lead_cutoffs_at_or_above,
-        sum(conversions) over (order by min_score desc rows between unbounded preceding and current row) as conversions_at_or_above,
+        sum(lead_cutoffs) over (
+            order by min_score desc rows between unbounded preceding and current row
+        ) as lead_cutoffs_at_or_above,
+        sum(conversions) over (
+            order by min_score desc rows between unbounded preceding and current row
+        ) as conversions_at_or_above,
         sum(conversions) over () as all_conversions,
         (select count(*) from cutoffs) as cutoffs
     from banded
@@ -124,7 +138,9 @@ final as (
         conversions,
         {{ round_to(safe_divide('conversions', 'lead_cutoffs'), 4) }} as conversion_rate,
         lead_cutoffs_at_or_above,
-        {{ round_to(safe_divide('conversions_at_or_above', 'lead_cutoffs_at_or_above'), 4) }} as conversion_rate_at_or_above,
+        {{ round_to(safe_divide(
+            'conversions_at_or_above', 'lead_cutoffs_at_or_above'
+        ), 4) }} as conversion_rate_at_or_above,
         {{ round_to(safe_divide('conversions_at_or_above', 'all_conversions'), 4) }} as share_of_conversions_at_or_above
     from cumulative
 )

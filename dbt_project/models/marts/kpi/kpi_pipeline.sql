@@ -18,22 +18,32 @@ tiers as (
 ),
 
 grid as (
-    select months.month, months.month_end, products.product_id, tiers.abm_tier
+    select
+        months.month,
+        months.month_end,
+        products.product_id,
+        tiers.abm_tier
     from months
     cross join products
     cross join tiers
 ),
 
 created as (
-    select created_month as month, product_id, abm_tier_at_creation as abm_tier,
-           count(*) as created_count, sum(amount_jpy) as created_amount_jpy
+    select
+        created_month as month,
+        product_id,
+        abm_tier_at_creation as abm_tier,
+        count(*) as created_count,
+        sum(amount_jpy) as created_amount_jpy
     from opportunities
     group by created_month, product_id, abm_tier_at_creation
 ),
 
 closed as (
     select
-        closed_month as month, product_id, abm_tier_at_creation as abm_tier,
+        closed_month as month,
+        product_id,
+        abm_tier_at_creation as abm_tier,
         sum(case when is_won then 1 else 0 end) as won_count,
         sum(case when is_won then amount_jpy else 0 end) as won_amount_jpy,
         sum(case when is_lost then 1 else 0 end) as lost_count,
@@ -46,7 +56,9 @@ closed as (
 
 open_at_month_end as (
     select
-        grid.month, grid.product_id, grid.abm_tier,
+        grid.month,
+        grid.product_id,
+        grid.abm_tier,
         count(opportunities.opportunity_id) as open_count,
         coalesce(sum(opportunities.amount_jpy), 0) as open_amount_jpy
     from grid
@@ -84,7 +96,9 @@ joined as (
 
 final as (
     select
-        {{ dbt.concat(["cast(month as " ~ dbt.type_string() ~ ")", "'|'", "product_id", "'|'", "abm_tier"]) }} as pipeline_key,
+        {{ dbt.concat([
+            "cast(month as " ~ dbt.type_string() ~ ")", "'|'", "product_id", "'|'", "abm_tier"
+        ]) }} as pipeline_key,
         month,
         product_id,
         abm_tier,
@@ -100,7 +114,11 @@ final as (
         open_count,
         open_amount_jpy,
         -- expected bookings per day: open deals x win rate x average deal / cycle days
-        {{ round_to(safe_divide('open_count * ' ~ safe_divide('won_count', 'won_count + lost_count') ~ ' * ' ~ safe_divide('won_amount_jpy', 'won_count'), 'avg_cycle_days'), 0) }} as pipeline_velocity_jpy_per_day
+        {{ round_to(safe_divide(
+            'open_count * ' ~ safe_divide('won_count', 'won_count + lost_count')
+            ~ ' * ' ~ safe_divide('won_amount_jpy', 'won_count'),
+            'avg_cycle_days'
+        ), 0) }} as pipeline_velocity_jpy_per_day
     from joined
 )
 

@@ -3,7 +3,10 @@
     dormancy, meeting acceptance, and a weighted composite (seed
     relationship_quality_components). -#}
 with accounts as (
-    select account_id, customer_since from {{ ref('dim_accounts') }}
+    select
+        account_id,
+        customer_since
+    from {{ ref('dim_accounts') }}
     where account_id = primary_account_id
 ),
 
@@ -26,7 +29,9 @@ components as (
 ),
 
 first_contract as (
-    select primary_account_id as account_id, min(started_on) as customer_since
+    select
+        primary_account_id as account_id,
+        min(started_on) as customer_since
     from {{ ref('fct_contracts') }}
     where primary_account_id is not null
     group by primary_account_id
@@ -53,12 +58,14 @@ multithreading as (
     from activities
     cross join data_date
     where activities.is_two_way
-      and activities.occurred_on > {{ add_days('data_date.data_date', -90) }}
+        and activities.occurred_on > {{ add_days('data_date.data_date', -90) }}
     group by activities.primary_account_id
 ),
 
 two_way_days as (
-    select distinct primary_account_id as account_id, occurred_on
+    select distinct
+        primary_account_id as account_id,
+        occurred_on
     from activities
     where is_two_way
 ),
@@ -74,7 +81,9 @@ gaps as (
 reactivations as (
     select
         account_id,
-        sum(case when {{ days_between('previous_on', 'occurred_on') }} >= {{ var('dormancy_days') }} then 1 else 0 end) as reactivations
+        sum(
+            case when {{ days_between('previous_on', 'occurred_on') }} >= {{ var('dormancy_days') }} then 1 else 0 end
+        ) as reactivations
     from gaps
     group by account_id
 ),
@@ -87,16 +96,20 @@ meetings as (
     from activities
     cross join data_date
     where activities.activity_type = 'meeting'
-      and activities.occurred_on > {{ add_days('data_date.data_date', -365) }}
+        and activities.occurred_on > {{ add_days('data_date.data_date', -365) }}
     group by activities.primary_account_id
 ),
 
 sales_history as (
     select account_id from losses
-    union select account_id from two_way_days
-    union select account_id from meetings
-    union select account_id from first_contract
-    union select primary_account_id from opportunities
+    union
+    select account_id from two_way_days
+    union
+    select account_id from meetings
+    union
+    select account_id from first_contract
+    union
+    select primary_account_id from opportunities
 ),
 
 measured as (
@@ -130,7 +143,9 @@ measured as (
 component_values as (
     -- each component scaled to 0-1 by its target; a component the account has no data
     -- for (no lost deal, no meeting) is left out of its composite
-    select measured.account_id, components.weight,
+    select
+        measured.account_id,
+        components.weight,
         least(1.0, case components.component
             when 'tenure_years' then measured.tenure_days / 365.0
             when 'reproposal_after_loss' then measured.reproposal_rate

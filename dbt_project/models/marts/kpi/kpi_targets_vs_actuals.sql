@@ -43,11 +43,11 @@ pipeline_by_tier as (
     select
         month,
         'all' as abm_tier,
-        sum(created_count),
-        sum(created_amount_jpy),
-        sum(won_amount_jpy),
-        sum(won_count),
-        sum(lost_count)
+        sum(created_count) as opportunities_created,
+        sum(created_amount_jpy) as pipeline_created_jpy,
+        sum(won_amount_jpy) as won_amount_jpy,
+        sum(won_count) as won_count,
+        sum(lost_count) as lost_count
     from pipeline
     group by month
 ),
@@ -85,7 +85,10 @@ targets_by_month as (
 
 final as (
     select
-        {{ dbt.concat(["cast(targets_by_month.month as " ~ dbt.type_string() ~ ")", "'|'", "targets_by_month.metric", "'|'", "targets_by_month.abm_tier"]) }} as target_key,
+        {{ dbt.concat([
+            "cast(targets_by_month.month as " ~ dbt.type_string() ~ ")", "'|'",
+            "targets_by_month.metric", "'|'", "targets_by_month.abm_tier"
+        ]) }} as target_key,
         targets_by_month.month,
         targets_by_month.metric,
         targets_by_month.abm_tier,

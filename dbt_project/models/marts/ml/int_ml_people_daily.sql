@@ -12,7 +12,10 @@ with activities as (
 ),
 
 weights as (
-    select source, activity_type from {{ ref('activity_weights') }}
+    select
+        source,
+        activity_type
+    from {{ ref('activity_weights') }}
     where is_engagement
 ),
 
@@ -31,7 +34,7 @@ keyed as (
         on activities.source = weights.source
         and activities.activity_type = weights.activity_type
     where (activities.source = 'ma' and activities.lead_id is not null)
-       or (activities.source = 'crm' and activities.contact_id is not null)
+        or (activities.source = 'crm' and activities.contact_id is not null)
 ),
 
 final as (

@@ -5,11 +5,14 @@
 with activities as (
     select * from {{ ref('fct_activities') }}
     where primary_account_id is not null
-      and source = 'ma'
+        and source = 'ma'
 ),
 
 campaigns as (
-    select campaign_id, product_id from {{ ref('stg_ma__campaigns') }}
+    select
+        campaign_id,
+        product_id
+    from {{ ref('stg_ma__campaigns') }}
     where product_id is not null
 ),
 
@@ -41,7 +44,10 @@ campaign_responses as (
     from activities
     inner join campaigns
         on activities.campaign_id = campaigns.campaign_id
-    where activities.activity_type in ('email_click', 'content_download', 'event_registration', 'event_attendance', 'form_submit')
+    where
+        activities.activity_type in (
+            'email_click', 'content_download', 'event_registration', 'event_attendance', 'form_submit'
+        )
     group by activities.primary_account_id, activities.occurred_on, campaigns.product_id
 ),
 

@@ -18,7 +18,10 @@ product_states as (
 ),
 
 account_matches as (
-    select account_id, primary_account_id from {{ ref('dim_accounts') }}
+    select
+        account_id,
+        primary_account_id
+    from {{ ref('dim_accounts') }}
 ),
 
 account_history as (
@@ -89,7 +92,10 @@ stage_history as (
 ),
 
 products as (
-    select product_id, list_price_jpy from {{ ref('stg_crm__products') }}
+    select
+        product_id,
+        list_price_jpy
+    from {{ ref('stg_crm__products') }}
 ),
 
 contracts as (
@@ -231,7 +237,9 @@ known_leads as (
         spine.account_id,
         spine.cutoff_date,
         count(*) as known_leads,
-        sum(case when {{ days_between('leads.created_on', 'spine.cutoff_date') }} < 90 then 1 else 0 end) as new_leads_90d
+        sum(
+            case when {{ days_between('leads.created_on', 'spine.cutoff_date') }} < 90 then 1 else 0 end
+        ) as new_leads_90d
     from spine
     inner join leads
         on spine.account_id = leads.account_id
@@ -285,11 +293,16 @@ buying_group as (
         contacts_at_cutoff.account_id,
         contacts_at_cutoff.cutoff_date,
         count(distinct contacts_at_cutoff.contact_id) as known_contacts,
-        count(distinct case when required_roles.buying_role is not null
-                            then contacts_at_cutoff.buying_role end) as known_required_roles,
-        count(distinct case when required_roles.buying_role is not null
-                                 and engaged_contacts.contact_id is not null
-                            then contacts_at_cutoff.buying_role end) as engaged_required_roles
+        count(
+            distinct case when required_roles.buying_role is not null then contacts_at_cutoff.buying_role end
+        ) as known_required_roles,
+        count(
+            distinct case
+                when required_roles.buying_role is not null
+                    and engaged_contacts.contact_id is not null
+                    then contacts_at_cutoff.buying_role
+            end
+        ) as engaged_required_roles
     from contacts_at_cutoff
     left join required_roles
         on contacts_at_cutoff.buying_role = required_roles.buying_role
@@ -334,9 +347,13 @@ deal_history as (
         max(case when stage not in ('closed_won', 'closed_lost') then stage_order end) as open_max_stage,
         sum(case when stage not in ('closed_won', 'closed_lost') then amount_jpy else 0 end) as open_pipeline_jpy,
         sum(case when stage = 'closed_won' then 1 else 0 end) as won_deals,
-        sum(case when stage = 'closed_won' and {{ days_between('closed_on', 'cutoff_date') }} < 365 then 1 else 0 end) as won_deals_365d,
+        sum(
+            case when stage = 'closed_won' and {{ days_between('closed_on', 'cutoff_date') }} < 365 then 1 else 0 end
+        ) as won_deals_365d,
         sum(case when stage = 'closed_lost' then 1 else 0 end) as lost_deals,
-        sum(case when stage = 'closed_lost' and {{ days_between('closed_on', 'cutoff_date') }} < 365 then 1 else 0 end) as lost_deals_365d,
+        sum(
+            case when stage = 'closed_lost' and {{ days_between('closed_on', 'cutoff_date') }} < 365 then 1 else 0 end
+        ) as lost_deals_365d,
         min({{ days_between('created_on', 'cutoff_date') }}) as days_since_opportunity,
         min(case when stage = 'closed_won' then {{ days_between('closed_on', 'cutoff_date') }} end) as days_since_win,
         min(case when stage = 'closed_lost' then {{ days_between('closed_on', 'cutoff_date') }} end) as days_since_loss,
@@ -366,12 +383,32 @@ contracts_at_cutoff as (
         spine.account_id,
         spine.cutoff_date,
         min(contracts.started_on) as customer_since,
-        count(distinct case when contracts.ended_on >= spine.cutoff_date then contracts.product_id end) as products_owned,
+        count(
+            distinct case when contracts.ended_on >= spine.cutoff_date then contracts.product_id end
+        ) as products_owned,
         sum(case when contracts.ended_on >= spine.cutoff_date then contracts.annual_amount_jpy else 0 end) as arr_jpy,
-        max(case when contracts.ended_on >= spine.cutoff_date and contracts.product_family = 'platform' then 1 else 0 end) as owns_platform,
-        count(distinct case when contracts.ended_on >= spine.cutoff_date and contracts.product_family = 'add_on' then contracts.product_id end) as add_ons_owned,
-        max(case when contracts.ended_on >= spine.cutoff_date and contracts.product_family = 'services' then 1 else 0 end) as owns_services,
-        min(case when contracts.ended_on >= spine.cutoff_date then {{ days_between('spine.cutoff_date', 'contracts.ended_on') }} end) as days_to_renewal
+        max(
+            case
+                when contracts.ended_on >= spine.cutoff_date and contracts.product_family = 'platform' then 1 else 0
+            end
+        ) as owns_platform,
+        count(
+            distinct case
+                when contracts.ended_on >= spine.cutoff_date and contracts.product_family = 'add_on'
+                    then contracts.product_id
+            end
+        ) as add_ons_owned,
+        max(
+            case
+                when contracts.ended_on >= spine.cutoff_date and contracts.product_family = 'services' then 1 else 0
+            end
+        ) as owns_services,
+        min(
+            case
+                when contracts.ended_on >= spine.cutoff_date
+                    then {{ days_between('spine.cutoff_date', 'contracts.ended_on') }}
+            end
+        ) as days_to_renewal
     from spine
     inner join contracts
         on spine.account_id = contracts.primary_account_id
@@ -385,8 +422,16 @@ eligibility as (
     select
         account_id,
         cutoff_date,
-        sum(case when is_owned = 0 and is_included = 0 and open_opportunities = 0 then 1 else 0 end) as eligible_products,
-        sum(case when is_owned = 0 and is_included = 0 and open_opportunities = 0 and product_family = 'add_on' then 1 else 0 end) as eligible_add_ons,
+        sum(
+            case when is_owned = 0 and is_included = 0 and open_opportunities = 0 then 1 else 0 end
+        ) as eligible_products,
+        sum(
+            case
+                when is_owned = 0 and is_included = 0 and open_opportunities = 0 and product_family = 'add_on'
+                    then 1
+                else 0
+            end
+        ) as eligible_add_ons,
         sum(case when days_since_lost < 90 then 1 else 0 end) as products_lost_90d,
         sum(case when was_owned = 1 then 1 else 0 end) as products_churned
     from product_states
@@ -394,7 +439,9 @@ eligibility as (
 ),
 
 two_way_days as (
-    select distinct account_id, activity_date
+    select distinct
+        account_id,
+        activity_date
     from signals
     where two_way_touches > 0
 ),
@@ -403,7 +450,9 @@ dormancy_gaps as (
     select
         account_id,
         activity_date,
-        {{ days_between('lag(activity_date) over (partition by account_id order by activity_date)', 'activity_date') }} as gap_days
+        {{ days_between(
+            'lag(activity_date) over (partition by account_id order by activity_date)', 'activity_date'
+        ) }} as gap_days
     from two_way_days
 ),
 
@@ -484,7 +533,11 @@ joined as (
         coalesce(points.points_30d, 0) as points_30d,
         coalesce(points.points_prev_60d, 0) as points_prev_60d,
         {{ round_to('coalesce(points.decayed_points, 0)', 4) }} as decayed_points,
-        {{ round_to('100.0 * (1 - power(0.5, greatest(coalesce(points.decayed_points, 0), 0) / ' ~ var('engagement_score_half_points') ~ '))', 2) }} as engagement_score,
+        {{ round_to(
+            '100.0 * (1 - power(0.5, greatest(coalesce(points.decayed_points, 0), 0) / '
+            ~ var('engagement_score_half_points') ~ '))',
+            2
+        ) }} as engagement_score,
         coalesce(points.days_since_engagement, {{ var('decay_window_days') }}) as days_since_engagement,
         -- behaviour by kind: the last 30 days and the 60 before them
         {%- for signal in ['web_visits', 'pricing_visits', 'product_page_visits', 'case_study_visits',
@@ -512,7 +565,9 @@ joined as (
         coalesce(buying_group.known_contacts, 0) as known_contacts,
         coalesce(buying_group.known_required_roles, 0) as known_required_roles,
         coalesce(buying_group.engaged_required_roles, 0) as engaged_required_roles,
-        {{ round_to(safe_divide('coalesce(buying_group.engaged_required_roles, 0)', '(select count(*) from required_roles)'), 4) }} as buying_group_coverage,
+        {{ round_to(safe_divide(
+            'coalesce(buying_group.engaged_required_roles, 0)', '(select count(*) from required_roles)'
+        ), 4) }} as buying_group_coverage,
         -- deals
         coalesce(deal_history.opportunities_total, 0) as opportunities_total,
         coalesce(deal_history.opportunities_90d, 0) as opportunities_90d,
@@ -543,11 +598,15 @@ joined as (
         -- relationship quality (the components of kpi_relationship_quality, as of the cutoff)
         coalesce({{ days_between('contracts_at_cutoff.customer_since', 'spine.cutoff_date') }}, 0) as tenure_days,
         coalesce(reproposals.lost_deals_reproposed, 0) as lost_deals_reproposed,
-        {{ round_to(safe_divide('reproposals.lost_deals_reproposed', 'deal_history.lost_deals'), 4) }} as reproposal_rate,
+        {{ round_to(safe_divide(
+            'reproposals.lost_deals_reproposed', 'deal_history.lost_deals'
+        ), 4) }} as reproposal_rate,
         coalesce(contact_engagement.multithreading_contacts, 0) as multithreading_contacts,
         coalesce(reactivations.reactivations, 0) as reactivations,
         coalesce(behaviour.meetings_planned_365d, 0) as meetings_365d,
-        {{ round_to(safe_divide('behaviour.meetings_held_365d', 'behaviour.meetings_planned_365d'), 4) }} as meeting_acceptance_rate,
+        {{ round_to(safe_divide(
+            'behaviour.meetings_held_365d', 'behaviour.meetings_planned_365d'
+        ), 4) }} as meeting_acceptance_rate,
         -- the calendar ahead
         cast(extract(month from spine.cutoff_date) as integer) as cutoff_month,
         {{ round_to('calendar.fiscal_year_end_share', 4) }} as fiscal_year_end_share
@@ -612,15 +671,19 @@ composite as (
 
 final as (
     select
-        {{ dbt.concat(["joined.account_id", "'@'", "cast(joined.cutoff_date as " ~ dbt.type_string() ~ ")"]) }} as account_cutoff_key,
+        {{ dbt.concat([
+            "joined.account_id", "'@'", "cast(joined.cutoff_date as " ~ dbt.type_string() ~ ")"
+        ]) }} as account_cutoff_key,
         joined.*,
         {{ round_to('100 * coalesce(composite.composite, 0)', 2) }} as relationship_quality_score,
         -- labels (null until the window has passed the data date)
-        case when joined.is_label_complete then
-            case when opportunity_labels.opportunities_next > 0 then 1 else 0 end
+        case
+            when joined.is_label_complete
+                then case when opportunity_labels.opportunities_next > 0 then 1 else 0 end
         end as label_opportunity_90d,
-        case when joined.is_label_complete then
-            case when win_labels.wins_next > 0 then 1 else 0 end
+        case
+            when joined.is_label_complete
+                then case when win_labels.wins_next > 0 then 1 else 0 end
         end as label_won_90d
     from joined
     left join composite

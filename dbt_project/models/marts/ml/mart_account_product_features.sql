@@ -84,8 +84,12 @@ deals as (
         count(*) as opportunities_before,
         sum(case when stage_history.stage not in ('closed_won', 'closed_lost') then 1 else 0 end) as open_opportunities,
         sum(case when stage_history.stage = 'closed_lost' then 1 else 0 end) as lost_deals,
-        min(case when stage_history.stage = 'closed_lost'
-                 then {{ days_between('opportunities.closed_on', 'account_products.cutoff_date') }} end) as days_since_lost
+        min(
+            case
+                when stage_history.stage = 'closed_lost'
+                    then {{ days_between('opportunities.closed_on', 'account_products.cutoff_date') }}
+            end
+        ) as days_since_lost
     from account_products
     inner join opportunities
         on account_products.account_id = opportunities.primary_account_id
@@ -102,12 +106,27 @@ interest_windows as (
         spine.account_id,
         spine.cutoff_date,
         interest.product_id,
-        sum(case when {{ days_between('interest.activity_date', 'spine.cutoff_date') }} < 30
-                 then interest.product_page_visits else 0 end) as product_page_visits_30d,
-        sum(case when {{ days_between('interest.activity_date', 'spine.cutoff_date') }} < 180
-                 then interest.product_page_visits else 0 end) as product_page_visits_180d,
-        sum(case when {{ days_between('interest.activity_date', 'spine.cutoff_date') }} < 180
-                 then interest.campaign_responses else 0 end) as campaign_responses_180d,
+        sum(
+            case
+                when {{ days_between('interest.activity_date', 'spine.cutoff_date') }} < 30
+                    then interest.product_page_visits
+                else 0
+            end
+        ) as product_page_visits_30d,
+        sum(
+            case
+                when {{ days_between('interest.activity_date', 'spine.cutoff_date') }} < 180
+                    then interest.product_page_visits
+                else 0
+            end
+        ) as product_page_visits_180d,
+        sum(
+            case
+                when {{ days_between('interest.activity_date', 'spine.cutoff_date') }} < 180
+                    then interest.campaign_responses
+                else 0
+            end
+        ) as campaign_responses_180d,
         sum(interest.product_page_visits + interest.campaign_responses) as interest_365d
     from spine
     inner join interest
@@ -125,7 +144,9 @@ interest_shares as (
         cutoff_date,
         product_id,
         interest_365d,
-        interest_365d / cast(sum(interest_365d) over (partition by account_id, cutoff_date) as {{ type_double() }}) as interest_share_365d
+        interest_365d / cast(
+            sum(interest_365d) over (partition by account_id, cutoff_date) as {{ type_double() }}
+        ) as interest_share_365d
     from interest_windows
 ),
 
@@ -148,7 +169,11 @@ future_deals as (
 
 final as (
     select
-        {{ dbt.concat(["account_products.account_id", "'@'", "cast(account_products.cutoff_date as " ~ dbt.type_string() ~ ")", "'@'", "account_products.product_id"]) }} as account_cutoff_product_key,
+        {{ dbt.concat([
+            "account_products.account_id", "'@'",
+            "cast(account_products.cutoff_date as " ~ dbt.type_string() ~ ")", "'@'",
+            "account_products.product_id"
+        ]) }} as account_cutoff_product_key,
         account_products.account_id,
         account_products.cutoff_date,
         account_products.is_scoring_date,
@@ -158,7 +183,9 @@ final as (
         account_products.list_price_jpy,
         coalesce(ownership.is_owned, 0) as is_owned,
         case when coalesce(ownership.is_owned, 0) = 0 then coalesce(included.is_included, 0) else 0 end as is_included,
-        case when ownership.first_owned_on is not null and coalesce(ownership.is_owned, 0) = 0 then 1 else 0 end as was_owned,
+        case
+            when ownership.first_owned_on is not null and coalesce(ownership.is_owned, 0) = 0 then 1 else 0
+        end as was_owned,
         coalesce(deals.opportunities_before, 0) as opportunities_before,
         coalesce(deals.open_opportunities, 0) as open_opportunities,
         coalesce(deals.lost_deals, 0) as lost_deals,
@@ -168,11 +195,13 @@ final as (
         coalesce(interest_windows.campaign_responses_180d, 0) as campaign_responses_180d,
         coalesce(interest_shares.interest_365d, 0) as interest_365d,
         {{ round_to('coalesce(interest_shares.interest_share_365d, 0)', 4) }} as interest_share_365d,
-        case when account_products.is_label_complete then
-            case when future_deals.opportunities_next > 0 then 1 else 0 end
+        case
+            when account_products.is_label_complete
+                then case when future_deals.opportunities_next > 0 then 1 else 0 end
         end as label_opportunity_90d,
-        case when account_products.is_label_complete then
-            case when future_deals.wins_next > 0 then 1 else 0 end
+        case
+            when account_products.is_label_complete
+                then case when future_deals.wins_next > 0 then 1 else 0 end
         end as label_won_90d
     from account_products
     left join ownership

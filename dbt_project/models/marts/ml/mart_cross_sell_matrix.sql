@@ -10,11 +10,20 @@ latest as (
 ),
 
 accounts as (
-    select account_id, account_name, owner, is_customer from {{ ref('dim_accounts') }}
+    select
+        account_id,
+        account_name,
+        owner,
+        is_customer
+    from {{ ref('dim_accounts') }}
 ),
 
 products as (
-    select product_id, product_name, product_family from {{ ref('stg_crm__products') }}
+    select
+        product_id,
+        product_name,
+        product_family
+    from {{ ref('stg_crm__products') }}
 ),
 
 final as (

@@ -14,7 +14,10 @@ account_scores as (
 ),
 
 features as (
-    select account_id, relationship_quality_score, open_opportunities
+    select
+        account_id,
+        relationship_quality_score,
+        open_opportunities
     from {{ ref('mart_account_features') }}
     where is_scoring_date
 ),
@@ -24,11 +27,18 @@ propensity as (
 ),
 
 lookalikes as (
-    select account_id, lookalike_score, similar_name_1 from {{ ref('mart_lookalike_prospects') }}
+    select
+        account_id,
+        lookalike_score,
+        similar_name_1
+    from {{ ref('mart_lookalike_prospects') }}
 ),
 
 offers as (
-    select account_id, product_name, cross_sell_score
+    select
+        account_id,
+        product_name,
+        cross_sell_score
     from {{ ref('mart_cross_sell_matrix') }}
     where product_rank = 1
 ),
@@ -69,9 +79,13 @@ combined as (
             cast(
                 (coalesce(account_scores.fit_score, 0) / 100.0)
                 * (propensity.propensity_score / 100.0)
-                * ({{ var('ml_target_relationship_floor') }}
-                   + (1 - {{ var('ml_target_relationship_floor') }}) * coalesce(features.relationship_quality_score, 0) / 100.0)
-            as {{ type_double() }}),
+                * (
+                    {{ var('ml_target_relationship_floor') }}
+                    + (1 - {{ var('ml_target_relationship_floor') }})
+                    * coalesce(features.relationship_quality_score, 0) / 100.0
+                )
+                as {{ type_double() }}
+            ),
             cast(1.0 / 3 as {{ type_double() }})
         ) as target_score
     from accounts
@@ -90,7 +104,7 @@ combined as (
 ranked as (
     select
         *,
-        row_number() over (order by target_score desc, p_opportunity_90d desc, account_id) as target_rank
+        row_number() over (order by target_score desc, p_opportunity_90d desc, account_id asc) as target_rank
     from combined
 ),
 

@@ -87,8 +87,10 @@ final as (
             when entity_days.rows_in_file > 0
                 then round(1.0 * entity_days.rows_published / entity_days.rows_in_file, 4)
         end as pass_rate,
-        entity_days.rows_in_file = entity_days.rows_published + entity_days.rows_quarantined
-            + entity_days.rows_held_back as is_reconciled
+        (
+            entity_days.rows_in_file
+            = entity_days.rows_published + entity_days.rows_quarantined + entity_days.rows_held_back
+        ) as is_reconciled
     from rule_days
     inner join entity_days
         on rule_days.entity = entity_days.entity

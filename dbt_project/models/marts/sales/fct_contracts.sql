@@ -19,7 +19,9 @@ data_date as (
 ordered as (
     select
         *,
-        lag(contract_id) over (partition by account_id, product_id order by started_on, contract_id) as previous_contract_id,
+        lag(contract_id) over (
+            partition by account_id, product_id order by started_on, contract_id
+        ) as previous_contract_id,
         lag(ended_on) over (partition by account_id, product_id order by started_on, contract_id) as previous_ended_on
     from contracts
 ),
@@ -43,10 +45,15 @@ final as (
                 and ordered.started_on <= {{ add_days('ordered.previous_ended_on', 7) }}
                 then ordered.previous_contract_id
         end as renews_contract_id,
-        not (ordered.previous_ended_on is not null
-             and ordered.started_on <= {{ add_days('ordered.previous_ended_on', 7) }}) as is_new_business,
-        ordered.started_on <= data_date.data_date
-            and (ordered.ended_on is null or ordered.ended_on >= data_date.data_date) as is_in_force,
+        -- (sqlfluff takes "not (" for a function call)
+        not ( -- noqa: LT01, LT06
+            ordered.previous_ended_on is not null
+            and ordered.started_on <= {{ add_days('ordered.previous_ended_on', 7) }}
+        ) as is_new_business,
+        (
+            ordered.started_on <= data_date.data_date
+            and (ordered.ended_on is null or ordered.ended_on >= data_date.data_date)
+        ) as is_in_force,
         ordered.updated_at
     from ordered
     cross join data_date

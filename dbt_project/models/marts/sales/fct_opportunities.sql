@@ -18,14 +18,16 @@ account_history as (
 ),
 
 first_states as (
-    select account_id, abm_tier
+    select
+        account_id,
+        abm_tier
     from (
         select
             account_id,
             abm_tier,
             row_number() over (partition by account_id order by valid_from) as state_number
         from account_history
-    ) numbered
+    ) as numbered
     where state_number = 1
 ),
 

@@ -19,7 +19,9 @@ intervals as (
 
 final as (
     select
-        {{ dbt.concat(["intervals.opportunity_id", "'@'", "cast(intervals.valid_from as " ~ dbt.type_string() ~ ")"]) }} as stage_history_key,
+        {{ dbt.concat([
+            "intervals.opportunity_id", "'@'", "cast(intervals.valid_from as " ~ dbt.type_string() ~ ")"
+        ]) }} as stage_history_key,
         intervals.opportunity_id,
         intervals.change_number,
         intervals.stage,
