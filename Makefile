@@ -35,12 +35,14 @@ demo: install
 ## test: lint and run every test
 test: install
 	@$(BIN)/ruff check .
+	@$(BIN)/sqlfluff lint dbt_project --processes 2
 	@$(BIN)/kizuna dbt-parse --quiet
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 ## lint: ruff's checks (the code keeps its own layout; ruff format is not applied)
 lint: install
 	@$(BIN)/ruff check .
+	@$(BIN)/sqlfluff lint dbt_project --processes 2
 
 ## bench: time and memory of each pipeline stage (BENCH_ARGS="--accounts 20000 --stages simulate")
 bench: install
