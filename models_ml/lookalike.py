@@ -18,6 +18,7 @@ goes, how they engage.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Tags, _safe_indexing, get_tags, indexable
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from models_ml.features import FeatureSpec
 from models_ml.propensity import binary_target, make_logistic_regression
@@ -135,29 +136,63 @@ def make_lookalike(spec: FeatureSpec, random_state: int = 0) -> ElkanNotoClassif
     return ElkanNotoClassifier(make_logistic_regression(spec, C=0.3), random_state=random_state)
 
 
-class GoodCustomerNeighbours:
+class GoodCustomerNeighbours(BaseEstimator):
     """The good customers nearest to an account, in the lookalike model's feature space:
     features as its logistic regression sees them (log-scaled, standardised, one-hot),
-    each weighted by the size of its coefficient, so similarity is about what matters."""
+    each weighted by the size of its coefficient, so similarity is about what matters.
 
-    def __init__(self, model: ElkanNotoClassifier, n_neighbors: int = 3):
+    ``fit(X, y)``: the good customers' features and their ids. ``model`` is a fitted
+    :class:`ElkanNotoClassifier` over :func:`make_lookalike`'s pipeline; without one the
+    space is the features' own (numbers).
+    """
+
+    def __init__(self, model: ElkanNotoClassifier | None = None, n_neighbors: int = 3):
+        self.model = model
         self.n_neighbors = n_neighbors
-        pipeline: Pipeline = model.estimator_
-        self.encode = pipeline.named_steps["encode"]
-        self.weights = np.abs(pipeline.named_steps["model"].coef_.ravel())
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True  # the ids the neighbours are named by
+        return tags
+
+    def fit(self, X: pd.DataFrame, y: ArrayLike) -> GoodCustomerNeighbours:
+        if self.model is None:
+            X, y = validate_data(self, X, y)
+            self.encode_, self.weights_ = None, np.ones(X.shape[1])
+        else:
+            validate_data(self, X, y, skip_check_array=True)
+            check_consistent_length(X, y)
+            check_is_fitted(self.model)
+            pipeline: Pipeline = self.model.estimator_
+            self.encode_ = pipeline.named_steps["encode"]
+            self.weights_ = np.abs(pipeline.named_steps["model"].coef_.ravel())
+        self.ids_ = np.asarray(y)
+        k = min(self.n_neighbors, len(self.ids_))
+        self.nn_ = NearestNeighbors(n_neighbors=k).fit(self._space(X))
+        return self
 
     def _space(self, X: pd.DataFrame) -> np.ndarray:
-        Z = self.encode.transform(X)
+        if self.encode_ is None:
+            return np.asarray(X, dtype=float) * self.weights_
+        Z = self.encode_.transform(X)
         Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z)
-        return Z * self.weights
-
-    def fit(self, X_good: pd.DataFrame, good_ids: pd.Series) -> GoodCustomerNeighbours:
-        self.ids_ = np.asarray(good_ids)
-        k = min(self.n_neighbors, len(self.ids_))
-        self.nn_ = NearestNeighbors(n_neighbors=k).fit(self._space(X_good))
-        return self
+        return Z * self.weights_
 
     def kneighbors(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(ids, distances) of the nearest good customers, nearest first."""
+        check_is_fitted(self)
+        if self.encode_ is None:
+            X = validate_data(self, X, reset=False)
+        else:
+            validate_data(self, X, skip_check_array=True, reset=False)
         distance, index = self.nn_.kneighbors(self._space(X))
         return self.ids_[index], distance
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # versions stored before this was a scikit-learn estimator named its parts so
+        if "encode" in state:
+            encode: Any = state.pop("encode")
+            state = {**state, "model": None, "encode_": encode, "weights_": state.pop("weights"),
+                     "n_features_in_": encode.n_features_in_,
+                     "feature_names_in_": encode.feature_names_in_}
+        super().__setstate__(state)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from models_ml.lookalike import ElkanNotoClassifier
+from models_ml.lookalike import ElkanNotoClassifier, GoodCustomerNeighbours
 from models_ml.propensity import EngagementScoreBaseline
 
 #: Why the engagement score baseline fails a check: its decision function is the
@@ -29,7 +29,7 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
 # the engagement score baseline reads a data frame's column by name; the checks pass
 # arrays, so it reads the first column by position
 @parametrize_with_checks(
-    [ElkanNotoClassifier(), EngagementScoreBaseline(column=0)],
+    [ElkanNotoClassifier(), EngagementScoreBaseline(column=0), GoodCustomerNeighbours()],
     expected_failed_checks=expected_failed_checks,
 )
 def test_custom_estimators_pass_scikit_learns_checks(estimator, check):
