@@ -36,13 +36,15 @@ demo: install
 test: install
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project --processes 2
+	@$(BIN)/mypy
 	@$(BIN)/kizuna dbt-parse --quiet
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
-## lint: ruff's checks (the code keeps its own layout; ruff format is not applied)
+## lint: ruff, sqlfluff over the dbt SQL, mypy over include/ and models_ml/ (ruff format is not applied)
 lint: install
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project --processes 2
+	@$(BIN)/mypy
 
 ## bench: time and memory of each pipeline stage (BENCH_ARGS="--accounts 20000 --stages simulate")
 bench: install
