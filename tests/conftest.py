@@ -24,6 +24,8 @@ os.environ.update({
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "dags"),
     "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    # a loaded machine can take longer than Airflow's 30 s to import a Cosmos DAG file
+    "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
     "DO_NOT_TRACK": "1",
     "KIZUNA_TASK_RETRIES": "0",
