@@ -357,7 +357,8 @@ deal_history as (
         min({{ days_between('created_on', 'cutoff_date') }}) as days_since_opportunity,
         min(case when stage = 'closed_won' then {{ days_between('closed_on', 'cutoff_date') }} end) as days_since_win,
         min(case when stage = 'closed_lost' then {{ days_between('closed_on', 'cutoff_date') }} end) as days_since_loss,
-        avg({{ safe_divide('amount_jpy', 'list_price_jpy') }}) as deal_size_index
+        -- exact decimal sums: a float sum depends on the order threads add rows in
+        avg(cast({{ safe_divide('amount_jpy', 'list_price_jpy') }} as decimal(18, 6))) as deal_size_index
     from deals_at_cutoff
     group by account_id, cutoff_date
 ),
