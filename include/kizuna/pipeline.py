@@ -48,8 +48,6 @@ ML_MARTS = "tag:ml_scores"
 INDIRECT_SELECTION = "buildable"
 #: DuckDB allows one writing process: every task that writes shares this one-slot pool.
 WAREHOUSE_POOL = "kizuna_duckdb"
-#: The DAGs, in the order data flows through them.
-DAG_IDS = ("kizuna_ingest", "kizuna_transform", "kizuna_ml_train", "kizuna_ml_score")
 
 
 def load_and_gate(start: date, end: date, tables: Sequence[str] | None = None,
