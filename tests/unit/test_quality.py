@@ -237,7 +237,7 @@ def test_kpi_data_quality_builds_on_postgres(postgres_warehouse, monkeypatch):
 
 
 def test_data_docs_keep_the_latest_runs_per_suite(kizuna_home):
-    from kizuna.gate.runner import _context, _prune_results, build_data_docs
+    from kizuna.gate.runner import build_data_docs, gx_context, prune_results
     from kizuna.settings import get_settings
 
     for day in ("2026-01-05", "2026-01-06"):
@@ -252,8 +252,8 @@ def test_data_docs_keep_the_latest_runs_per_suite(kizuna_home):
     pages = kizuna_home / "reports" / "data_docs" / "validations" / "crm_activities"
     assert len(list(pages.rglob("*.html"))) == 2
     s = get_settings()
-    ctx = _context(s)
-    _prune_results(ctx, "crm_activities", s, keep=1)
+    ctx = gx_context(s)
+    prune_results(ctx, "crm_activities", s, keep=1)
     build_data_docs(s, ctx)
     (page,) = pages.rglob("*.html")
     assert "2026-01-06" in str(page)

@@ -31,14 +31,14 @@ import pyarrow as pa
 from kizuna import ledger
 from kizuna.contract import ENTITIES
 from kizuna.gate.runner import (
-    _context,
-    _frame,
-    _Outcome,
-    _prune_results,
-    _reference_keys,
-    _run_gx,
+    Outcome,
     build_data_docs,
     data_docs_dir,
+    frame_with_derived,
+    gx_context,
+    prune_results,
+    reference_keys,
+    run_suite,
 )
 from kizuna.gate.suites import load_suite, parse_derived
 from kizuna.identifiers import quote
@@ -90,7 +90,7 @@ def _chunks(batches: Sequence[tuple[BatchRef, int]]) -> Iterable[list[BatchRef]]
         yield chunk
 
 
-def _apply(wh: Warehouse, table: str, chunk: Sequence[BatchRef], outcome: _Outcome,
+def _apply(wh: Warehouse, table: str, chunk: Sequence[BatchRef], outcome: Outcome,
            frame: Any, run_id: str, now: datetime) -> dict[str, str]:
     """Write one chunk's results, move failing rows to quarantine, decide each batch."""
     ids = [b.batch_id for b in chunk]
@@ -189,15 +189,15 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
         empty = [b for b, n in batches if n == 0]
         if with_rows:
             tz = business_timezone()
-            refs = {d.name: _reference_keys(wh, d) for d in suite.derived if d.kind == "in"}
-            ctx = _context(s)
+            refs = {d.name: reference_keys(wh, d) for d in suite.derived if d.kind == "in"}
+            ctx = gx_context(s)
             for chunk in _chunks(with_rows):
                 ids = [b.batch_id for b in chunk]
                 data = wh.query_arrow(
                     f"SELECT * FROM raw.{quote(table)} WHERE _batch_id IN "
                     f"({', '.join('?' for _ in ids)})", ids)
-                frame = _frame(data, chunk, suite, refs, tz)
-                outcome = _run_gx(ctx, suite, frame, chunk, f"{start}_to_{end}", now)
+                frame = frame_with_derived(data, chunk, suite, refs, tz)
+                outcome = run_suite(ctx, suite, frame, chunk, f"{start}_to_{end}", now)
                 result_ids += outcome.result_ids
                 decisions = _apply(wh, table, chunk, outcome, frame, run_id, now)
                 report.rows_checked += len(frame)
@@ -220,7 +220,7 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
         report.rejected_in_window = _rejections(wh, table, start, end)
     if data_docs and result_ids:
         try:
-            _prune_results(ctx, table, s)
+            prune_results(ctx, table, s)
             report.data_docs = str(build_data_docs(s, ctx, result_ids))
         except Exception:  # Data Docs are for people; never let them fail the gate
             log.exception("could not build Data Docs for %s", table)

@@ -48,7 +48,7 @@ def _gx() -> Any:
     return gx
 
 
-def _context(settings: Settings) -> Any:
+def gx_context(settings: Settings) -> Any:
     """GX's file context under ``<reports>/gx``, with the Data Docs site in ``data_docs``."""
     gx = _gx()
     root = settings.reports / "gx"
@@ -93,7 +93,7 @@ def _interval_start_utc(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, dtime(0), tz).astimezone(UTC).replace(tzinfo=None)
 
 
-def _reference_keys(wh: Warehouse, d: Derived) -> pa.Table:
+def reference_keys(wh: Warehouse, d: Derived) -> pa.Table:
     ref = entity(d.ref_table or "")
     col = quote(d.ref_column or "")
     return wh.query_arrow(
@@ -105,7 +105,7 @@ def _reference_keys(wh: Warehouse, d: Derived) -> pa.Table:
     )
 
 
-def _frame(data: pa.Table, batches: Sequence[BatchRef], suite: Suite,
+def frame_with_derived(data: pa.Table, batches: Sequence[BatchRef], suite: Suite,
            refs: dict[str, pa.Table], tz: ZoneInfo) -> Any:
     """The rows of a chunk of batches as a pandas frame with the suite's derived columns."""
     import duckdb
@@ -148,7 +148,7 @@ def _frame(data: pa.Table, batches: Sequence[BatchRef], suite: Suite,
 
 
 @dataclass
-class _Outcome:
+class Outcome:
     """What one chunk's GX run found, per batch."""
 
     results: list[CheckResult] = field(default_factory=list)
@@ -168,8 +168,8 @@ def _value_of(frame: Any, pos: int, col: str, kinds: Mapping[str, str]) -> Any:
     return f"{text} UTC"
 
 
-def _run_gx(ctx: Any, suite: Suite, frame: Any, batches: Sequence[BatchRef],
-            run_name: str, now: datetime) -> _Outcome:
+def run_suite(ctx: Any, suite: Suite, frame: Any, batches: Sequence[BatchRef],
+            run_name: str, now: datetime) -> Outcome:
     """Validate a frame of many batches with one GX run; split the results by batch."""
     import pandas as pd
     from great_expectations.core.run_identifier import RunIdentifier
@@ -200,7 +200,7 @@ def _run_gx(ctx: Any, suite: Suite, frame: Any, batches: Sequence[BatchRef],
         run_id=run_id,
     )
 
-    out = _Outcome()
+    out = Outcome()
     kinds = {c.name: c.type for c in entity(suite.table).columns}
     batch_ids = frame["_batch_id"].to_numpy()
     rows_per_batch = pd.Series(batch_ids).value_counts().to_dict()
@@ -292,7 +292,7 @@ def _store_trimmed(ctx: Any, res: Any, suite_name: str) -> list[Any]:
     return keys
 
 
-def _prune_results(ctx: Any, suite_name: str, settings: Settings, keep: int = 30) -> None:
+def prune_results(ctx: Any, suite_name: str, settings: Settings, keep: int = 30) -> None:
     """Keep the newest ``keep`` validation results of a suite and their Data Docs pages."""
     from great_expectations.data_context.types.resource_identifiers import (
         ValidationResultIdentifier,
@@ -316,7 +316,7 @@ def build_data_docs(settings: Settings | None = None, ctx: Any = None,
                     resource_identifiers: list[Any] | None = None) -> Path:
     """Build (or refresh) the GX Data Docs site; returns its index.html."""
     s = settings or get_settings()
-    ctx = ctx or _context(s)
+    ctx = ctx or gx_context(s)
     if resource_identifiers is not None:
         suites = {k.expectation_suite_identifier for k in resource_identifiers}
         ctx.build_data_docs(site_names=[DATA_DOCS_SITE],
