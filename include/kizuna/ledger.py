@@ -1,6 +1,6 @@
 """The ledger: what was delivered, what each check found, and which rows were held back.
 
-Three tables, owned here (DDL, row types, writers and the batch status machine); the
+The tables below, owned here (DDL, row types, writers and the batch status machine); the
 loader (:mod:`kizuna.ingest`) and the quality gate (:mod:`kizuna.gate`) both write them
 and neither imports the other.
 
@@ -8,24 +8,31 @@ and neither imports the other.
   reconciliation ``rows_in_file = rows_loaded + rows_quarantined``;
 - ``audit.dq_results``: one row per batch x check (the loader's checks and the gate's);
 - ``quarantine.rejected_rows``: one row per row that could not be loaded or failed a
-  row-level rule: batch, file, row number, raw text and reason.
+  row-level rule: batch, file, row number, raw text and reason;
+- ``audit.batch_events``: one row per change a person or a reload made to a batch
+  (accepted, discarded, reloaded): who, when, why, and the status before and after.
 
 Batch statuses::
 
     loaded ──gate──> published ─┐
-       │                        ├─ a changed file under the same name ──> superseded
+       │                        ├─ a changed file under the same name, or a reload ──> superseded
        └────gate──> rejected ───┘
+                       │  └──kizuna batch accept──> published
+                       └─────kizuna batch discard──> discarded (also from loaded, published)
     duplicate (same content as an earlier file)     empty (no data row)
 
-Staging reads only ``published`` batches.
+Staging reads only ``published`` batches. A ``discarded`` batch's rows leave raw (its
+quarantined rows stay, as evidence); loading the same file again does not bring it back
+unless the load is a reload.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -34,7 +41,15 @@ from kizuna.contract import LogicalType
 from kizuna.identifiers import quote
 from kizuna.warehouse import Warehouse
 
-BATCH_STATUSES = ("loaded", "published", "rejected", "duplicate", "superseded", "empty")
+BATCH_STATUSES = ("loaded", "published", "rejected", "duplicate", "superseded", "empty",
+                  "discarded")
+#: Statuses whose rows are history: not current, never counted in quality figures.
+RETIRED_STATUSES = ("superseded", "discarded")
+#: What a person may do to a batch, and from which statuses.
+ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "accept": (("rejected",), "published"),
+    "discard": (("loaded", "rejected", "published"), "discarded"),
+}
 SEVERITIES = ("critical", "warning")
 LEVELS = ("row", "batch")
 CHECKED_BY = ("loader", "great_expectations")
@@ -91,6 +106,18 @@ CREATE TABLE IF NOT EXISTS audit.dq_results (
     validated_at {timestamp} NOT NULL
 )"""
 
+BATCH_EVENTS_DDL = """
+CREATE TABLE IF NOT EXISTS audit.batch_events (
+    batch_id {text} NOT NULL,
+    source_table {text} NOT NULL,
+    event {text} NOT NULL,
+    status_before {text} NOT NULL,
+    status_after {text} NOT NULL,
+    reason {text} NOT NULL,
+    actor {text} NOT NULL,
+    happened_at {timestamp} NOT NULL
+)"""
+
 
 def ensure_ledger(wh: Warehouse) -> None:
     """Create the audit and quarantine schemas and tables if they do not exist."""
@@ -98,7 +125,7 @@ def ensure_ledger(wh: Warehouse) -> None:
     types: dict[str, str] = {k: wh.sql_type(k) for k in kinds}
     for schema in ("quarantine", "audit"):
         wh.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for ddl in (AUDIT_BATCHES_DDL, QUARANTINE_DDL, DQ_RESULTS_DDL):
+    for ddl in (AUDIT_BATCHES_DDL, QUARANTINE_DDL, DQ_RESULTS_DDL, BATCH_EVENTS_DDL):
         wh.execute(ddl.format(**types))
 
 
@@ -302,15 +329,88 @@ def move_to_quarantine(wh: Warehouse, table: str, rows: pa.Table,
                    [len(numbers), len(numbers), batch_id])
 
 
-def supersede(wh: Warehouse, table: str, batch_ids: Sequence[str]) -> None:
-    """Earlier batches of files delivered again with other content: their rows leave raw
-    and quarantine, and their status becomes ``superseded``."""
+def supersede(wh: Warehouse, table: str, batch_ids: Sequence[str],
+              reason: str | None = None, now: datetime | None = None) -> None:
+    """Earlier batches of files delivered again with other content (or reloaded): their
+    rows leave raw and quarantine, and their status becomes ``superseded``. With a
+    ``reason`` (a reload), each change is also recorded in ``audit.batch_events``."""
+    if reason is not None:
+        before = {b: str(r[2]) for b, r in batch_states(wh, batch_ids).items()}
+        for batch_id, status in before.items():
+            record_event(wh, batch_id, table, "reloaded", status, "superseded", reason,
+                         now=now)
     for part in _parts(batch_ids):
         marks = _marks(part)
         wh.execute(f"DELETE FROM raw.{quote(table)} WHERE _batch_id IN ({marks})", part)
         wh.execute(f"DELETE FROM quarantine.rejected_rows WHERE batch_id IN ({marks})", part)
         wh.execute(f"UPDATE audit.load_batches SET status = 'superseded' "
                    f"WHERE batch_id IN ({marks})", part)
+
+
+class BatchActionError(ValueError):
+    """A batch cannot take the change asked for: no such batch, or not in a status that
+    allows it. The message says which and what to do."""
+
+
+def actor() -> str:
+    """Who is making a change by hand (the operating-system user)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "unknown"
+
+
+def record_event(wh: Warehouse, batch_id: str, table: str, event: str, before: str,
+                 after: str, reason: str, by: str | None = None,
+                 now: datetime | None = None) -> None:
+    """Append one change of a batch to ``audit.batch_events``."""
+    wh.execute("INSERT INTO audit.batch_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               [batch_id, table, event, before, after, reason, by or actor(),
+                now or datetime.now(UTC).replace(tzinfo=None)])
+
+
+def find_batch(wh: Warehouse, batch_id: str) -> tuple[Any, ...]:
+    """(batch_id, source_table, source_file, status, message) of a batch named by its id
+    or a unique prefix of it (at least 6 characters)."""
+    if len(batch_id) < 6:
+        raise BatchActionError(f"batch id {batch_id!r} is too short: give at least 6 "
+                               "characters (kizuna batch list shows the ids)")
+    rows = wh.query("SELECT batch_id, source_table, source_file, status, message "
+                    "FROM audit.load_batches WHERE batch_id LIKE ? ORDER BY batch_id",
+                    [batch_id.replace("%", "").replace("_", "") + "%"])
+    if not rows:
+        raise BatchActionError(f"no batch {batch_id!r} in audit.load_batches "
+                               "(kizuna batch list shows the ids)")
+    if len(rows) > 1:
+        raise BatchActionError(f"{len(rows)} batches start with {batch_id!r}: give more of "
+                               "the id")
+    return tuple(rows[0])
+
+
+def act_on_batch(wh: Warehouse, batch_id: str, action: str, reason: str,
+                 by: str | None = None, now: datetime | None = None) -> tuple[Any, ...]:
+    """``accept`` a rejected batch (it is published) or ``discard`` a batch (its rows leave
+    raw, status ``discarded``); the reason goes to its message and ``audit.batch_events``.
+    Returns (batch_id, source_table, source_file, status before, status after)."""
+    if action not in ACTIONS:
+        raise BatchActionError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+    if not reason.strip():
+        raise BatchActionError(f"say why you {action} the batch (--reason)")
+    allowed, after = ACTIONS[action]
+    full_id, table, source_file, before, message = find_batch(wh, batch_id)
+    if before not in allowed:
+        raise BatchActionError(
+            f"batch {full_id} ({source_file}) is {before}; only a batch that is "
+            f"{' or '.join(allowed)} can be {action}ed")
+    by = by or actor()
+    note = f"{action}ed by {by}: {reason}" + (f" (was: {message})" if message else "")
+    with wh.transaction():
+        if action == "discard":
+            wh.execute(f"DELETE FROM raw.{quote(table)} WHERE _batch_id = ?", [full_id])
+        wh.execute("UPDATE audit.load_batches SET status = ?, message = ? "
+                   "WHERE batch_id = ? AND status = ?", [after, note, full_id, before])
+        record_event(wh, full_id, table, action, before, after, reason, by, now)
+    return full_id, table, source_file, before, after
 
 
 def decide(wh: Warehouse, decisions: dict[str, str]) -> None:
@@ -330,10 +430,45 @@ def decide(wh: Warehouse, decisions: dict[str, str]) -> None:
 
 
 def known_batches(wh: Warehouse, table: str) -> list[tuple[Any, ...]]:
-    """(source_file, file_sha256, batch_id, status) of every batch not superseded."""
+    """(source_file, file_sha256, batch_id, status) of every batch not superseded, oldest
+    first."""
     return wh.query(
         "SELECT source_file, file_sha256, batch_id, status FROM audit.load_batches "
-        "WHERE source_table = ? AND status <> 'superseded'", [table])
+        "WHERE source_table = ? AND status <> 'superseded' ORDER BY loaded_at, batch_id",
+        [table])
+
+
+def batch_generations(wh: Warehouse, table: str) -> dict[str, int]:
+    """source_file -> how many batches the file has had (any status)."""
+    return {r[0]: int(r[1]) for r in wh.query(
+        "SELECT source_file, count(*) FROM audit.load_batches WHERE source_table = ? "
+        "GROUP BY 1", [table])}
+
+
+def recent_batches(wh: Warehouse, limit: int = 30, status: str | None = None,
+                   table: str | None = None) -> list[tuple[Any, ...]]:
+    """The latest batches, newest first: (batch_id, source_table, source_file,
+    data_interval, status, rows_in_file, rows_loaded, rows_quarantined, message,
+    loaded_at)."""
+    where, params = [], []
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if table:
+        where.append("source_table = ?")
+        params.append(table)
+    return wh.query(
+        "SELECT batch_id, source_table, source_file, data_interval, status, rows_in_file, "
+        "rows_loaded, rows_quarantined, message, loaded_at FROM audit.load_batches"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY loaded_at DESC, source_file DESC LIMIT {int(limit)}", params)
+
+
+def batch_events(wh: Warehouse, batch_id: str) -> list[tuple[Any, ...]]:
+    """(event, status_before, status_after, reason, actor, happened_at) of one batch."""
+    return wh.query(
+        "SELECT event, status_before, status_after, reason, actor, happened_at "
+        "FROM audit.batch_events WHERE batch_id = ? ORDER BY happened_at", [batch_id])
 
 
 def batch_states(wh: Warehouse, batch_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
@@ -386,7 +521,7 @@ def entity_summary(wh: Warehouse) -> list[tuple[Any, ...]]:
                   sum(rows_quarantined) AS quarantined,
                   sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected,
                   sum(CASE WHEN status = 'loaded' THEN 1 ELSE 0 END) AS pending
-           FROM audit.load_batches WHERE status <> 'superseded'
+           FROM audit.load_batches WHERE status NOT IN ('superseded', 'discarded')
            GROUP BY 1 ORDER BY 1""")
 
 
@@ -396,7 +531,7 @@ def failing_rules(wh: Warehouse, limit: int = 30) -> list[tuple[Any, ...]]:
         f"""SELECT r.entity, r.rule, r.severity, r.level, count(*) AS batches,
                    sum(r.unexpected_count) AS rows_failed, max(r.unexpected_sample) AS sample
             FROM audit.dq_results r JOIN audit.load_batches b USING (batch_id)
-            WHERE NOT r.success AND b.status <> 'superseded'
+            WHERE NOT r.success AND b.status NOT IN ('superseded', 'discarded')
             GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 2 LIMIT {int(limit)}""")
 
 
