@@ -6,6 +6,11 @@ complete: when its folder holds the source's done marker (``_SUCCESS`` by defaul
 for sources without one, when its size and modification time have not changed for
 ``stable_seconds``. Unfinished uploads (``.part``, ``.tmp``, ``.crdownload``, hidden
 files) are left alone and reported as pending, so nothing sits unseen.
+
+:func:`layout_problems` checks the folders themselves: a folder under ``landing/`` that
+is neither a source nor a vendor of the sources file, or an entity folder a source does
+not deliver, would otherwise be passed over in silence (a misspelt ``cmr/`` loads
+nothing); each problem names the nearest valid name.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from kizuna.sources.config import EXTENSIONS, DeliverySpec
+from kizuna.sources.config import (
+    EXTENSIONS,
+    SOURCE_ENTITIES,
+    SOURCES,
+    DeliverySpec,
+    nearest,
+    suggestion,
+)
 
 UNFINISHED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".filepart", ".uploading")
 
@@ -45,6 +57,62 @@ class PendingFile:
 
     relpath: str
     reason: str
+
+
+@dataclass(frozen=True)
+class LayoutProblem:
+    """A folder or file of the landing area that no source or vendor reads, and why."""
+
+    relpath: str
+    message: str
+    tables: tuple[str, ...] = ()  # the raw tables it most likely was meant for
+
+
+class LandingLayoutError(ValueError):
+    """The landing folder holds folders no source reads; the message names each and the
+    nearest valid name."""
+
+    def __init__(self, problems: list[LayoutProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.relpath}: {p.message}" for p in problems))
+
+
+def layout_problems(landing: Path, vendors: tuple[str, ...] = ()) -> list[LayoutProblem]:
+    """Folders under ``landing`` that no source or vendor reads (hidden names aside)."""
+    problems: list[LayoutProblem] = []
+    if not landing.is_dir():
+        return problems
+    known = [*SOURCES, *vendors]
+    for top in sorted(p for p in landing.iterdir() if not p.name.startswith(".")):
+        if top.name in vendors or (top.is_file() and top.name not in SOURCES):
+            continue
+        if top.name not in SOURCES:
+            near = nearest(top.name, known)
+            tables: tuple[str, ...] = ()
+            if near in SOURCES:
+                tables = tuple(
+                    f"{near}_{e}" for e in (nearest(sub.name, SOURCE_ENTITIES[near])
+                                            for sub in sorted(top.iterdir()) if sub.is_dir())
+                    if e)
+            problems.append(LayoutProblem(
+                top.name, "not a source (" + ", ".join(SOURCES) + ") nor a vendor listed under "
+                f"vendors: in the sources file; {suggestion(top.name, known)} Nothing in it "
+                "is loaded.", tables))
+            continue
+        entities = SOURCE_ENTITIES[top.name]
+        for sub in sorted(p for p in top.iterdir() if not p.name.startswith(".")):
+            rel = f"{top.name}/{sub.name}"
+            if sub.is_file():
+                problems.append(LayoutProblem(
+                    rel, f"a file directly under {top.name}/ is not in an entity folder "
+                    f"({top.name}/<entity>/<yyyy-mm-dd>/); it is not loaded."))
+            elif sub.name not in entities:
+                near = nearest(sub.name, entities)
+                problems.append(LayoutProblem(
+                    rel, f"{top.name} delivers no entity {sub.name!r}; "
+                    f"{suggestion(sub.name, entities)} Nothing in it is loaded.",
+                    (f"{top.name}_{near}",) if near else ()))
+    return problems
 
 
 @dataclass

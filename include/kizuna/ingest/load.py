@@ -19,10 +19,21 @@ Idempotency: a file already loaded with the same content is skipped; the same co
 delivered again under another name (also twice in one load) is recorded as
 ``duplicate`` and adds nothing; a file whose content changed under the same name
 replaces its earlier batch (``superseded``).
+
+Reload (``reload=True``, ``kizuna load --reload``): after a fix to the sources file (a
+timezone, an encoding, a column mapping), files already loaded are read again and their
+new batches replace the old ones (``superseded``, the reason in ``audit.batch_events``);
+reloading twice leaves the same rows. A batch discarded by hand (``kizuna batch
+discard``) comes back only with a reload.
+
+Delivered columns that are neither contract columns nor mapped to one are kept in raw
+as text and named in the batch's message, as is a mapping whose vendor header no file
+column matched, so a misspelt header in the sources file does not pass unseen.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import logging
 import tempfile
@@ -35,8 +46,15 @@ import duckdb
 
 from kizuna import ledger
 from kizuna.contract import ENTITIES
-from kizuna.identifiers import literal, quote
-from kizuna.ingest.discovery import DeliveredFile, PendingFile, discover
+from kizuna.identifiers import column_name, literal, quote
+from kizuna.ingest.discovery import (
+    DeliveredFile,
+    LandingLayoutError,
+    LayoutProblem,
+    PendingFile,
+    discover,
+    layout_problems,
+)
 from kizuna.ingest.readers import ReadResult, reader_for
 from kizuna.ingest.typecast import typing_sql
 from kizuna.ledger import (
@@ -50,7 +68,7 @@ from kizuna.ledger import (
 )
 from kizuna.raw import add_delivered_columns, ensure_raw_tables
 from kizuna.settings import Settings, get_settings
-from kizuna.sources.config import DeliverySpec, delivery_specs
+from kizuna.sources.config import DeliverySpec, delivery_specs, vendor_names
 from kizuna.warehouse import Warehouse, connection
 
 log = logging.getLogger(__name__)
@@ -69,6 +87,8 @@ class LoadReport:
     batches: list[BatchResult] = field(default_factory=list)
     skipped: int = 0  # files already loaded with the same content
     pending: list[PendingFile] = field(default_factory=list)
+    #: Folders of the landing area no source or vendor reads.
+    layout: list[LayoutProblem] = field(default_factory=list)
 
     def refresh(self, settings: Settings | None = None) -> None:
         """Re-read each batch's status and counts after the quality gate changed them."""
@@ -89,13 +109,25 @@ class LoadReport:
     def rows_quarantined(self, table: str | None = None) -> int:
         return sum(b.rows_quarantined for b in self.batches if table in (None, b.table))
 
+    def unmapped(self) -> dict[str, list[str]]:
+        """raw table -> delivered columns neither in the contract nor mapped to it."""
+        out: dict[str, list[str]] = {}
+        for b in self.batches:
+            cols = out.setdefault(b.table, [])
+            cols += [c for c in b.unmapped if c not in cols]
+        return {t: cols for t, cols in out.items() if cols}
+
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.batches)} new batches, {self.skipped} files already loaded, "
             f"{self.rows_loaded():,} rows loaded, {self.rows_quarantined():,} quarantined, "
             f"{len(self.pending)} files pending"
         )
-
+        unmapped = self.unmapped()
+        if unmapped:
+            text += "; unmapped columns (kept in raw as text): " + "; ".join(
+                f"{t}: {', '.join(cols)}" for t, cols in sorted(unmapped.items()))
+        return text
 
 
 def ensure_schema(wh: Warehouse) -> None:
@@ -104,8 +136,11 @@ def ensure_schema(wh: Warehouse) -> None:
     ledger.ensure_ledger(wh)
 
 
-def _batch_id(table: str, relpath: str, sha: str) -> str:
-    return hashlib.sha256(f"{table}|{relpath}|{sha}".encode()).hexdigest()[:24]
+def _batch_id(table: str, relpath: str, sha: str, generation: int = 0) -> str:
+    """A file's first batch keeps the id of its content; later batches of the same path
+    (a changed file, a reload) are numbered, so no id is ever used twice."""
+    key = f"{table}|{relpath}|{sha}" + (f"|{generation}" if generation else "")
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def _chunks(files: Sequence[DeliveredFile]) -> Iterable[list[DeliveredFile]]:
@@ -127,23 +162,30 @@ def load_files(
     files: Sequence[DeliveredFile],
     progress: Callable[[str, int, int], None] | None = None,
     rules: LoaderRules | None = None,
+    reload: str | None = None,
 ) -> tuple[list[BatchResult], int]:
     """Load ``files`` of one entity; returns the new batch results and the files skipped.
 
     New batches are ``loaded`` (the quality gate publishes or rejects them), ``empty`` or
     ``duplicate``; the loader's own checks go to ``audit.dq_results`` with the severities
     of ``rules`` (the entity's suite may tune them; default :data:`ledger.LOADER_RULES`).
+    ``reload`` (the reason) reads files already loaded again and supersedes their batches.
     """
     table = spec.entity.table
     if not files:
         return [], 0
     shas = {f.relpath: f.sha256() for f in files}
     known = ledger.known_batches(wh, table)
+    generations = ledger.batch_generations(wh, table)
     by_path = {(r[0], r[1]): r for r in known}
-    latest_by_path = {r[0]: r for r in known}
+    # The batch a new version of a file replaces (a discarded one has nothing to replace).
+    latest_by_path = {r[0]: r for r in known if r[3] != "discarded"}
+    reloading = {f.relpath for f in files} if reload else set()
     # Content already delivered (under any name): a copy adds nothing. A duplicate record
-    # itself is not content, and an empty file is no delivery worth naming.
-    seen_shas = {r[1]: r[0] for r in known if r[3] in ("loaded", "published", "rejected")}
+    # itself is not content, and an empty file is no delivery worth naming. Batches this
+    # reload replaces no longer count.
+    seen_shas = {r[1]: r[0] for r in known if r[3] in ("loaded", "published", "rejected")
+                 and r[0] not in reloading}
 
     results: list[BatchResult] = []
     todo: list[DeliveredFile] = []
@@ -151,14 +193,19 @@ def load_files(
     skipped = 0
     for f in files:
         sha = shas[f.relpath]
-        if (f.relpath, sha) in by_path:
+        prior = by_path.get((f.relpath, sha))
+        if prior is not None and not (reload and prior[3] != "duplicate"):
             skipped += 1
-        elif sha in seen_shas and f.relpath not in latest_by_path and f.size > 0:
+        elif (sha in seen_shas and seen_shas[sha] != f.relpath and f.size > 0
+              and (reload or f.relpath not in latest_by_path)):
             duplicates.append((f, sha, seen_shas[sha]))
         else:
             todo.append(f)
             if f.size > 0:
                 seen_shas.setdefault(sha, f.relpath)  # a second copy in this load is a duplicate
+    ids = {f.relpath: _batch_id(table, f.relpath, shas[f.relpath],
+                                generations.get(f.relpath, 0))
+           for f in [*todo, *(d[0] for d in duplicates)]}
 
     now = datetime.now(UTC).replace(tzinfo=None)
     rules = rules or dict(LOADER_RULES)
@@ -169,8 +216,8 @@ def load_files(
     try:
         with tempfile.TemporaryDirectory(prefix="kizuna-load-") as tmp:
             for chunk in _chunks(todo):
-                chunk_results = _load_chunk(wh, eng, spec, chunk, shas, latest_by_path, now,
-                                            Path(tmp), rules, run_id)
+                chunk_results = _load_chunk(wh, eng, spec, chunk, shas, ids, latest_by_path,
+                                            now, Path(tmp), rules, run_id, reload)
                 results += chunk_results
                 done += len(chunk)
                 if progress:
@@ -182,7 +229,7 @@ def load_files(
         eng.close()
     if duplicates:
         dup_results = [
-            BatchResult(_batch_id(table, f.relpath, sha), table, f.relpath, f.interval, 0, 0, 0,
+            BatchResult(ids[f.relpath], table, f.relpath, f.interval, 0, 0, 0,
                         "duplicate", f"same content as {first}, already delivered; nothing added")
             for f, sha, first in duplicates
         ]
@@ -262,15 +309,17 @@ def _load_chunk(
     spec: DeliverySpec,
     chunk: list[DeliveredFile],
     shas: dict[str, str],
+    ids: dict[str, str],
     latest_by_path: dict[str, tuple],
     now: datetime,
     tmpdir: Path,
     rules: LoaderRules,
     run_id: str,
+    reload: str | None = None,
 ) -> list[BatchResult]:
     table = spec.entity.table
     reader = reader_for(spec, eng, tmpdir).read(chunk)
-    ids = {f.relpath: _batch_id(table, f.relpath, shas[f.relpath]) for f in chunk}
+    ids = {f.relpath: ids[f.relpath] for f in chunk}
     eng.execute("DROP TABLE IF EXISTS batch_ids")
     eng.execute("CREATE TEMP TABLE batch_ids (_file VARCHAR, _batch_id VARCHAR)")
     eng.executemany("INSERT INTO batch_ids VALUES (?, ?)", list(ids.items()))
@@ -337,24 +386,45 @@ def _load_chunk(
             status = "loaded"
             msg = (f"required columns missing from header: {', '.join(missing)}"
                    if missing else None)
+        notes = []
         if f.relpath in reader.undecodable or reader.encodings.get(f.relpath) not in (
                 None, spec.encoding):
-            note = f"read as {reader.encodings.get(f.relpath, spec.encoding)}"
-            msg = f"{msg}; {note}" if msg else note
+            notes.append(f"read as {reader.encodings.get(f.relpath, spec.encoding)}")
+        header = reader.headers.get(f.relpath, [])
+        unmapped = tuple(c for c in header if c not in spec.entity.column_names)
+        notes += _mapping_notes(spec, header, unmapped)
+        msg = "; ".join([*([msg] if msg else []), *notes]) or None
         results.append(BatchResult(ids[f.relpath], table, f.relpath, f.interval, total, loaded,
-                                   failed, status, msg))
+                                   failed, status, msg, unmapped))
     checks = _loader_checks(eng, table, chunk, ids, totals, reader, rules)
 
     superseded = [latest_by_path[f.relpath][2] for f in chunk if f.relpath in latest_by_path]
+    why = (f"reloaded: {reload}" if reload
+           else "a changed file was delivered under the same name")
     with wh.transaction():
         add_delivered_columns(wh, table, extras)
-        ledger.supersede(wh, table, superseded)
+        ledger.supersede(wh, table, superseded, why, now)
         wh.append_arrow("raw", table, good)
         ledger.quarantine(wh, bad)
         ledger.record_batches(wh, results, {f.relpath: (shas[f.relpath], f.size)
                                             for f in chunk}, now)
         ledger.write_results(wh, checks, run_id, now)
     return results
+
+
+def _mapping_notes(spec: DeliverySpec, header: Sequence[str], unmapped: Sequence[str]
+                   ) -> list[str]:
+    """What a batch's message says about columns: those kept unmapped, and mappings of the
+    sources file that matched no delivered column (a misspelt vendor header)."""
+    notes = []
+    if unmapped:
+        notes.append(f"unmapped columns kept in raw as text: {', '.join(unmapped)}")
+    for vendor, target in spec.columns.items():
+        if target not in header:
+            near = difflib.get_close_matches(column_name(vendor), list(unmapped), n=1)
+            notes.append(f"column mapping {vendor!r} -> {target} matched no column of the file"
+                         + (f" (nearest delivered: {near[0]!r})" if near else ""))
+    return notes
 
 
 def load_window(
@@ -364,28 +434,48 @@ def load_window(
     settings: Settings | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     rules: Callable[[str], LoaderRules] | None = None,
+    reload: str | None = None,
+    strict_layout: bool = False,
 ) -> LoadReport:
     """Load every complete file whose date folder lies in ``[start, end)``.
 
     ``tables`` limits the load to some raw tables (``["ma_activities"]``); default all.
     ``rules`` gives each table's loader checks (the gate's suites tune their severity).
+    ``reload`` (why) loads files already loaded again, replacing their batches.
     New batches stay ``loaded`` (not visible to staging) until the quality gate has run:
     :func:`kizuna.pipeline.load_and_gate` runs both.
+
+    Landing folders no source reads (:func:`~kizuna.ingest.discovery.layout_problems`)
+    raise :class:`LandingLayoutError` before anything loads when ``strict_layout`` (the
+    command line); otherwise each is a warning, and once the files that can be loaded
+    are, the error is raised if a folder looks meant for one of ``tables`` (``cmr/``
+    for ``crm_*``), so the DAG task of that entity fails instead of passing with its
+    data missing.
     """
     s = settings or get_settings()
     specs = delivery_specs()
     selected = [specs[t] for t in (tables or [e.table for e in ENTITIES])]
-    report = LoadReport()
+    report = LoadReport(layout=layout_problems(s.landing, vendor_names()))
+    if report.layout and strict_layout:
+        raise LandingLayoutError(report.layout)
+    for problem in report.layout:
+        log.warning("landing/%s: %s", problem.relpath, problem.message)
     with connection(s) as wh:
         ensure_schema(wh)
         for spec in selected:
             found = discover(s.landing, spec, start, end)
             report.pending += found.pending
             table_rules = rules(spec.entity.table) if rules else None
-            batches, skipped = load_files(wh, spec, found.files, progress, table_rules)
+            batches, skipped = load_files(wh, spec, found.files, progress, table_rules,
+                                          reload)
             report.batches += batches
             report.skipped += skipped
     for p in report.pending:
         log.warning("pending, not loaded: %s (%s)", p.relpath, p.reason)
     log.info("load %s..%s: %s", start, end, report.summary())
+    names = {spec.entity.table for spec in selected}
+    concerned = [p for p in report.layout
+                 if set(p.tables) & names or (tables is None and not p.tables)]
+    if concerned:
+        raise LandingLayoutError(concerned)
     return report
