@@ -152,6 +152,8 @@ class BatchResult:
     rows_quarantined: int
     status: str
     message: str | None = None
+    #: Delivered columns neither in the contract nor mapped to it (kept in raw as text).
+    unmapped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
