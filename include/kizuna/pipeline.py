@@ -52,17 +52,20 @@ WAREHOUSE_POOL = "kizuna_duckdb"
 
 def load_and_gate(start: date, end: date, tables: Sequence[str] | None = None,
                   settings: Settings | None = None,
-                  progress: Callable[[str, int, int], None] | None = None) -> LoadReport:
+                  progress: Callable[[str, int, int], None] | None = None,
+                  reload: str | None = None, strict_layout: bool = False) -> LoadReport:
     """The ingest steps: load ``[start, end)``, then the quality gate on what was loaded.
 
     Raises :class:`kizuna.gate.QualityGateError` when a batch is rejected; the report's
-    batches carry the gate's verdict either way.
+    batches carry the gate's verdict either way. ``reload`` and ``strict_layout`` are
+    :func:`kizuna.ingest.load_window`'s.
     """
     from kizuna.gate import loader_rules, validate_window
     from kizuna.ingest import load_window
 
     s = settings or get_settings()
-    report = load_window(start, end, tables, s, progress, rules=loader_rules)
+    report = load_window(start, end, tables, s, progress, rules=loader_rules, reload=reload,
+                         strict_layout=strict_layout)
     try:
         validate_window(start, end, list(tables) if tables else None, s)
     finally:
