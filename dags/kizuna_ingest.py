@@ -42,6 +42,11 @@ def _window() -> tuple:
     doc_md=__doc__,
 )
 def kizuna_ingest() -> None:
+    # Vendors' files (HubSpot, Salesforce, ...) become contract files before discovery.
+    @task(pool=WAREHOUSE_POOL)
+    def adapt_vendors() -> dict:
+        return tasks.adapt_vendors(*_window())
+
     @task
     def find_deliveries() -> dict:
         return tasks.find_deliveries(*_window())
@@ -61,7 +66,7 @@ def kizuna_ingest() -> None:
 
     loaded = load.expand(table=tasks.ENTITY_TABLES)
     validated = validate.expand(table=tasks.ENTITY_TABLES)
-    find_deliveries() >> loaded >> validated
+    adapt_vendors() >> find_deliveries() >> loaded >> validated
     publish(validated)
 
 

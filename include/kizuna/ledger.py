@@ -543,3 +543,64 @@ def _parts(ids: Sequence[str]) -> list[list[str]]:
 
 def _marks(ids: Sequence[str]) -> str:
     return ", ".join("?" for _ in ids)
+
+
+# --------------------------------------------------------------------------- vendor adapters
+
+VENDOR_MAPPING_DDL = """
+CREATE TABLE IF NOT EXISTS audit.vendor_mapping (
+    vendor {text} NOT NULL,
+    adapter {text} NOT NULL,
+    data_interval {date} NOT NULL,
+    vendor_table {text} NOT NULL,
+    target_table {text} NOT NULL,
+    outcome {text} NOT NULL,
+    reason {text},
+    row_count {int} NOT NULL,
+    adapted_at {timestamp} NOT NULL
+)"""
+
+VENDOR_EXCLUDED_DDL = """
+CREATE TABLE IF NOT EXISTS quarantine.vendor_excluded_rows (
+    vendor {text} NOT NULL,
+    data_interval {date} NOT NULL,
+    vendor_file {text} NOT NULL,
+    row_number {int} NOT NULL,
+    target_table {text} NOT NULL,
+    reason {text} NOT NULL,
+    raw_text {text},
+    excluded_at {timestamp} NOT NULL
+)"""
+
+
+@dataclass(frozen=True)
+class MappingCount:
+    """How many rows of one vendor table became one entity's rows, or were left out why."""
+
+    vendor_table: str
+    target_table: str
+    outcome: str  # mapped | excluded
+    reason: str | None
+    rows: int
+
+
+def record_vendor_mapping(wh: Warehouse, vendor: str, adapter: str, interval: date,
+                          counts: Sequence[MappingCount], excluded: pa.Table,
+                          now: datetime) -> None:
+    """Replace what the adapter of ``vendor`` mapped and excluded for ``interval``
+    (re-adapting a day leaves one account of it, not two)."""
+    kinds: tuple[LogicalType, ...] = ("text", "int", "date", "timestamp")
+    types = {k: wh.sql_type(k) for k in kinds}
+    for ddl in (VENDOR_MAPPING_DDL, VENDOR_EXCLUDED_DDL):
+        wh.execute(ddl.format(**types))
+    with wh.transaction():
+        wh.execute("DELETE FROM audit.vendor_mapping WHERE vendor = ? AND data_interval = ?",
+                   [vendor, interval])
+        wh.execute("DELETE FROM quarantine.vendor_excluded_rows WHERE vendor = ? "
+                   "AND data_interval = ?", [vendor, interval])
+        for c in counts:
+            wh.execute("INSERT INTO audit.vendor_mapping VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [vendor, adapter, interval, c.vendor_table, c.target_table, c.outcome,
+                        c.reason, c.rows, now])
+        if excluded.num_rows:
+            wh.append_arrow("quarantine", "vendor_excluded_rows", excluded)

@@ -54,16 +54,18 @@ def load_and_gate(start: date, end: date, tables: Sequence[str] | None = None,
                   settings: Settings | None = None,
                   progress: Callable[[str, int, int], None] | None = None,
                   reload: str | None = None, strict_layout: bool = False) -> LoadReport:
-    """The ingest steps: load ``[start, end)``, then the quality gate on what was loaded.
+    """The ingest steps: map vendors' files to the contract (when the sources file names
+    vendors), load ``[start, end)``, then the quality gate on what was loaded.
 
     Raises :class:`kizuna.gate.QualityGateError` when a batch is rejected; the report's
     batches carry the gate's verdict either way. ``reload`` and ``strict_layout`` are
     :func:`kizuna.ingest.load_window`'s.
     """
     from kizuna.gate import loader_rules, validate_window
-    from kizuna.ingest import load_window
+    from kizuna.ingest import adapt_window, load_window
 
     s = settings or get_settings()
+    adapt_window(start, end, s)
     report = load_window(start, end, tables, s, progress, rules=loader_rules, reload=reload,
                          strict_layout=strict_layout)
     try:

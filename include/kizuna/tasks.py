@@ -21,7 +21,7 @@ from typing import Any
 from kizuna.contract import ENTITIES
 from kizuna.ingest.discovery import discover
 from kizuna.settings import business_timezone, get_settings
-from kizuna.sources.config import delivery_specs
+from kizuna.sources.vendors import effective_delivery_specs
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +51,28 @@ def window(
     return start_d, end_d
 
 
+def adapt_vendors(start: date, end: date) -> dict[str, Any]:
+    """Map the vendors' files of the window to contract files (nothing when the sources
+    file names no vendor); returns rows mapped and excluded per vendor table."""
+    from kizuna.ingest import adapt_window
+
+    report = adapt_window(start, end)
+    per_table: dict[str, dict[str, int]] = {}
+    for (vendor, _), counts in report.counts.items():
+        for c in counts:
+            key = f"{vendor}.{c.vendor_table} -> {c.target_table}"
+            per_table.setdefault(key, {}).setdefault(c.outcome, 0)
+            per_table[key][c.outcome] += c.rows
+    return {"summary": report.summary(), "tables": per_table,
+            "unknown_columns": report.unknown_columns}
+
+
 def find_deliveries(start: date, end: date) -> dict[str, Any]:
     """Extract step for file drops: list the complete files per entity and what is pending."""
     s = get_settings()
     summary: dict[str, Any] = {"window": [start.isoformat(), end.isoformat()], "entities": {}}
     pending: list[str] = []
-    for table, spec in delivery_specs().items():
+    for table, spec in effective_delivery_specs().items():
         found = discover(s.landing, spec, start, end)
         summary["entities"][table] = {
             "files": len(found.files),

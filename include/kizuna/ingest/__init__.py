@@ -4,6 +4,8 @@ Depends on the ledger (:mod:`kizuna.ledger`), never on the quality gate: the cal
 the gate after the load (:func:`kizuna.pipeline.load_and_gate`).
 """
 
+from kizuna.ingest.adapt import AdaptReport, adapt_window
 from kizuna.ingest.load import LoadReport, ensure_schema, load_files, load_window
 
-__all__ = ["LoadReport", "ensure_schema", "load_files", "load_window"]
+__all__ = ["AdaptReport", "LoadReport", "adapt_window", "ensure_schema", "load_files",
+           "load_window"]

@@ -1,0 +1,336 @@
+"""Vendor files -> contract files: run each vendor's adapter over a data interval.
+
+For every vendor of the sources file (:mod:`kizuna.sources.vendors`) and every date folder
+in the window where one of its tables has complete files, the vendor tables are read by
+the loader's own readers (encodings, unreadable lines) into an in-memory DuckDB engine,
+each entity's SQL (:mod:`kizuna.sources.adapters`) runs over them, and
+
+- the rows that map go to ``landing/<source>/<entity>/<date>/<vendor>.parquet`` (all text;
+  the loader types, gates and quarantines them like any drop), with the vendor file and
+  row each came from as the extra columns ``vendor_file`` and ``vendor_row``;
+- the rows left out, with their reasons, go to ``quarantine.vendor_excluded_rows`` and
+  the counts per vendor table, entity and reason to ``audit.vendor_mapping``.
+
+Rows in = mapped + excluded for every vendor table an entity is made from; a row the SQL
+does not return is excluded as ``not selected by the adapter``. Re-running a day writes
+the same bytes (the loader then skips the file) or, after an adapter or configuration
+fix, a changed file under the same name, which the loader loads in place of the old one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from kizuna import ledger
+from kizuna.contract import Column, Entity
+from kizuna.identifiers import literal, quote
+from kizuna.ingest.discovery import DeliveredFile, PendingFile, discover
+from kizuna.ingest.readers import reader_for
+from kizuna.ledger import MappingCount
+from kizuna.settings import Settings, get_settings
+from kizuna.sources.adapters import (
+    MACROS,
+    WHOLE_UNIT_CURRENCIES,
+    Adapter,
+    AdapterError,
+    VendorTable,
+)
+from kizuna.sources.config import DeliverySpec, delivery_specs
+from kizuna.sources.vendors import (
+    ADAPTED_MARKER,
+    VendorSpec,
+    vendor_specs,
+    with_vendor_outputs,
+)
+from kizuna.warehouse import connection
+
+log = logging.getLogger(__name__)
+
+NOT_SELECTED = "not selected by the adapter"
+_LINEAGE = ("_file", "_row_number", "_excluded")
+
+
+@dataclass
+class AdaptReport:
+    """What adapting one window did, per vendor and day."""
+
+    written: list[str] = field(default_factory=list)  # landing paths written or changed
+    unchanged: int = 0
+    counts: dict[tuple[str, date], list[MappingCount]] = field(default_factory=dict)
+    unknown_columns: dict[str, list[str]] = field(default_factory=dict)  # vendor/table -> cols
+    pending: list[PendingFile] = field(default_factory=list)
+
+    def rows(self, outcome: str, target: str | None = None) -> int:
+        return sum(c.rows for cs in self.counts.values() for c in cs
+                   if c.outcome == outcome and target in (None, c.target_table))
+
+    def summary(self) -> str:
+        return (f"{len(self.counts)} vendor days adapted, {self.rows('mapped'):,} rows mapped, "
+                f"{self.rows('excluded'):,} excluded, {len(self.written)} files written, "
+                f"{self.unchanged} unchanged")
+
+
+def reporting_currency() -> str:
+    return os.environ.get("KIZUNA_CURRENCY", "JPY").upper()
+
+
+def _table_spec(vendor: VendorSpec, table: VendorTable) -> DeliverySpec:
+    """A delivery spec that lets the loader's discovery and readers read a vendor table."""
+    opts = vendor.table_overrides.get(table.name, {})
+    entity = Entity(vendor.name, table.name, (), tuple(Column(c) for c in table.column_names),
+                    f"{vendor.adapter.name} table {table.name}")
+    return DeliverySpec(entity=entity, format=opts.get("format", table.format),  # type: ignore[arg-type]
+                        encoding=opts.get("encoding", table.encoding),
+                        timezone=vendor.timezone, done_marker=vendor.done_marker,
+                        stable_seconds=vendor.stable_seconds,
+                        delimiter=opts.get("delimiter", table.delimiter))
+
+
+class _Engine:
+    """One day of one vendor in an in-memory DuckDB: its tables, the macros, the SQL."""
+
+    def __init__(self, vendor: VendorSpec, tmpdir: Path) -> None:
+        self.vendor = vendor
+        self.tmpdir = tmpdir
+        self.eng = duckdb.connect()
+        self.eng.execute("SET TimeZone = 'UTC'")
+        self.eng.execute("SET threads = 2")
+        currency = reporting_currency()
+        self.eng.execute(f"SET VARIABLE reporting_currency = {literal(currency)}")
+        self.eng.execute("SET VARIABLE reporting_decimals = "
+                         f"{0 if currency in WHOLE_UNIT_CURRENCIES else 2}")
+        self.eng.execute(
+            "CREATE TABLE kz_currency_rates (currency_code VARCHAR, rate DECIMAL(18, 6))")
+        if vendor.currency_rates:
+            self.eng.executemany("INSERT INTO kz_currency_rates VALUES (?, ?)",
+                                 list(vendor.currency_rates.items()))
+        for macro in MACROS:
+            self.eng.execute(macro)
+        self.unknown: dict[str, list[str]] = {}
+
+    def close(self) -> None:
+        self.eng.close()
+
+    def register(self, table: VendorTable, spec: DeliverySpec, name: str,
+                 files: Sequence[DeliveredFile], with_interval: bool) -> None:
+        """Read ``files`` into engine table ``name`` with every documented column (NULL
+        where a file lacks it); unreadable lines go to ``<name>__unreadable``."""
+        reader = reader_for(spec, self.eng, self.tmpdir)
+        result = reader.read([f for f in files if f.size > 0])
+        present = result.columns
+        extra = [c for c in present if c not in table.column_names]
+        if extra and not with_interval:
+            self.unknown[table.name] = extra
+        cols = [*table.column_names, *extra]
+        exprs = ", ".join(quote(c) if c in present else f"NULL::VARCHAR AS {quote(c)}"
+                          for c in cols)
+        interval = ""
+        if with_interval:
+            by_file = "CASE _file " + " ".join(
+                f"WHEN {literal(f.relpath)} THEN DATE {literal(f.interval.isoformat())}"
+                for f in files) + " END" if files else "NULL::DATE"
+            interval = f", {by_file} AS _interval"
+        self.eng.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT _file, _row_number"
+                         f"{', ' + exprs if exprs else ''}{interval} FROM delivered")
+        self.eng.execute(f"CREATE OR REPLACE TABLE {quote(name + '__unreadable')} AS "
+                         "SELECT * FROM unreadable")
+
+    def run(self, table: str, sql: str) -> str:
+        """Run an entity's SELECT into ``out``; its columns, checked."""
+        try:
+            self.eng.execute(f"CREATE OR REPLACE TABLE out AS {sql}")
+        except duckdb.Error as err:
+            raise AdapterError(f"adapter {self.vendor.adapter.name}, {table}.sql: "
+                               f"{str(err).splitlines()[0]}") from err
+        return table
+
+
+def _entity(table: str) -> Entity:
+    from kizuna.contract import ENTITIES
+
+    return next(e for e in ENTITIES if e.table == table)
+
+
+def _intervals(found: dict[str, list[DeliveredFile]]) -> list[date]:
+    return sorted({f.interval for files in found.values() for f in files})
+
+
+def _write_atomically(data: pa.Table, target: Path, eng: duckdb.DuckDBPyConnection) -> bool:
+    """Write ``data`` as Parquet at ``target`` unless the same bytes are there; True if written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    eng.register("to_write", data)
+    try:
+        eng.execute(f"COPY (SELECT * FROM to_write) TO {literal(str(tmp))} "
+                    "(FORMAT parquet, COMPRESSION zstd)")
+    finally:
+        eng.unregister("to_write")
+    if target.exists() and target.read_bytes() == tmp.read_bytes():
+        tmp.unlink()
+        return False
+    os.replace(tmp, target)
+    return True
+
+
+def _adapt_day(vendor: VendorSpec, day: date, today: dict[str, list[DeliveredFile]],
+               history: dict[str, list[DeliveredFile]], specs: dict[str, DeliverySpec],
+               landing: Path, tmpdir: Path, now: datetime, report: AdaptReport
+               ) -> tuple[list[MappingCount], pa.Table]:
+    adp: Adapter = vendor.adapter
+    engine = _Engine(vendor, tmpdir)
+    counts: list[MappingCount] = []
+    excluded_parts: list[pa.Table] = []
+    try:
+        sqls = "\n".join(adp.queries.values())
+        for table in adp.tables.values():
+            spec = _table_spec(vendor, table)
+            engine.register(table, spec, table.name, today.get(table.name, []), False)
+            if re.search(rf"\b{re.escape(table.name)}_history\b", sqls):
+                upto = [f for f in history.get(table.name, []) if f.interval <= day]
+                engine.register(table, spec, f"{table.name}_history", upto, True)
+        for name, cols in engine.unknown.items():
+            report.unknown_columns[f"{vendor.name}/{name}"] = cols
+        for target, sources in adp.entities.items():
+            if not any(today.get(t) for t in sources):
+                continue
+            engine.run(target, adp.queries[target])
+            counts += _account(engine.eng, vendor, target, sources)
+            excluded_parts.append(_excluded_rows(engine.eng, vendor, day, target, sources, now))
+            entity = _entity(target)
+            out_cols = [r[0] for r in engine.eng.execute("DESCRIBE out").fetchall()]
+            unknown = [c for c in out_cols if c not in entity.column_names and c not in _LINEAGE]
+            missing = [c for c in _LINEAGE if c not in out_cols]
+            if unknown or missing:
+                raise AdapterError(
+                    f"adapter {adp.name}, {target}.sql returns "
+                    + (f"columns the contract does not have: {unknown}" if unknown else "")
+                    + ("; " if unknown and missing else "")
+                    + (f"no {missing} (every row says where it came from and whether it "
+                       "is excluded)" if missing else ""))
+            select = ", ".join(
+                (f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" if c in out_cols
+                 else f"NULL::VARCHAR AS {quote(c)}") for c in entity.column_names)
+            mapped = engine.eng.sql(
+                f"SELECT {select}, _file AS vendor_file, CAST(_row_number AS BIGINT) AS "
+                "vendor_row FROM out WHERE _excluded IS NULL ORDER BY _file, _row_number"
+            ).to_arrow_table()
+            spec = specs[target]
+            path = (landing / spec.entity.source / spec.entity.name / day.isoformat()
+                    / f"{vendor.name}.parquet")
+            if _write_atomically(mapped, path, engine.eng):
+                report.written.append(str(path.relative_to(landing)))
+            else:
+                report.unchanged += 1
+            (path.parent / ADAPTED_MARKER).touch()
+    finally:
+        engine.close()
+    excluded = (pa.concat_tables(excluded_parts) if excluded_parts
+                else pa.table({}))
+    return counts, excluded
+
+
+def _account(eng: duckdb.DuckDBPyConnection, vendor: VendorSpec, target: str,
+             sources: Sequence[str]) -> list[MappingCount]:
+    """Rows in per vendor table = mapped + excluded by reason (+ not selected)."""
+    out: list[MappingCount] = []
+    for t in sources:
+        rows = eng.execute(
+            f"""WITH src AS (SELECT _file, _row_number FROM {quote(t)}),
+                got AS (SELECT _file, _row_number,
+                               min(_excluded) FILTER (WHERE _excluded IS NOT NULL) AS why,
+                               bool_or(_excluded IS NULL) AS mapped
+                        FROM out GROUP BY ALL),
+                per_row AS (
+                    SELECT CASE WHEN got.mapped THEN 'mapped' ELSE 'excluded' END AS outcome,
+                           CASE WHEN got._file IS NULL THEN {literal(NOT_SELECTED)}
+                                WHEN NOT got.mapped THEN got.why END AS reason
+                    FROM src LEFT JOIN got USING (_file, _row_number)
+                    UNION ALL
+                    SELECT 'excluded', 'unreadable: ' || reason FROM {quote(t + '__unreadable')})
+                SELECT outcome, reason, count(*) FROM per_row GROUP BY ALL ORDER BY ALL"""
+        ).fetchall()
+        out += [MappingCount(t, target, r[0], r[1], int(r[2])) for r in rows]
+    return out
+
+
+def _excluded_rows(eng: duckdb.DuckDBPyConnection, vendor: VendorSpec, day: date, target: str,
+                   sources: Sequence[str], now: datetime) -> pa.Table:
+    """Each excluded vendor row with its reason and its text, for the quarantine."""
+    parts = []
+    for t in sources:
+        parts.append(
+            f"""SELECT s._file AS vendor_file, s._row_number AS row_number,
+                       coalesce(g.why, {literal(NOT_SELECTED)}) AS reason,
+                       to_json(s)::VARCHAR AS raw_text
+                FROM {quote(t)} s LEFT JOIN (
+                    SELECT _file, _row_number, min(_excluded) AS why,
+                           bool_or(_excluded IS NULL) AS mapped FROM out GROUP BY ALL
+                ) g USING (_file, _row_number)
+                WHERE g.mapped IS NULL OR NOT g.mapped
+                UNION ALL
+                SELECT _file, _row_number, 'unreadable: ' || reason, raw_text
+                FROM {quote(t + '__unreadable')}""")
+    return eng.sql(
+        f"""SELECT {literal(vendor.name)} AS vendor, DATE {literal(day.isoformat())}
+                   AS data_interval, vendor_file, CAST(row_number AS BIGINT) AS row_number,
+                   {literal(target)} AS target_table, reason, raw_text,
+                   ?::TIMESTAMP AS excluded_at
+            FROM ({' UNION ALL '.join(parts)}) ORDER BY vendor_file, row_number""",
+        params=[now],
+    ).to_arrow_table()
+
+
+def adapt_window(start: date, end: date, settings: Settings | None = None,
+                 vendors: dict[str, VendorSpec] | None = None) -> AdaptReport:
+    """Adapt every vendor's complete date folders in ``[start, end)`` into contract files.
+
+    Does nothing when the sources file names no vendor."""
+    s = settings or get_settings()
+    vendors = vendor_specs() if vendors is None else vendors
+    report = AdaptReport()
+    if not vendors:
+        return report
+    specs = with_vendor_outputs(delivery_specs(), vendors)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    results: list[tuple[VendorSpec, date, list[MappingCount], pa.Table]] = []
+    with tempfile.TemporaryDirectory(prefix="kizuna-adapt-") as tmp:
+        for vendor in vendors.values():
+            today: dict[date, dict[str, list[DeliveredFile]]] = defaultdict(dict)
+            history: dict[str, list[DeliveredFile]] = {}
+            for table in vendor.adapter.tables.values():
+                spec = _table_spec(vendor, table)
+                found = discover(s.landing, spec, start, end)
+                report.pending += found.pending
+                for f in found.files:
+                    today[f.interval].setdefault(table.name, []).append(f)
+                history[table.name] = discover(s.landing, spec, date.min, end).files
+            for day in sorted(today):
+                counts, excluded = _adapt_day(vendor, day, today[day], history, specs,
+                                              s.landing, Path(tmp), now, report)
+                report.counts[(vendor.name, day)] = counts
+                results.append((vendor, day, counts, excluded))
+                log.info("%s %s: %d rows mapped, %d excluded", vendor.name, day,
+                         sum(c.rows for c in counts if c.outcome == "mapped"),
+                         sum(c.rows for c in counts if c.outcome == "excluded"))
+    if results:
+        with connection(s) as wh:
+            ledger.ensure_ledger(wh)
+            for vendor, day, counts, excluded in results:
+                ledger.record_vendor_mapping(wh, vendor.name, vendor.adapter.name, day, counts,
+                                             excluded, now)
+    for where, cols in report.unknown_columns.items():
+        log.warning("%s: columns the adapter does not know (kept out of the mapping): %s",
+                    where, ", ".join(cols))
+    log.info("adapt %s..%s: %s", start, end, report.summary())
+    return report

@@ -1,0 +1,201 @@
+"""Vendor adapters: a vendor's tables in, the raw contract's entities out, written in SQL.
+
+An adapter is a folder beside this module (``hubspot_export/``, ``salesforce_fivetran/``,
+...) holding
+
+- ``adapter.yml``: what it reads. ``tables``: each vendor table (the landing folder name
+  under ``landing/<vendor>/``) with its file ``format`` (csv, jsonl, parquet), optional
+  ``encoding`` and ``delimiter``, and the ``columns`` the vendor documents (headers as
+  delivered; they are matched after :func:`kizuna.identifiers.column_name`, so ``Record ID``
+  is ``record_id`` in SQL). ``entities``: each contract table it produces and the vendor
+  table(s) its rows come from.
+- ``<raw table>.sql`` per produced entity (``ma_leads.sql``, ``crm_opportunities.sql``):
+  one DuckDB ``SELECT`` over the vendor tables, returning the contract's columns (as
+  text or typed; the loader types them), the vendor row it came from (``_file``,
+  ``_row_number`` of a table listed for the entity) and ``_excluded``: NULL for a row
+  that maps, else the reason it is left out (``'e-mail event type DELIVERED has no
+  contract activity type'``). Every row of the entity's vendor tables must come out,
+  mapped or excluded; a row that does not is counted as excluded with the reason
+  ``not selected by the adapter``, so nothing is lost silently.
+
+In the SQL, each vendor table is a relation of the data interval's rows (all text), and
+``<table>_history`` holds the rows of every interval up to this one (with
+``_interval``), for lookups that arrive once (associations, activity types, programs).
+Macros for the date and amount forms vendors use are defined for every adapter (see
+:data:`MACROS`). The runner is :mod:`kizuna.ingest.adapt`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kizuna.contract import ENTITIES
+from kizuna.identifiers import column_name
+
+ADAPTERS_DIR = Path(__file__).parent
+TABLE_FORMATS = ("csv", "jsonl", "parquet")
+_TABLE_KEYS = {"format", "encoding", "delimiter", "columns", "description"}
+_CONTRACT_TABLES = {e.table: e for e in ENTITIES}
+
+#: DuckDB macros every adapter's SQL may use. Timestamps come out as ISO text: with
+#: ``+00:00`` where the vendor's form says UTC (epoch numbers, `` UTC``, ``Z``), without
+#: an offset where it gives local time (then the vendor's configured timezone applies
+#: at load). A value no form matches passes through unchanged, so the loader quarantines
+#: it with its reason instead of the adapter hiding it.
+MACROS: tuple[str, ...] = (
+    """CREATE OR REPLACE MACRO kz_trim(v) AS nullif(trim(CAST(v AS VARCHAR)), '')""",
+    """CREATE OR REPLACE MACRO kz_timestamp(v) AS CASE
+        WHEN kz_trim(v) IS NULL THEN NULL
+        WHEN regexp_full_match(kz_trim(v), '-?[0-9]{11,13}')
+            THEN strftime(make_timestamp(CAST(kz_trim(v) AS BIGINT) * 1000),
+                          '%Y-%m-%dT%H:%M:%S.%f') || '+00:00'
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{9,10}')
+            THEN strftime(make_timestamp(CAST(kz_trim(v) AS BIGINT) * 1000000),
+                          '%Y-%m-%dT%H:%M:%S') || '+00:00'
+        WHEN regexp_full_match(kz_trim(v), '.+ UTC')
+            THEN regexp_replace(kz_trim(v), ' UTC$', '') || '+00:00'
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}.*')
+            THEN coalesce(strftime(try_strptime(kz_trim(v), [
+                    '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %H:%M',
+                    '%m/%d/%Y %H:%M:%S', '%m/%d/%Y']), '%Y-%m-%dT%H:%M:%S'), kz_trim(v))
+        ELSE kz_trim(v) END""",
+    """CREATE OR REPLACE MACRO kz_date(v) AS CASE
+        WHEN kz_trim(v) IS NULL THEN NULL
+        WHEN regexp_full_match(kz_trim(v), '-?[0-9]{11,13}')
+            THEN strftime(make_timestamp(CAST(kz_trim(v) AS BIGINT) * 1000), '%Y-%m-%d')
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}.*')
+            THEN coalesce(strftime(try_strptime(split_part(kz_trim(v), ' ', 1), '%m/%d/%Y'),
+                                   '%Y-%m-%d'), kz_trim(v))
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ].*')
+            THEN left(kz_trim(v), 10)
+        ELSE kz_trim(v) END""",
+    # Amounts: currency signs, codes, spaces and thousands separators go; a decimal
+    # point stays. "1,234.50 USD" -> "1234.50".
+    """CREATE OR REPLACE MACRO kz_amount(v) AS CASE
+        WHEN kz_trim(v) IS NULL THEN NULL
+        ELSE nullif(regexp_replace(kz_trim(v), '[^0-9.\\-]', '', 'g'), '') END""",
+    # An amount in another currency, in the reporting currency (rates from the vendor's
+    # configuration; NULL where no rate is known, so the SQL can exclude or keep it).
+    """CREATE OR REPLACE MACRO kz_rate(code) AS CASE
+        WHEN kz_trim(code) IS NULL
+            OR upper(kz_trim(code)) = getvariable('reporting_currency') THEN 1.0
+        ELSE (SELECT r.rate FROM kz_currency_rates r
+              WHERE r.currency_code = upper(kz_trim(code))) END""",
+    # ... rounded to the reporting currency's minor unit (none for JPY: whole yen).
+    """CREATE OR REPLACE MACRO kz_in_reporting_currency(amount, code) AS CASE
+        WHEN getvariable('reporting_decimals') = 0
+            THEN CAST(CAST(round(CAST(kz_amount(amount) AS DECIMAL(18, 4)) * kz_rate(code))
+                           AS BIGINT) AS VARCHAR)
+        ELSE CAST(round(CAST(kz_amount(amount) AS DECIMAL(18, 4)) * kz_rate(code), 2)
+                  AS VARCHAR) END""",
+    """CREATE OR REPLACE MACRO kz_bool(v) AS CASE
+        WHEN lower(kz_trim(v)) IN ('true', 't', '1', 'yes', 'y') THEN 'true'
+        WHEN lower(kz_trim(v)) IN ('false', 'f', '0', 'no', 'n') THEN 'false'
+        ELSE kz_trim(v) END""",
+)
+
+
+#: Currencies without a minor unit (ISO 4217 exponent 0); the others keep two decimals.
+WHOLE_UNIT_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF",
+                                   "XOF", "XPF", "KMF", "GNF", "RWF", "VUV", "DJF"})
+
+
+class AdapterError(ValueError):
+    """An adapter definition is malformed, or no adapter has the name asked for."""
+
+
+@dataclass(frozen=True)
+class VendorTable:
+    """One vendor table: a folder under ``landing/<vendor>/`` and how its files read."""
+
+    name: str
+    format: str = "csv"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    columns: tuple[str, ...] = ()  # as delivered, in the vendor's spelling
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The documented columns as they are named in SQL."""
+        return tuple(column_name(c) for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """One vendor shape's mapping to the raw contract."""
+
+    name: str
+    description: str
+    tables: dict[str, VendorTable]
+    # raw table -> the vendor tables its rows come from
+    entities: dict[str, tuple[str, ...]]
+    queries: dict[str, str] = field(default_factory=dict)  # raw table -> SELECT
+
+    @property
+    def row_tables(self) -> tuple[str, ...]:
+        """Vendor tables whose every row must be mapped or excluded (the others are
+        lookups: associations, type lists, programs)."""
+        out: list[str] = []
+        for tables in self.entities.values():
+            out += [t for t in tables if t not in out]
+        return tuple(out)
+
+
+def _table(name: str, raw: dict[str, Any], where: str) -> VendorTable:
+    unknown = set(raw) - _TABLE_KEYS
+    if unknown:
+        raise AdapterError(f"{where}: unknown keys {sorted(unknown)}; known: {sorted(_TABLE_KEYS)}")
+    fmt = raw.get("format", "csv")
+    if fmt not in TABLE_FORMATS:
+        raise AdapterError(f"{where}: format {fmt!r} is not one of {TABLE_FORMATS}")
+    return VendorTable(name, fmt, str(raw.get("encoding", "utf-8")),
+                       str(raw.get("delimiter", ",")),
+                       tuple(str(c) for c in raw.get("columns") or ()))
+
+
+def _read(folder: Path) -> Adapter:
+    where = folder / "adapter.yml"
+    doc = yaml.safe_load(where.read_text(encoding="utf-8")) or {}
+    tables = {name: _table(name, spec or {}, f"{where}: tables.{name}")
+              for name, spec in (doc.get("tables") or {}).items()}
+    entities: dict[str, tuple[str, ...]] = {}
+    queries: dict[str, str] = {}
+    for table, sources in (doc.get("entities") or {}).items():
+        if table not in _CONTRACT_TABLES:
+            raise AdapterError(f"{where}: entities.{table} is not a contract table "
+                               f"({', '.join(sorted(_CONTRACT_TABLES))})")
+        names = (sources,) if isinstance(sources, str) else tuple(sources)
+        missing = [n for n in names if n not in tables]
+        if missing:
+            raise AdapterError(f"{where}: entities.{table} reads {missing}, not in tables")
+        sql = folder / f"{table}.sql"
+        if not sql.exists():
+            raise AdapterError(f"{where}: entities.{table} has no {sql.name} beside it")
+        entities[table] = names
+        queries[table] = sql.read_text(encoding="utf-8")
+    return Adapter(folder.name, str(doc.get("description", "")).strip(), tables, entities,
+                   queries)
+
+
+def available() -> list[str]:
+    """The adapters shipped with Kizuna."""
+    return sorted(p.name for p in ADAPTERS_DIR.iterdir() if (p / "adapter.yml").is_file())
+
+
+@cache
+def adapter(name: str) -> Adapter:
+    """The adapter called ``name`` (a folder beside this module)."""
+    folder = ADAPTERS_DIR / name
+    if not (folder / "adapter.yml").is_file():
+        import difflib
+
+        near = difflib.get_close_matches(name, available(), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise AdapterError(f"no vendor adapter {name!r}{hint} (available: "
+                           f"{', '.join(available())})")
+    return _read(folder)

@@ -1,0 +1,62 @@
+-- HubSpot deals as opportunities. The company comes from the deal_company association
+-- (the primary one when a deal has several, else the lowest id); whether a stage is won
+-- or closed from the pipeline's stage list; amounts in the deal's currency are converted.
+with company_of_deal as (
+    select
+        deal_id,
+        min(company_id) filter (where type_id = '5' or category is null) as primary_company,
+        min(company_id) as any_company
+    from deal_company_history
+    group by deal_id
+),
+
+stages as (
+    select
+        stage_id,
+        any_value(label) as label,
+        bool_or(kz_bool(closed_won) = 'true') as is_won,
+        bool_or(kz_bool(is_closed) = 'true' or kz_bool(closed_won) = 'true') as is_closed,
+        max(try_cast(probability as double)) as probability
+    from deal_pipeline_stage_history
+    group by stage_id
+)
+
+select
+    d._file,
+    d._row_number,
+    d.deal_id as opportunity_id,
+    coalesce(c.primary_company, c.any_company) as account_id,
+    d.property_product_id as product_id,
+    case
+        when s.is_won then 'closed_won'
+        when s.is_closed then 'closed_lost'
+        when lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%negotiat%'
+            or lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%contract%'
+            then 'negotiation'
+        when lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%proposal%'
+            or lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%presentation%'
+            or lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%decision%'
+            then 'proposal'
+        when lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%qualif%'
+            then 'qualification'
+        else 'prospecting'
+    end as stage,
+    kz_in_reporting_currency(d.property_amount, d.property_deal_currency_code) as amount_jpy,
+    coalesce(kz_timestamp(d.property_createdate), kz_timestamp(d._fivetran_synced)) as created_at,
+    kz_date(d.property_closedate) as close_date,
+    coalesce(s.is_closed, false) as is_closed,
+    coalesce(s.is_won, false) as is_won,
+    d.property_closed_lost_reason as lost_reason,
+    coalesce(kz_timestamp(d.property_hs_lastmodifieddate), kz_timestamp(d.property_createdate),
+             kz_timestamp(d._fivetran_synced)) as updated_at,
+    case
+        when kz_bool(d._fivetran_deleted) = 'true' or kz_bool(d.is_deleted) = 'true'
+            then 'deleted in HubSpot'
+        when c.deal_id is null then 'deal has no associated company'
+        when kz_trim(d.property_amount) is not null
+            and kz_rate(d.property_deal_currency_code) is null
+            then 'no exchange rate for currency ' || upper(d.property_deal_currency_code)
+    end as _excluded
+from deal as d
+left join company_of_deal as c on d.deal_id = c.deal_id
+left join stages as s on d.deal_pipeline_stage_id = s.stage_id
