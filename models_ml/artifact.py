@@ -65,6 +65,9 @@ class VersionMeta:
     primary_value: float
     #: Hyperparameters, when the recipe fixes them.
     params: dict[str, Any] | None = None
+    #: Inputs set aside before fitting (all null or constant on the training rows):
+    #: column -> why. ``features`` is what the model learnt from and scoring reads.
+    set_aside: dict[str, str] = field(default_factory=dict)
     #: The model's own figures (rows, positives, AUC by cutoff...), shown as they are.
     details: dict[str, Any] = field(default_factory=dict)
     #: Set by the registry when the version is saved.
@@ -101,6 +104,7 @@ class VersionMeta:
             primary_metric=doc.get("primary_metric", ""),
             primary_value=doc.get("primary_value", float("nan")),
             params=doc.get("params"),
+            set_aside=doc.get("set_aside", {}),
             details={k: v for k, v in doc.items() if k not in known},
             model_name=doc.get("model_name", ""),
             model_version=doc.get("model_version", ""),
@@ -110,19 +114,32 @@ class VersionMeta:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One trained version: its metrics and whether it became champion."""
+    """What training one model came to: a version, its metrics and whether it became
+    champion and why; or, when the data does not support the model, why it was skipped."""
 
     model_name: str
-    version: str
+    #: None when the model was skipped.
+    version: str | None
     is_champion: bool
     decision: str
     metrics: MetricTable
     seconds: float
     primary_metric: str = "roc_auc"
+    #: Inputs set aside before fitting: column -> why.
+    set_aside: dict[str, str] = field(default_factory=dict)
+    #: Why the model was not trained (None: it was).
+    skipped: str | None = None
+
+    @classmethod
+    def skip(cls, model_name: str, reason: str, seconds: float) -> Outcome:
+        """A model the data does not support: not trained, and why."""
+        return cls(model_name, None, False, f"not trained: {reason}", {}, seconds,
+                   skipped=reason)
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON (a DAG task's return value, the CLI's lines)."""
         return {"model_name": self.model_name, "version": self.version,
                 "is_champion": self.is_champion, "decision": self.decision,
                 "primary_metric": self.primary_metric, "metrics": self.metrics,
-                "seconds": round(self.seconds, 1)}
+                "seconds": round(self.seconds, 1), "set_aside": dict(self.set_aside),
+                "skipped": self.skipped}

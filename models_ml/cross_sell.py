@@ -55,13 +55,15 @@ def candidate_rows(products: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFra
     return rows.merge(accounts[cols], on=["account_id", "cutoff_date"], how="inner")
 
 
-def make_cross_sell_model(random_state: int = 0) -> Pipeline:
+def make_cross_sell_model(random_state: int = 0, spec: FeatureSpec = SPEC) -> Pipeline:
+    """Gradient boosting over ``spec``'s columns (:data:`SPEC`, or fewer when some were set
+    aside): products one-hot, industries target-encoded, numbers as they are."""
     targets = TargetEncoder(cv=KFold(5, shuffle=True, random_state=random_state))
     encode = ColumnTransformer(
         [("products", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-          list(PRODUCT_CATEGORICAL)),
-         ("industry", targets, list(ACCOUNT_CATEGORICAL)),
-         ("numbers", "passthrough", list(PRODUCT_NUMERIC + ACCOUNT_NUMERIC))],
+          [c for c in spec.categorical if c in PRODUCT_CATEGORICAL]),
+         ("industry", targets, [c for c in spec.categorical if c not in PRODUCT_CATEGORICAL]),
+         ("numbers", "passthrough", list(spec.numeric))],
         verbose_feature_names_out=False,
     )
     return Pipeline([("encode", encode),

@@ -31,7 +31,12 @@ EVALUATION_CUTOFFS = 3
 MIN_TRAINING_CUTOFFS = 2
 
 
-class NotEnoughHistoryError(RuntimeError):
+class NotTrainableError(RuntimeError):
+    """The data does not support a model (no rows, too few of one outcome, no usable
+    feature, too short a history): it is not trained, and the message says why."""
+
+
+class NotEnoughHistoryError(NotTrainableError):
     """The warehouse does not hold enough labelled cutoffs to train and evaluate."""
 
 
@@ -57,6 +62,14 @@ class TrainingData:
     training_cutoffs: list[pd.Timestamp]
     labelled_cutoffs: list[pd.Timestamp]
     names: Names
+    #: Why the cutoffs cannot train and evaluate a model (None: they can). The models
+    #: that learn from past cutoffs need them; the lookalike learns from today's accounts.
+    history_problem: str | None = None
+
+    def require_history(self, model_name: str) -> None:
+        """Raise :class:`NotEnoughHistoryError` when the cutoffs cannot train ``model_name``."""
+        if self.history_problem is not None:
+            raise NotEnoughHistoryError(f"{model_name}: {self.history_problem}")
 
     @property
     def evaluation_cutoff(self) -> pd.Timestamp:
@@ -110,8 +123,14 @@ def load_names(wh: Warehouse) -> Names:
 
 
 def load_training_data(wh: Warehouse) -> TrainingData:
+    """What every model learns from; on too short a history, without training and
+    evaluation cutoffs and with the reason (:attr:`TrainingData.history_problem`)."""
     cutoffs = load_cutoffs(wh)
-    evaluation, training = split_cutoffs(cutoffs)
+    problem = None
+    try:
+        evaluation, training = split_cutoffs(cutoffs)
+    except NotEnoughHistoryError as exc:
+        evaluation, training, problem = [], [], str(exc)
     return TrainingData(
         features=load_account_features(wh),
         products=load_product_features(wh),
@@ -122,6 +141,7 @@ def load_training_data(wh: Warehouse) -> TrainingData:
         training_cutoffs=training,
         labelled_cutoffs=sorted(cutoffs.loc[cutoffs["is_label_complete"], "cutoff_date"]),
         names=load_names(wh),
+        history_problem=problem,
     )
 
 
@@ -184,6 +204,8 @@ def _history_text(cutoffs: pd.DataFrame) -> str:
 
 def cutoffs_text(cutoffs: list[pd.Timestamp]) -> str:
     """``2026-01-01..2026-03-01 (3 cutoffs)``, or the one cutoff."""
+    if not cutoffs:
+        return "no cutoff"
     if len(cutoffs) == 1:
         return f"{cutoffs[0].date()} (1 cutoff)"
     return f"{min(cutoffs).date()}..{max(cutoffs).date()} ({len(cutoffs)} cutoffs)"

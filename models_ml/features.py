@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -27,6 +28,8 @@ ACCOUNT_KEYS = ("account_cutoff_key", "account_id", "cutoff_date", "is_scoring_d
 LABELS = {"opportunity_90d": "label_opportunity_90d", "won_90d": "label_won_90d"}
 #: Text columns, encoded by the models.
 CATEGORICAL = ("industry_division", "abm_tier")
+#: The text a missing category is encoded as (:meth:`FeatureSpec.frame`).
+UNKNOWN_CATEGORY = "?"
 
 PRODUCT_KEYS = ("account_cutoff_product_key", "account_id", "cutoff_date", "is_scoring_date",
                 "is_label_complete", "product_id")
@@ -75,6 +78,12 @@ class FeatureSpec:
                 "the kizuna_ml_train DAG) before scoring."
             )
 
+    def without(self, columns: Iterable[str]) -> FeatureSpec:
+        """The spec less ``columns`` (the order of the rest kept)."""
+        drop = set(columns)
+        return FeatureSpec(tuple(c for c in self.numeric if c not in drop),
+                           tuple(c for c in self.categorical if c not in drop))
+
     def frame(self, data: pd.DataFrame, what: str = "the data") -> pd.DataFrame:
         """The model's inputs from ``data``, checked, numeric as float, text as str."""
         self.check(data, what)
@@ -82,8 +91,42 @@ class FeatureSpec:
         for c in self.numeric:
             out[c] = out[c].astype("float64")
         for c in self.categorical:
-            out[c] = out[c].astype(object).where(out[c].notna(), "?").astype(str)
+            out[c] = out[c].astype(object).where(out[c].notna(), UNKNOWN_CATEGORY).astype(str)
         return out
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What a model learns from: the usable features, and those set aside, with why."""
+
+    spec: FeatureSpec
+    #: Column -> why it was set aside ("all null on the 1,200 training rows").
+    set_aside: dict[str, str]
+
+
+def screen_features(spec: FeatureSpec, X: pd.DataFrame) -> Screening:
+    """Set aside the inputs that cannot teach a model anything on its training rows ``X``
+    (``spec``'s frame): those that are all null (a source the data lacks: no company
+    database, no web tracking) and those that hold one value throughout (a constant:
+    "listed" when no company is). Gradient boosting cannot bin a column with no value,
+    and a constant only costs time; the model's metadata names both, with the reason."""
+    rows = f"{len(X):,} training rows"
+    set_aside: dict[str, str] = {}
+    for col in spec.columns:
+        values = X[col]
+        if col in spec.categorical:
+            values = values.where(values != UNKNOWN_CATEGORY)
+        if values.isna().all():
+            set_aside[col] = f"all null on the {rows}"
+        elif values.nunique(dropna=False) == 1:
+            set_aside[col] = f"constant ({_value_text(values.iloc[0])}) on the {rows}"
+    return Screening(spec.without(set_aside), set_aside)
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def account_spec(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> FeatureSpec:

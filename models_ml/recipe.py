@@ -3,17 +3,19 @@
 
 A :class:`Recipe` says where its rows come from (a :class:`Problem`: the rows the
 estimator learns from, the rows it is evaluated on, the rows the scoring version learns
-from), which estimator learns, which baselines it must beat, which metrics measure them
-all and which one decides between champion and challenger, and which ``ml`` table its
-scores fill (a :class:`ScoreTable`).
+from), which estimator learns, which baselines it is measured against (and which of them
+a champion must beat, on which metrics), which metrics measure them all and which one
+decides between champion and challenger, and which ``ml`` table its scores fill (a
+:class:`ScoreTable`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -72,6 +74,14 @@ class Problem:
         """The evaluation rows as ``spec``'s inputs (this problem's spec by default)."""
         return (spec or self.spec).frame(self.evaluation, "the evaluation rows")
 
+    def narrowed(self, spec: FeatureSpec) -> Self:
+        """The same problem with ``spec``'s inputs only (a subset of this one's)."""
+        def rows(r: Rows) -> Rows:
+            return Rows(r.X[spec.columns], r.y, r.fit_params)
+
+        return dataclasses.replace(self, spec=spec, training=rows(self.training),
+                                   scoring=None if self.scoring is None else rows(self.scoring))
+
 
 #: The kind of problem a recipe makes (a Problem, or one with the model's own rows).
 P = TypeVar("P", bound=Problem)
@@ -79,12 +89,15 @@ P = TypeVar("P", bound=Problem)
 
 @dataclass(frozen=True)
 class Baseline(Generic[P]):
-    """A simpler scorer the model must beat: ``fit`` learns from the problem's training
-    rows and returns its scores of the evaluation rows, and what a version keeps of it
-    (a fitted estimator; None: nothing)."""
+    """A simpler scorer the model is measured against: ``fit`` learns from the problem's
+    training rows and returns its scores of the evaluation rows, and what a version keeps
+    of it (a fitted estimator; None: nothing)."""
 
     name: str
     fit: Callable[[P], tuple[Scores, Any]]
+    #: A version becomes champion only if it beats this scorer on the recipe's
+    #: ``gate_metrics``; False: shown beside the model, for comparison only.
+    gates: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,8 @@ class ScoreTable:
     one's version is each row's ``model_version``)."""
 
     table: str
+    #: The first model is required (no champion: the table is not scored); the others
+    #: fill their columns when they have a champion, and leave them null otherwise.
     models: tuple[str, ...]
     score: Callable[[ScoringData, Mapping[str, Champion]], pd.DataFrame]
 
@@ -152,6 +167,8 @@ class Recipe(Generic[P]):
     metrics: Callable[[P, Mapping[str, Scores]], pd.DataFrame]
     #: The metric a challenger must beat the champion on (larger is better).
     primary_metric: str
+    #: The metrics a version must beat every gating baseline on to become champion.
+    gate_metrics: tuple[str, ...] = ("pr_auc", "top_decile_lift")
     #: The table its scores fill; None when another model's table holds them.
     scores: ScoreTable | None = None
     #: The model's ranking of rows (its probability of the positive class by default).

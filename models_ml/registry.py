@@ -8,9 +8,12 @@ Layout under ``KIZUNA_HOME/models/``::
     <model_name>/champion.json               the version scoring uses
 
 and one row per version in ``ml.model_registry`` (plus its metrics in
-``ml.model_metrics``) for BI. A challenger replaces the champion only when it is better
-on the same evaluation: the champion's evaluation model is scored on the challenger's
-evaluation rows and the primary metric compared (see :func:`decide`).
+``ml.model_metrics``) for BI; ``features`` there names the inputs and those set aside.
+A version becomes champion only when it beats its baselines on the recipe's gate metrics
+(PR AUC and top-decile lift for the propensity and lookalike models: a model no better
+than a rule publishes no scores) and is better than the champion on the same evaluation:
+the champion's evaluation model is scored on the challenger's evaluation rows and the
+primary metric compared (see :func:`decide`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import dataclasses
 import json
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 class NoChampionError(RuntimeError):
-    """Scoring found no trained model: train first."""
+    """Scoring found no champion for a model: train first (or on more data)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,11 @@ class Registry:
     def require_champion(self, model_name: str) -> ModelVersion:
         champion = self.champion(model_name)
         if champion is None:
+            if self.versions(model_name):
+                raise NoChampionError(
+                    f"no {model_name} champion: no version trained so far beat its "
+                    "baselines (ml.model_registry's decision says why, per version); train "
+                    "again on more data (`kizuna ml train`)")
             raise NoChampionError(
                 f"no trained {model_name} model in {self.root}: run `kizuna ml train` (or the "
                 "kizuna_ml_train DAG) before scoring")
@@ -118,15 +127,43 @@ class Registry:
         log.info("champion of %s: %s (%s)", version.model_name, version.version, decision)
 
 
+def beats_baselines(metrics: pd.DataFrame, baselines: Sequence[str],
+                    gate_metrics: Sequence[str]) -> tuple[bool, str]:
+    """Whether the model (row ``model`` of ``metrics``) is strictly better than every one of
+    ``baselines`` on every one of ``gate_metrics`` (a missing value is not better), and the
+    figures that say so, or those where it is not."""
+    wins, losses = [], []
+    for metric in gate_metrics:
+        model = float(metrics.loc["model", metric])
+        for baseline in baselines:
+            value = float(metrics.loc[baseline, metric])
+            if model > value:
+                wins.append(f"{metric} {model:.4f} > {baseline} {value:.4f}")
+            else:
+                losses.append(f"{metric} {model:.4f} <= {baseline} {value:.4f}")
+    if losses:
+        return False, f"does not beat its baselines on the evaluation rows: {'; '.join(losses)}"
+    if not wins:
+        return True, "no baseline to beat"
+    return True, f"beats its baselines: {'; '.join(wins)}"
+
+
 def decide(challenger_value: float, champion_value: float | None, metric: str,
-           champion: ModelVersion | None, reason_if_none: str = "first version"
-           ) -> tuple[bool, str]:
-    """Whether the challenger replaces the champion, and why (strictly better only)."""
+           champion: ModelVersion | None, reason_if_none: str = "first version",
+           baselines: tuple[bool, str] = (True, "")) -> tuple[bool, str]:
+    """Whether the challenger replaces the champion, and why: it must beat its baselines
+    (``baselines``: :func:`beats_baselines`' verdict) and then the champion, strictly."""
+    beats, figures = baselines
+    if not beats:
+        stays = (f"champion {champion.version} stays" if champion is not None
+                 else "no champion yet")
+        return False, f"not champion: {figures}; {stays}"
+    also = f"; {figures}" if figures else ""
     if champion is None or champion_value is None:
-        return True, reason_if_none
+        return True, f"{reason_if_none}{also}"
     if challenger_value > champion_value:
         return True, (f"better than {champion.version} on the same evaluation: {metric} "
-                      f"{challenger_value:.4f} > {champion_value:.4f}")
+                      f"{challenger_value:.4f} > {champion_value:.4f}{also}")
     return False, (f"not better than champion {champion.version} on the same evaluation: "
                    f"{metric} {challenger_value:.4f} <= {champion_value:.4f}")
 
@@ -144,7 +181,8 @@ def record(wh: Warehouse, version: ModelVersion, is_champion: bool, decision: st
         "evaluation_cutoffs": meta.evaluation_cutoffs_text,
         "training_cutoffs": meta.training_cutoffs_text,
         "feature_count": len(meta.features.columns),
-        "features": json.dumps(meta.features.to_dict(), ensure_ascii=False),
+        "features": json.dumps({**meta.features.to_dict(), "set_aside": meta.set_aside},
+                               ensure_ascii=False),
         "metrics": json.dumps(meta.metrics, default=float),
         "primary_metric": meta.primary_metric,
         "primary_value": meta.primary_value,

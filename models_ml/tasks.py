@@ -24,13 +24,15 @@ MODELS = ("opportunity_90d", "won_90d", "lookalike", "cross_sell")
 
 
 def train(model_name: str) -> dict[str, Any]:
-    """Train, evaluate and register one model; returns its outcome."""
+    """Train, evaluate and register one model; returns its outcome (``skipped`` says why
+    when the data does not support it)."""
     return train_models([model_name])[0]
 
 
 def train_models(model_names: Sequence[str] = MODELS) -> list[dict[str, Any]]:
     """Train, evaluate and register the models (the warehouse is read once); returns one
-    outcome per model: version, champion or not and why, metrics, seconds."""
+    outcome per model: version, champion or not and why, metrics, features set aside,
+    seconds; or why it was skipped."""
     from kizuna.warehouse import connection
     from models_ml.datasets import load_training_data
     from models_ml.recipe import ml_threads
@@ -54,9 +56,15 @@ def train_models(model_names: Sequence[str] = MODELS) -> list[dict[str, Any]]:
 
 def score() -> dict[str, int]:
     """Score the scoring date with every champion; returns rows written per ml table."""
+    return scoring_run()["rows"]
+
+
+def scoring_run() -> dict[str, Any]:
+    """Score the scoring date with every champion there is; returns the date, the rows
+    written per ml table and why the other tables were not scored."""
     from models_ml.scoring import score_all
 
-    return score_all()
+    return score_all().to_dict()
 
 
 def train_task(model_name: str) -> dict[str, Any]:
@@ -66,18 +74,26 @@ def train_task(model_name: str) -> dict[str, Any]:
     from models_ml.datasets import NotEnoughHistoryError
 
     try:
-        return train(model_name)
+        outcome = train(model_name)
     except NotEnoughHistoryError as exc:
         raise AirflowSkipException(f"{model_name} not trained: {exc}") from exc
+    if outcome["skipped"]:
+        raise AirflowSkipException(f"{model_name} not trained: {outcome['skipped']}")
+    return outcome
 
 
-def score_task() -> dict[str, int]:
-    """:func:`score` for a DAG task: skipped (not failed) until a first model is trained."""
+def score_task() -> dict[str, Any]:
+    """:func:`scoring_run` for a DAG task: the tables without a champion are skipped with
+    the reason (in the log and the return value); the task itself skips (not fails) only
+    while no model has a champion."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from models_ml.registry import NoChampionError
 
     try:
-        return score()
+        run = scoring_run()
     except NoChampionError as exc:
-        raise AirflowSkipException(f"nothing scored: {exc}") from exc
+        raise AirflowSkipException(str(exc)) from exc
+    for table, why in run["skipped"].items():
+        log.warning("ml.%s not scored: %s", table, why)
+    return run

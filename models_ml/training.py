@@ -2,11 +2,21 @@
 (:mod:`models_ml.recipes`). What the DAGs and the CLI run (``kizuna ml train``).
 
 For each recipe, :func:`train_model` takes the model's rows (:mod:`models_ml.datasets`
-says which cutoffs train and which evaluate), fits the estimator on the training rows,
-scores the evaluation rows with it and with the baselines, measures them all, refits on
-every labelled row for scoring (unless the recipe scores with the evaluated model),
-stores the version (:mod:`models_ml.registry`) and makes it champion only if it beats the
-champion on the same evaluation rows, by the recipe's primary metric.
+says which cutoffs train and which evaluate) and trains only what the data supports:
+
+1. a model with no training rows, or fewer than ``MIN_TRAINING_OUTCOMES`` of either
+   outcome to learn from (``MIN_EVALUATION_OUTCOMES`` to be evaluated on), or too short a
+   history, is skipped with the reason (:class:`NotTrainableError`), never fitted;
+2. inputs that are all null or constant on the training rows are set aside
+   (:func:`models_ml.features.screen_features`; a model left without inputs is skipped):
+   the version's features are the rest, which scoring reads, and its metadata names those
+   set aside and why;
+3. the estimator is fitted on the training rows, scores the evaluation rows with the
+   baselines, all are measured, and the scoring version is refitted on every labelled row
+   (unless the recipe scores with the evaluated model);
+4. the version is stored (:mod:`models_ml.registry`) and becomes champion only if it beats
+   its gating baselines on the recipe's gate metrics (PR AUC and top-decile lift) and the
+   champion on the same evaluation rows by the recipe's primary metric.
 
 Scoring is :mod:`models_ml.scoring`.
 """
@@ -16,26 +26,42 @@ from __future__ import annotations
 import logging
 import time
 
+import numpy as np
+
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import Warehouse, connection
 from models_ml.artifact import ModelArtifact, Outcome, VersionMeta, metric_table_json
-from models_ml.datasets import NotEnoughHistoryError, TrainingData, cutoffs_text, load_training_data
-from models_ml.features import FeatureMismatchError, FeatureSpec
+from models_ml.datasets import (
+    NotEnoughHistoryError,
+    NotTrainableError,
+    TrainingData,
+    cutoffs_text,
+    load_training_data,
+)
+from models_ml.features import FeatureMismatchError, FeatureSpec, screen_features
 from models_ml.recipe import Estimator, Evaluation, Problem, Recipe, Rows, Scores, ml_threads
 from models_ml.recipes import RECIPES
-from models_ml.registry import ModelVersion, Registry, decide, record
+from models_ml.registry import ModelVersion, Registry, beats_baselines, decide, record
 
-# NotEnoughHistoryError: what train_all raises on a warehouse too young to train on
-__all__ = ["RANDOM_STATE", "NotEnoughHistoryError", "evaluate", "train_all", "train_model"]
+# NotEnoughHistoryError, NotTrainableError: why a model is skipped (the DAG tasks skip too)
+__all__ = ["MIN_EVALUATION_OUTCOMES", "MIN_TRAINING_OUTCOMES", "RANDOM_STATE",
+           "NotEnoughHistoryError", "NotTrainableError", "evaluate", "train_all",
+           "train_model"]
 
 log = logging.getLogger(__name__)
 
 RANDOM_STATE = 0
+#: Fewest rows of each outcome (positive, negative) a model learns from: fewer teach it
+#: one accident, and its calibration folds would lack a class.
+MIN_TRAINING_OUTCOMES = 10
+#: Fewest rows of each outcome it is evaluated on: PR AUC and lift need both, and a few.
+MIN_EVALUATION_OUTCOMES = 3
 
 
 def train_all(settings: Settings | None = None, registry: Registry | None = None
               ) -> list[Outcome]:
-    """Train every model on the warehouse's data; returns one outcome per model."""
+    """Train every model the data supports; returns one outcome per model (a skipped
+    one says why)."""
     s = settings or get_settings()
     registry = registry or Registry()
     with connection(s) as wh, ml_threads():
@@ -47,27 +73,73 @@ def train_all(settings: Settings | None = None, registry: Registry | None = None
 
 def train_model(data: TrainingData, recipe: Recipe, registry: Registry,
                 wh: Warehouse) -> Outcome:
-    """Train, evaluate and register one model on data already loaded."""
+    """Train, evaluate and register one model on data already loaded; a model the data
+    does not support is skipped (the outcome says why)."""
     started = time.monotonic()
-    problem = recipe.rows(data)
+    try:
+        problem = recipe.rows(data)
+        require_outcomes(recipe.name, problem)
+        screening = screen_features(problem.spec, problem.training.X)
+        if not screening.spec.columns:
+            raise NotTrainableError(
+                f"{recipe.name}: no usable feature: every input is all null or constant on "
+                f"the training rows ({_set_aside_text(screening.set_aside)})")
+    except NotTrainableError as exc:
+        log.warning("%s not trained: %s", recipe.name, exc)
+        return Outcome.skip(recipe.name, str(exc), time.monotonic() - started)
+    if screening.set_aside:
+        log.info("%s: %d feature(s) set aside: %s", recipe.name, len(screening.set_aside),
+                 _set_aside_text(screening.set_aside))
+    problem = problem.narrowed(screening.spec)
     model = _fit(recipe, problem.spec, problem.training)
     evaluation, baselines = evaluate(recipe, problem, model)
     scorer = model if problem.scoring is None else _fit(recipe, problem.spec, problem.scoring)
     artifact = ModelArtifact(problem.spec, scorer, model, baselines,
                              recipe.neighbours(problem, model) if recipe.neighbours else None)
-    meta = _version_meta(recipe, problem, evaluation, model)
+    meta = _version_meta(recipe, problem, evaluation, model, screening.set_aside)
     champion = registry.champion(recipe.name)
     champion_value, reason = _champion_value(recipe, problem, champion)
     version = registry.save(recipe.name, artifact, meta, evaluation.rows)
+    gate = beats_baselines(evaluation.metrics, [b.name for b in recipe.baselines if b.gates],
+                           recipe.gate_metrics)
     promote, decision = decide(evaluation.primary_value, champion_value,
-                               recipe.primary_metric, champion, reason)
+                               recipe.primary_metric, champion, reason, gate)
     if promote:
         registry.set_champion(version, decision)
     record(wh, version, promote, decision)
     outcome = Outcome(recipe.name, version.version, promote, decision, meta.metrics,
-                      time.monotonic() - started, recipe.primary_metric)
-    log.info("%s: %s in %.0fs", recipe.name, _figures(evaluation), outcome.seconds)
+                      time.monotonic() - started, recipe.primary_metric,
+                      set_aside=screening.set_aside)
+    log.info("%s: %s in %.0fs; %s", recipe.name, _figures(evaluation), outcome.seconds,
+             decision)
     return outcome
+
+
+def require_outcomes(model_name: str, problem: Problem) -> None:
+    """Raise :class:`NotTrainableError` unless the problem has rows of both outcomes to
+    learn from (``MIN_TRAINING_OUTCOMES`` each) and to be evaluated on
+    (``MIN_EVALUATION_OUTCOMES`` each)."""
+    for what, y, least in (("training", problem.training.y, MIN_TRAINING_OUTCOMES),
+                           ("evaluation", problem.labels, MIN_EVALUATION_OUTCOMES)):
+        y = np.asarray(y).astype(int)
+        positives, negatives = int(y.sum()), int(len(y) - y.sum())
+        if len(y) == 0:
+            raise NotTrainableError(f"{model_name}: no {what} rows "
+                                    f"({_where(problem, what)})")
+        if positives < least or negatives < least:
+            raise NotTrainableError(
+                f"{model_name}: the {what} rows ({_where(problem, what)}) hold {positives:,} "
+                f"positive(s) and {negatives:,} negative(s); at least {least} of each are "
+                "needed. Load more history (more accounts or months) and rebuild.")
+
+
+def _where(problem: Problem, what: str) -> str:
+    return (problem.training_cutoffs_text if what == "training"
+            else problem.evaluation_cutoffs_text)
+
+
+def _set_aside_text(set_aside: dict[str, str]) -> str:
+    return ", ".join(f"{column}: {why}" for column, why in set_aside.items())
 
 
 def _fit(recipe: Recipe, spec: FeatureSpec, rows: Rows) -> Estimator:
@@ -111,7 +183,7 @@ def _champion_value(recipe: Recipe, problem: Problem, champion: ModelVersion | N
 
 
 def _version_meta(recipe: Recipe, problem: Problem, evaluation: Evaluation,
-                  model: Estimator) -> VersionMeta:
+                  model: Estimator, set_aside: dict[str, str]) -> VersionMeta:
     return VersionMeta(
         estimator=recipe.estimator,
         label=recipe.label,
@@ -125,6 +197,7 @@ def _version_meta(recipe: Recipe, problem: Problem, evaluation: Evaluation,
         primary_metric=recipe.primary_metric,
         primary_value=evaluation.primary_value,
         params=dict(recipe.params) if recipe.params is not None else None,
+        set_aside=set_aside,
         details={**problem.details, **recipe.figures(evaluation, model)},
     )
 

@@ -231,7 +231,11 @@ def ml_train(
     model: Annotated[list[str] | None, typer.Option(
         help="opportunity_90d, won_90d, lookalike or cross_sell; default all")] = None,
 ) -> None:
-    """Train, evaluate and register the models; a better version becomes champion."""
+    """Train, evaluate and register the models the data supports (the others are skipped,
+    with the reason); a version that beats its baselines and the champion becomes champion.
+    Exits 1 when no model could be trained."""
+    from rich.markup import escape
+
     from models_ml.report import SCORER_NAMES
     from models_ml.tasks import MODELS, train_models
 
@@ -239,6 +243,9 @@ def ml_train(
         outcomes = train_models(model or MODELS)
     for out in outcomes:
         name, metric = out["model_name"], out["primary_metric"]
+        if out["skipped"]:
+            console.print(f"[bold]{name}[/bold] skipped: {escape(out['skipped'])}")
+            continue
         figures = " | ".join(f"{SCORER_NAMES.get(scorer, scorer)} {values[metric]:.3f}"
                              for scorer, values in out["metrics"].items()
                              if values.get(metric) is not None)
@@ -246,7 +253,15 @@ def ml_train(
                       f" ({'champion' if out['is_champion'] else 'not champion'},"
                       f" {out['seconds']:.0f}s)")
         console.print(f"  {metric}: {figures}")
-        console.print(f"  {out['decision']}")
+        console.print(f"  {escape(out['decision'])}")
+        by_reason: dict[str, list[str]] = {}
+        for column, why in out["set_aside"].items():
+            by_reason.setdefault(why, []).append(column)
+        for why, columns in by_reason.items():
+            console.print(f"  set aside, {escape(why)}: {', '.join(columns)}")
+    if not any(out["version"] for out in outcomes):
+        console.print("[red]No model trained:[/red] the data supports none of them yet.")
+        raise typer.Exit(1)
     console.print("Every metric and the charts: kizuna ml evaluate")
 
 
@@ -254,13 +269,18 @@ def ml_train(
 def ml_score(
     build: Annotated[bool, typer.Option(help="rebuild the ML marts (dbt) afterwards")] = True,
 ) -> None:
-    """Score the scoring date with every champion; write ml.* and rebuild the ML marts."""
-    from models_ml.tasks import score
+    """Score the scoring date with every champion there is (a table without one is
+    skipped, with the reason); write ml.* and rebuild the ML marts."""
+    from rich.markup import escape
+
+    from models_ml.tasks import scoring_run
 
     with _ml_errors(), console.status("scoring"):
-        counts = score()
-    for table, n in counts.items():
+        run = scoring_run()
+    for table, n in run["rows"].items():
         console.print(f"  ml.{table}: {n:,} rows")
+    for table, why in run["skipped"].items():
+        console.print(f"  ml.{table}: not scored: {escape(why)}")
     if build:
         from kizuna.pipeline import ML_MARTS
         from kizuna.transform import run_dbt

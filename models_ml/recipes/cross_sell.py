@@ -6,7 +6,8 @@ labels were known by the split (:func:`cross_sell_split`) and is evaluated on ea
 account's latest purchase after it: the bought product should rank first among the
 account's candidates at the last cutoff before the deal. The scoring version learns from
 every labelled cutoff. Baseline: popularity (products by how often they were bought before
-the split). Metrics: hit rate at 1 (which decides) and at 3. Scores:
+the split), which a version must beat at 1 and at 3 to become champion. Metrics: hit rate
+at 1 (which decides between versions) and at 3. Scores:
 ``ml.cross_sell_scores``, one row per account x product on the scoring date, owned and
 included products among them.
 """
@@ -75,6 +76,7 @@ def cross_sell_split(data: TrainingData, months: int = 6, min_cutoffs: int = 3
 
 
 def cross_sell_problem(data: TrainingData) -> CrossSellProblem:
+    data.require_history(NAME)
     rows = candidate_rows(data.products, data.features)
     labelled = rows[rows[LABEL].notna()]
     split, training_cutoffs = cross_sell_split(data)
@@ -106,8 +108,9 @@ def cross_sell_problem(data: TrainingData) -> CrossSellProblem:
 
 
 def make_estimator(spec: FeatureSpec, random_state: int) -> Estimator:
-    """The cross-sell model (its inputs are fixed: ``models_ml.cross_sell.SPEC``)."""
-    return make_cross_sell_model(random_state)
+    """The cross-sell model over ``spec`` (``models_ml.cross_sell.SPEC`` less what was set
+    aside)."""
+    return make_cross_sell_model(random_state, spec)
 
 
 def popularity_baseline(problem: CrossSellProblem) -> tuple[Scores, pd.Series]:
@@ -173,6 +176,7 @@ CROSS_SELL: Recipe[CrossSellProblem] = Recipe(
     baselines=(Baseline("popularity", popularity_baseline),),
     metrics=hit_rate_metrics,
     primary_metric="hit_rate_at_1",
+    gate_metrics=("hit_rate_at_1", "hit_rate_at_3"),
     scores=ScoreTable("cross_sell_scores", (NAME,), score_products),
     params=GBM_PARAMS,
 )

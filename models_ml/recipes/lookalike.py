@@ -5,8 +5,9 @@ Rows: every account on the scoring date; the good customers are the labelled pos
 a stable quarter of them held out, and the model is evaluated on ranking the held-out
 good customers among the unlabelled accounts (by g(x): P(positive | x) = g(x) / c is
 clipped at 1, which would tie the top); the version that learnt this is the one that
-scores. Baseline: firmographic size (employees). Metrics: ROC AUC (which decides), PR AUC,
-top-decile lift and precision. Scores: ``ml.lookalike_scores``, one row per account that
+scores. Baseline: firmographic size (employees), which a version must beat on PR AUC and
+top-decile lift to become champion. Metrics: ROC AUC (which decides between versions), PR
+AUC, top-decile lift and precision. Scores: ``ml.lookalike_scores``, one row per account that
 is not a good customer, with its three most similar good customers.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from models_ml import reasons
-from models_ml.datasets import ScoringData, TrainingData
+from models_ml.datasets import NotTrainableError, ScoringData, TrainingData
 from models_ml.evaluation import metric_table
 from models_ml.features import account_spec, data_fingerprint
 from models_ml.lookalike import (
@@ -53,6 +54,9 @@ class LookalikeProblem(Problem):
 
 def lookalike_problem(data: TrainingData) -> LookalikeProblem:
     rows = data.features[data.features["is_scoring_date"]].reset_index(drop=True)
+    if rows.empty:
+        raise NotTrainableError(f"{NAME}: marts.mart_account_features has no account on the "
+                                "scoring date: build the marts first (kizuna_transform)")
     spec = lookalike_spec(account_spec(data.features))
     s = rows["account_id"].isin(data.good_customers).to_numpy().astype(int)
     holdout = holdout_mask(rows["account_id"]) & (s == 1)
