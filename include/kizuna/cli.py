@@ -2,29 +2,121 @@
 
 ``kizuna demo`` is what ``make demo`` runs. The other commands are the pieces, for a data
 engineer working outside Airflow: generate a world, load a window, build with dbt, run a
-query.
+query, settle a batch.
+
+Expected failures (a malformed sources file, a misplaced landing folder, a rejected
+batch, a locked warehouse, a dbt failure, a missing file) end as one line saying what
+went wrong and one line saying what to do, with a non-zero exit code; ``--debug`` shows
+the traceback instead.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Kizuna: an account-based marketing warehouse.")
 console = Console()
+errors = Console(stderr=True)
+_state = {"debug": False}
+
+#: Expected failures by exception class name: (what to do, exit code). Matched by name
+#: so that reporting an error never imports the module that raised it.
+_HINTS: dict[str, tuple[str, int]] = {
+    "SourceConfigError": (
+        "fix the sources file (KIZUNA_SOURCES, or include/kizuna/sources/sources.yml); files "
+        "already loaded with the wrong settings are read again by "
+        "kizuna load --reload --from D --to D", 1),
+    "LandingLayoutError": (
+        "move the files to landing/<source>/<entity>/<yyyy-mm-dd>/ (sources ma, crm, firmo), "
+        "or name the vendor under vendors: in the sources file", 1),
+    "QualityGateError": (
+        "kizuna batch list --status rejected shows them and kizuna quality the failing "
+        "rules; deliver a corrected file under the same name (or fix the sources file and "
+        "kizuna load --reload), or settle a batch: kizuna batch accept|discard <batch_id> "
+        "--reason '...'", 2),
+    "WarehouseBusyError": (
+        "another process is writing the warehouse (an Airflow task or another kizuna "
+        "command): wait for it to finish, then run this again", 1),
+    "DbtError": (
+        "the failing models and tests are named above; set DBT_TARGET_PATH to keep their "
+        "compiled SQL, --debug for the traceback", 1),
+    "BatchActionError": ("kizuna batch list shows the batches and their status", 1),
+    "MissingPasswordError": ("set KIZUNA_PG_PASSWORD in the environment", 1),
+    "SuiteError": ("fix the suite file under expectations/", 1),
+    "FileNotFoundError": (
+        "check the path; KIZUNA_HOME says where landing/ and warehouse/ live", 1),
+}
+
+
+def _gate_line(message: str) -> str:
+    """A quality-gate error in one line: each rejected file, its batch and failed rules."""
+    files: list[str] = []
+    for line in message.splitlines():
+        found = re.match(r"file (.+) \(batch (\w+), data interval", line)
+        if found:
+            files.append(f"{found[1]} (batch {found[2]}: ")
+        rule = re.match(r"\s+- rule (\S+)", line)
+        if rule and files:
+            files[-1] += ("" if files[-1].endswith(": ") else ", ") + rule[1]
+    rejected = [f + ")" for f in files]
+    return (f"the quality gate rejected {len(rejected)} batch(es): " + "; ".join(rejected)
+            if rejected else message.splitlines()[0])
+
+
+def _expected(err: BaseException) -> tuple[str, str, int] | None:
+    """(one line, hint, exit code) for an expected failure, None for anything else."""
+    names = [k.__name__ for k in type(err).__mro__]
+    name = next((n for n in names if n in _HINTS), None)
+    if name is None:
+        return None
+    hint, code = _HINTS[name]
+    text = str(err)
+    line = _gate_line(text) if name == "QualityGateError" else " ".join(text.split())
+    return f"{type(err).__name__}: {line}", hint, code
+
+
+class _Commands(TyperGroup):
+    """The ``kizuna`` group: an expected failure of any command is one line and a hint."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context, not public
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as err:
+            found = None if _state["debug"] else _expected(err)
+            if found is None:
+                raise
+            line, hint, code = found
+            errors.print(f"[red]Error:[/red] {escape(line)}", soft_wrap=True, highlight=False)
+            errors.print(f"[bold]Hint:[/bold] {escape(hint)}", soft_wrap=True,
+                         highlight=False)
+            raise typer.Exit(code) from None
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_show_locals=False,
+                  help="Kizuna: an account-based marketing warehouse.")
 
 
 @app.callback()
-def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def _setup(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="show the traceback of an expected failure")] = False,
+) -> None:
+    _state["debug"] = debug
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
@@ -34,7 +126,23 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) ->
 
 
 def _date(value: str | None, default: date) -> date:
-    return date.fromisoformat(value) if value else default
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (yyyy-mm-dd)") from None
+
+
+def _tables(names: list[str] | None) -> list[str] | None:
+    """Raw table names as given, each checked against the contract."""
+    from kizuna.contract import ENTITIES_BY_TABLE
+    from kizuna.sources.config import suggestion
+
+    for name in names or []:
+        if name not in ENTITIES_BY_TABLE:
+            raise typer.BadParameter(f"no raw table {name!r}; "
+                                     f"{suggestion(name, ENTITIES_BY_TABLE)}",
+                                     param_hint="--table")
+    return names or None
 
 
 @app.command()
@@ -71,24 +179,29 @@ def simulate(
 
 @app.command()
 def load(
-    start: Annotated[str | None, typer.Option(help="first date folder; default yesterday")] = None,
-    end: Annotated[str | None, typer.Option(help="last date folder, inclusive")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--start", "--from", help="first date folder; default yesterday")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--end", "--to", help="last date folder, inclusive")] = None,
     table: Annotated[list[str] | None, typer.Option(help="raw table, e.g. ma_activities")] = None,
+    reload: Annotated[bool, typer.Option(
+        help="read files already loaded again (after fixing the sources file); their new "
+             "batches replace the old ones")] = False,
+    reason: Annotated[str | None, typer.Option(
+        help="why you reload (recorded in audit.batch_events)")] = None,
 ) -> None:
     """Load the complete file drops of a window into raw (idempotent), then run the quality
-    gate; exits 2 when a critical check rejected a batch."""
-    from kizuna.gate import QualityGateError
+    gate; exits 2 when a critical check rejected a batch. A landing folder that no source
+    reads stops the load before anything is loaded."""
+    from kizuna.ledger import actor
     from kizuna.pipeline import load_and_gate
 
     first = _date(start, date.today() - timedelta(days=1))
     last = _date(end, first)
-    try:
-        report = load_and_gate(first, last + timedelta(days=1), tables=table)
-    except QualityGateError as err:
-        console.print(f"[red]Quality gate:[/red] {err}", markup=True, highlight=False)
-        console.print("Rejected batches stay in raw, unpublished; see kizuna quality.")
-        raise typer.Exit(2) from None
-    console.print(report.summary())
+    why = (reason or f"kizuna load --reload by {actor()}") if reload else None
+    report = load_and_gate(first, last + timedelta(days=1), tables=_tables(table), reload=why,
+                           strict_layout=True)
+    console.print(escape(report.summary()), soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -200,6 +313,74 @@ def summary() -> None:
     from kizuna.settings import get_settings
 
     print_summary(get_settings(), console)
+
+
+batch_app = typer.Typer(no_args_is_help=True,
+                        help="Batches (one per delivered file): list them, accept or discard "
+                             "a rejected one.")
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("list")
+def batch_list(
+    status: Annotated[str | None, typer.Option(
+        help="only this status: loaded, published, rejected, discarded, superseded, "
+             "duplicate, empty")] = None,
+    table: Annotated[str | None, typer.Option(help="only this raw table")] = None,
+    limit: Annotated[int, typer.Option(help="batches to show, newest first")] = 30,
+) -> None:
+    """The latest batches with their status, rows and message."""
+    from kizuna.ledger import BATCH_STATUSES, ensure_ledger, recent_batches
+    from kizuna.warehouse import connection
+
+    if status and status not in BATCH_STATUSES:
+        raise typer.BadParameter(f"{status!r} is not one of {', '.join(BATCH_STATUSES)}",
+                                 param_hint="--status")
+    if table:
+        _tables([table])
+    with connection() as wh:
+        ensure_ledger(wh)
+        rows = recent_batches(wh, limit, status, table)
+    t = Table(title="Batches, newest first")
+    for col in ("batch", "file", "status", "rows", "loaded", "quarantined", "message"):
+        t.add_column(col, justify="right" if col in ("rows", "loaded", "quarantined")
+                     else "left", overflow="fold")
+    for batch_id, _, source_file, _, st, rows_in, loaded, quarantined, message, _ in rows:
+        t.add_row(batch_id, source_file, st, f"{rows_in:,}", f"{loaded:,}",
+                  f"{quarantined:,}", escape((message or "")[:160]))
+    console.print(t if rows else "No batches yet: load a window first (kizuna load).")
+
+
+def _settle(batch_id: str, action: str, reason: str) -> None:
+    from kizuna.ledger import act_on_batch, ensure_ledger
+    from kizuna.warehouse import connection
+
+    with connection() as wh:
+        ensure_ledger(wh)
+        full_id, table, source_file, before, after = act_on_batch(wh, batch_id, action, reason)
+    console.print(f"batch {full_id} ({source_file}, {table}): {before} -> {after}",
+                  highlight=False)
+
+
+@batch_app.command("accept")
+def batch_accept(
+    batch_id: Annotated[str, typer.Argument(help="the batch id (or its first characters)")],
+    reason: Annotated[str, typer.Option(help="why the batch is good enough")],
+) -> None:
+    """Publish a rejected batch as it is: its rows in raw reach staging at the next
+    transform (rows quarantined stay there). Recorded with who, when and why."""
+    _settle(batch_id, "accept", reason)
+
+
+@batch_app.command("discard")
+def batch_discard(
+    batch_id: Annotated[str, typer.Argument(help="the batch id (or its first characters)")],
+    reason: Annotated[str, typer.Option(help="why the batch is dropped")],
+) -> None:
+    """Drop a batch: its rows leave raw, its record stays (status discarded, with who, when
+    and why), and loading the file again does not bring it back (kizuna load --reload
+    does)."""
+    _settle(batch_id, "discard", reason)
 
 
 class _ml_errors:

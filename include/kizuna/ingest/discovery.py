@@ -74,7 +74,7 @@ class LandingLayoutError(ValueError):
 
     def __init__(self, problems: list[LayoutProblem]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{p.relpath}: {p.message}" for p in problems))
+        super().__init__("; ".join(f"landing/{p.relpath}: {p.message}" for p in problems))
 
 
 def layout_problems(landing: Path, vendors: tuple[str, ...] = ()) -> list[LayoutProblem]:
@@ -96,8 +96,8 @@ def layout_problems(landing: Path, vendors: tuple[str, ...] = ()) -> list[Layout
                     if e)
             problems.append(LayoutProblem(
                 top.name, "not a source (" + ", ".join(SOURCES) + ") nor a vendor listed under "
-                f"vendors: in the sources file; {suggestion(top.name, known)} Nothing in it "
-                "is loaded.", tables))
+                f"vendors: in the sources file, {suggestion(top.name, known)} "
+                "(nothing in it is loaded)", tables))
             continue
         entities = SOURCE_ENTITIES[top.name]
         for sub in sorted(p for p in top.iterdir() if not p.name.startswith(".")):
@@ -105,12 +105,12 @@ def layout_problems(landing: Path, vendors: tuple[str, ...] = ()) -> list[Layout
             if sub.is_file():
                 problems.append(LayoutProblem(
                     rel, f"a file directly under {top.name}/ is not in an entity folder "
-                    f"({top.name}/<entity>/<yyyy-mm-dd>/); it is not loaded."))
+                    f"({top.name}/<entity>/<yyyy-mm-dd>/) and is not loaded"))
             elif sub.name not in entities:
                 near = nearest(sub.name, entities)
                 problems.append(LayoutProblem(
-                    rel, f"{top.name} delivers no entity {sub.name!r}; "
-                    f"{suggestion(sub.name, entities)} Nothing in it is loaded.",
+                    rel, f"{top.name} delivers no entity {sub.name!r}, "
+                    f"{suggestion(sub.name, entities)} (nothing in it is loaded)",
                     (f"{top.name}_{near}",) if near else ()))
     return problems
 
