@@ -590,7 +590,7 @@ def record_vendor_mapping(wh: Warehouse, vendor: str, adapter: str, interval: da
     """Replace what the adapter of ``vendor`` mapped and excluded for ``interval``
     (re-adapting a day leaves one account of it, not two)."""
     kinds: tuple[LogicalType, ...] = ("text", "int", "date", "timestamp")
-    types = {k: wh.sql_type(k) for k in kinds}
+    types: dict[str, str] = {k: wh.sql_type(k) for k in kinds}
     for ddl in (VENDOR_MAPPING_DDL, VENDOR_EXCLUDED_DDL):
         wh.execute(ddl.format(**types))
     with wh.transaction():

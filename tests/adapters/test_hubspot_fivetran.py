@@ -154,3 +154,27 @@ def test_re_adapting_a_day_writes_the_same_files(hubspot_home: Path) -> None:
     again = adapt_window(DAY, date(2026, 3, 3))
     assert first.written and not again.written and again.unchanged == len(first.written)
     assert vendor_specs()["hubspot"].adapter.name == "hubspot_fivetran"
+
+
+def test_a_misspelt_vendor_folder_or_header_names_the_nearest(hubspot_home: Path) -> None:
+    from kizuna.sources.adapters import AdapterError
+
+    landing = hubspot_home / "landing"
+    _drop(landing, "contacts", [{"id": "1"}])
+    with pytest.raises(AdapterError, match="landing/hubspot/contacts.*did you mean 'contact'"):
+        adapt_window(DAY, date(2026, 3, 3))
+    (landing / "hubspot" / "contacts" / DAY.isoformat() / "part-0001.jsonl").unlink()
+    (landing / "hubspot" / "contacts" / DAY.isoformat() / "_SUCCESS").unlink()
+    (landing / "hubspot" / "contacts" / DAY.isoformat()).rmdir()
+    (landing / "hubspot" / "contacts").rmdir()
+    _drop(landing, "company", [{"id": "9002", "property_nmae": "Typo KK"}])
+    with pytest.raises(AdapterError, match="'property_nmae'.*did you mean 'property_name'"):
+        adapt_window(DAY, date(2026, 3, 3))
+
+
+def test_custom_vendor_columns_are_listed_not_fatal(hubspot_home: Path) -> None:
+    _drop(hubspot_home / "landing", "company", [
+        {"id": "9003", "property_name": "Custom KK", "property_my_custom_score": "7",
+         "property_createdate": "2026-01-01T00:00:00Z"}])
+    report = adapt_window(DAY, date(2026, 3, 3))
+    assert report.unknown_columns["hubspot/company"] == ["property_my_custom_score"]

@@ -19,6 +19,7 @@ fix, a changed file under the same name, which the loader loads in place of the 
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -118,33 +119,51 @@ class _Engine:
         for macro in MACROS:
             self.eng.execute(macro)
         self.unknown: dict[str, list[str]] = {}
+        self.with_history: set[str] = set()
 
     def close(self) -> None:
         self.eng.close()
 
     def register(self, table: VendorTable, spec: DeliverySpec, name: str,
-                 files: Sequence[DeliveredFile], with_interval: bool) -> None:
+                 files: Sequence[DeliveredFile]) -> None:
         """Read ``files`` into engine table ``name`` with every documented column (NULL
-        where a file lacks it); unreadable lines go to ``<name>__unreadable``."""
+        where a file lacks it) and the ``_interval`` each file belongs to; unreadable
+        lines go to ``<name>__unreadable``."""
         reader = reader_for(spec, self.eng, self.tmpdir)
         result = reader.read([f for f in files if f.size > 0])
         present = result.columns
         extra = [c for c in present if c not in table.column_names]
-        if extra and not with_interval:
+        _check_headers(self.vendor, table, present)
+        if extra:
             self.unknown[table.name] = extra
         cols = [*table.column_names, *extra]
         exprs = ", ".join(quote(c) if c in present else f"NULL::VARCHAR AS {quote(c)}"
                           for c in cols)
-        interval = ""
-        if with_interval:
-            by_file = "CASE _file " + " ".join(
-                f"WHEN {literal(f.relpath)} THEN DATE {literal(f.interval.isoformat())}"
-                for f in files) + " END" if files else "NULL::DATE"
-            interval = f", {by_file} AS _interval"
-        self.eng.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT _file, _row_number"
-                         f"{', ' + exprs if exprs else ''}{interval} FROM delivered")
+        self.eng.execute("CREATE OR REPLACE TEMP TABLE file_interval (_file VARCHAR, "
+                         "_interval DATE)")
+        if files:
+            self.eng.executemany("INSERT INTO file_interval VALUES (?, ?)",
+                                 [(f.relpath, f.interval) for f in files])
+        self.eng.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT d._file, "
+                         f"d._row_number{', ' + exprs if exprs else ''}, i._interval "
+                         "FROM delivered d JOIN file_interval i USING (_file)")
         self.eng.execute(f"CREATE OR REPLACE TABLE {quote(name + '__unreadable')} AS "
-                         "SELECT * FROM unreadable")
+                         "SELECT u.*, i._interval FROM unreadable u JOIN file_interval i "
+                         "USING (_file)")
+
+    def show_day(self, table: str, day: date, with_history: bool) -> None:
+        """Point the relations the SQL reads at ``day``: ``<table>`` (that day's rows) and
+        ``<table>_history`` (every day up to it)."""
+        d = f"DATE {literal(day.isoformat())}"
+        source = quote(table + "__all")
+        self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table)} AS SELECT * EXCLUDE "
+                         f"(_interval) FROM {source} WHERE _interval = {d}")
+        self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table + '__unreadable')} AS "
+                         f"SELECT * EXCLUDE (_interval) FROM {quote(table + '__all__unreadable')}"
+                         f" WHERE _interval = {d}")
+        if with_history:
+            self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table + '_history')} AS "
+                             f"SELECT * FROM {source} WHERE _interval <= {d}")
 
     def run(self, table: str, sql: str) -> str:
         """Run an entity's SELECT into ``out``; its columns, checked."""
@@ -162,8 +181,35 @@ def _entity(table: str) -> Entity:
     return next(e for e in ENTITIES if e.table == table)
 
 
-def _intervals(found: dict[str, list[DeliveredFile]]) -> list[date]:
-    return sorted({f.interval for files in found.values() for f in files})
+def _check_headers(vendor: VendorSpec, table: VendorTable, present: Sequence[str]) -> None:
+    """A misspelt documented column is an error naming the nearest one; other unknown
+    columns (custom properties) are only listed."""
+    missing = [c for c in table.column_names if c not in present]
+    for col in present:
+        if col in table.column_names or col.startswith("_"):
+            continue
+        near = difflib.get_close_matches(col, missing, n=1, cutoff=0.85)
+        if near:
+            raise AdapterError(
+                f"{vendor.name}/{table.name}: column {col!r} is not one the adapter "
+                f"{vendor.adapter.name} knows; did you mean {near[0]!r}? (rename the header, "
+                "or the rows would load without it)")
+
+
+def _check_folders(landing: Path, vendor: VendorSpec) -> None:
+    """Every folder under ``landing/<vendor>/`` must be a table of its adapter."""
+    root = landing / vendor.name
+    if not root.is_dir():
+        return
+    tables = list(vendor.adapter.tables)
+    for folder in sorted(p.name for p in root.iterdir() if p.is_dir()):
+        if folder in tables or folder.startswith((".", "_")):
+            continue
+        near = difflib.get_close_matches(folder, tables, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        raise AdapterError(
+            f"landing/{vendor.name}/{folder}: not a table of adapter {vendor.adapter.name}; "
+            f"{hint}(its tables: {', '.join(tables)})")
 
 
 def _write_atomically(data: pa.Table, target: Path, eng: duckdb.DuckDBPyConnection) -> bool:
@@ -183,60 +229,48 @@ def _write_atomically(data: pa.Table, target: Path, eng: duckdb.DuckDBPyConnecti
     return True
 
 
-def _adapt_day(vendor: VendorSpec, day: date, today: dict[str, list[DeliveredFile]],
-               history: dict[str, list[DeliveredFile]], specs: dict[str, DeliverySpec],
-               landing: Path, tmpdir: Path, now: datetime, report: AdaptReport
-               ) -> tuple[list[MappingCount], pa.Table]:
+def _adapt_day(engine: _Engine, day: date, today: dict[str, list[DeliveredFile]],
+               specs: dict[str, DeliverySpec], landing: Path, now: datetime,
+               report: AdaptReport) -> tuple[list[MappingCount], pa.Table]:
+    vendor = engine.vendor
     adp: Adapter = vendor.adapter
-    engine = _Engine(vendor, tmpdir)
     counts: list[MappingCount] = []
     excluded_parts: list[pa.Table] = []
-    try:
-        sqls = "\n".join(adp.queries.values())
-        for table in adp.tables.values():
-            spec = _table_spec(vendor, table)
-            engine.register(table, spec, table.name, today.get(table.name, []), False)
-            if re.search(rf"\b{re.escape(table.name)}_history\b", sqls):
-                upto = [f for f in history.get(table.name, []) if f.interval <= day]
-                engine.register(table, spec, f"{table.name}_history", upto, True)
-        for name, cols in engine.unknown.items():
-            report.unknown_columns[f"{vendor.name}/{name}"] = cols
-        for target, sources in adp.entities.items():
-            if not any(today.get(t) for t in sources):
-                continue
-            engine.run(target, adp.queries[target])
-            counts += _account(engine.eng, vendor, target, sources)
-            excluded_parts.append(_excluded_rows(engine.eng, vendor, day, target, sources, now))
-            entity = _entity(target)
-            out_cols = [r[0] for r in engine.eng.execute("DESCRIBE out").fetchall()]
-            unknown = [c for c in out_cols if c not in entity.column_names and c not in _LINEAGE]
-            missing = [c for c in _LINEAGE if c not in out_cols]
-            if unknown or missing:
-                raise AdapterError(
-                    f"adapter {adp.name}, {target}.sql returns "
-                    + (f"columns the contract does not have: {unknown}" if unknown else "")
-                    + ("; " if unknown and missing else "")
-                    + (f"no {missing} (every row says where it came from and whether it "
-                       "is excluded)" if missing else ""))
-            select = ", ".join(
-                (f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" if c in out_cols
-                 else f"NULL::VARCHAR AS {quote(c)}") for c in entity.column_names)
-            mapped = engine.eng.sql(
-                f"SELECT {select}, _file AS vendor_file, CAST(_row_number AS BIGINT) AS "
-                "vendor_row FROM out WHERE _excluded IS NULL ORDER BY _file, _row_number"
-            ).to_arrow_table()
-            spec = specs[target]
-            path = (landing / spec.entity.source / spec.entity.name / day.isoformat()
-                    / f"{vendor.name}.parquet")
-            if _write_atomically(mapped, path, engine.eng):
-                report.written.append(str(path.relative_to(landing)))
-            else:
-                report.unchanged += 1
-            (path.parent / ADAPTED_MARKER).touch()
-    finally:
-        engine.close()
-    excluded = (pa.concat_tables(excluded_parts) if excluded_parts
-                else pa.table({}))
+    for table in adp.tables:
+        engine.show_day(table, day, table in engine.with_history)
+    for target, sources in adp.entities.items():
+        if not any(today.get(t) for t in sources):
+            continue
+        engine.run(target, adp.queries[target])
+        entity = _entity(target)
+        out_cols = [r[0] for r in engine.eng.execute("DESCRIBE out").fetchall()]
+        unknown = [c for c in out_cols if c not in entity.column_names and c not in _LINEAGE]
+        missing = [c for c in _LINEAGE if c not in out_cols]
+        if unknown or missing:
+            raise AdapterError(
+                f"adapter {adp.name}, {target}.sql returns "
+                + (f"columns the contract does not have: {unknown}" if unknown else "")
+                + ("; " if unknown and missing else "")
+                + (f"no {missing} (every row says where it came from and whether it "
+                   "is excluded)" if missing else ""))
+        counts += _account(engine.eng, vendor, target, sources)
+        excluded_parts.append(_excluded_rows(engine.eng, vendor, day, target, sources, now))
+        select = ", ".join(
+            (f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" if c in out_cols
+             else f"NULL::VARCHAR AS {quote(c)}") for c in entity.column_names)
+        mapped = engine.eng.sql(
+            f"SELECT {select}, _file AS vendor_file, CAST(_row_number AS BIGINT) AS "
+            "vendor_row FROM out WHERE _excluded IS NULL ORDER BY _file, _row_number"
+        ).to_arrow_table()
+        spec = specs[target]
+        path = (landing / spec.entity.source / spec.entity.name / day.isoformat()
+                / f"{vendor.name}.parquet")
+        if _write_atomically(mapped, path, engine.eng):
+            report.written.append(str(path.relative_to(landing)))
+        else:
+            report.unchanged += 1
+        (path.parent / ADAPTED_MARKER).touch()
+    excluded = pa.concat_tables(excluded_parts) if excluded_parts else pa.table({})
     return counts, excluded
 
 
@@ -306,23 +340,36 @@ def adapt_window(start: date, end: date, settings: Settings | None = None,
     results: list[tuple[VendorSpec, date, list[MappingCount], pa.Table]] = []
     with tempfile.TemporaryDirectory(prefix="kizuna-adapt-") as tmp:
         for vendor in vendors.values():
+            _check_folders(s.landing, vendor)
+            adp = vendor.adapter
+            sqls = "\n".join(adp.queries.values())
             today: dict[date, dict[str, list[DeliveredFile]]] = defaultdict(dict)
-            history: dict[str, list[DeliveredFile]] = {}
-            for table in vendor.adapter.tables.values():
-                spec = _table_spec(vendor, table)
-                found = discover(s.landing, spec, start, end)
-                report.pending += found.pending
-                for f in found.files:
-                    today[f.interval].setdefault(table.name, []).append(f)
-                history[table.name] = discover(s.landing, spec, date.min, end).files
-            for day in sorted(today):
-                counts, excluded = _adapt_day(vendor, day, today[day], history, specs,
-                                              s.landing, Path(tmp), now, report)
-                report.counts[(vendor.name, day)] = counts
-                results.append((vendor, day, counts, excluded))
-                log.info("%s %s: %d rows mapped, %d excluded", vendor.name, day,
-                         sum(c.rows for c in counts if c.outcome == "mapped"),
-                         sum(c.rows for c in counts if c.outcome == "excluded"))
+            engine = _Engine(vendor, Path(tmp))
+            try:
+                for table in adp.tables.values():
+                    spec = _table_spec(vendor, table)
+                    found = discover(s.landing, spec, start, end)
+                    report.pending += found.pending
+                    for f in found.files:
+                        today[f.interval].setdefault(table.name, []).append(f)
+                    files = found.files
+                    # lookups that arrive once are read from every day up to the window's end
+                    if re.search(rf"\b{re.escape(table.name)}_history\b", sqls):
+                        engine.with_history.add(table.name)
+                        files = discover(s.landing, spec, date.min, end).files
+                    engine.register(table, spec, table.name + "__all", files)
+                for name, cols in engine.unknown.items():
+                    report.unknown_columns[f"{vendor.name}/{name}"] = cols
+                for day in sorted(today):
+                    counts, excluded = _adapt_day(engine, day, today[day], specs, s.landing,
+                                                  now, report)
+                    report.counts[(vendor.name, day)] = counts
+                    results.append((vendor, day, counts, excluded))
+                    log.info("%s %s: %d rows mapped, %d excluded", vendor.name, day,
+                             sum(c.rows for c in counts if c.outcome == "mapped"),
+                             sum(c.rows for c in counts if c.outcome == "excluded"))
+            finally:
+                engine.close()
     if results:
         with connection(s) as wh:
             ledger.ensure_ledger(wh)
