@@ -1,0 +1,240 @@
+"""Marketo: activities, the leads they touch, and programs.
+
+Login: the identity endpoint's OAuth token (``/identity/oauth/token``, client
+credentials), renewed when it expires, sent as a bearer header. Activities: a paging
+token for ``since`` (``/rest/v1/activities/pagingtoken.json``), then
+``/rest/v1/activities.json`` with up to ten ``activityTypeIds`` a call, paged with
+``nextPageToken`` until ``moreResult`` is false; rows at or after ``until`` are left for
+the next window. Type names and attributes come from ``/rest/v1/activities/types.json``.
+Leads: those with a *New Lead* or *Change Data Value* activity in the window, read by id
+from ``/rest/v1/leads.json`` (300 a call). Programs: ``/rest/asset/v1/programs.json``
+filtered on ``updatedAt``, paged by offset.
+
+Marketo answers rate limits with HTTP 200 and ``success: false`` (error 606: too many
+calls in 20 s; 615: too many concurrent calls): those are retried with backoff like 429.
+
+Tables follow Fivetran's Marketo schema: ``lead`` (field names in snake case),
+``activity_<type name in snake case>`` (``activity_send_email``, ``activity_click_email``
+...; ``id``, ``lead_id``, ``activity_date``, ``activity_type_id``, ``campaign_id``,
+``primary_attribute_value_id``, ``primary_attribute_value`` and the type's attributes),
+``program``.
+
+Connection: host = the REST endpoint (``https://<munchkin>.mktorest.com``), login/password
+= client id and secret; extra ``activity_types`` (names) and ``lead_fields``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pendulum
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import OAuth2ClientCredentials
+from dlt.sources.helpers.rest_client.paginators import (
+    JSONResponseCursorPaginator,
+    OffsetPaginator,
+)
+from requests import Response
+
+from kizuna.sources.extract.base import (
+    Credentials,
+    ExtractError,
+    RetryPolicy,
+    Row,
+    check,
+    chunks,
+    http_session,
+    iso,
+    parse_ts,
+    snake_case,
+)
+
+OBJECTS: tuple[str, ...] = ("activities", "leads", "programs")
+#: The activity types an ABM warehouse reads by default (Marketo's standard names).
+ACTIVITY_TYPES: tuple[str, ...] = (
+    "New Lead", "Change Data Value", "Delete Lead", "Merge Leads", "Send Email",
+    "Email Delivered", "Email Bounced", "Unsubscribe Email", "Open Email", "Click Email",
+    "Visit Webpage", "Fill Out Form", "Click Link", "Change Status in Progression",
+    "Add to List", "Interesting Moment",
+)
+LEAD_CHANGE_TYPES = ("New Lead", "Change Data Value")
+LEAD_FIELDS: tuple[str, ...] = (
+    "id", "email", "firstName", "lastName", "company", "title", "department", "phone",
+    "leadSource", "unsubscribed", "createdAt", "updatedAt",
+)
+RETRY_CODES = {"606", "615"}  # rate limit, concurrency limit: wait and try again
+
+
+def _rate_limited(response: Response | None, exc: BaseException | None) -> bool:
+    if response is None or response.status_code != 200:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict) or body.get("success", True):
+        return False
+    return any(str(e.get("code")) in RETRY_CODES for e in body.get("errors", []))
+
+
+class MarketoIdentity(OAuth2ClientCredentials):
+    """Marketo's identity token: a GET with the client id and secret as query parameters."""
+
+    def obtain_token(self) -> None:
+        response = self.session.get(self.access_token_url, params={
+            "grant_type": "client_credentials", "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        })
+        body = check(response, "Marketo identity token").json()
+        if "access_token" not in body:
+            raise ExtractError(f"Marketo identity endpoint gave no token: {body!r}; check "
+                               "the connection's client id and secret")
+        self.parse_native_representation(str(body["access_token"]))
+        # renew a minute early: a token that expires mid-page fails with error 601/602
+        self.token_expiry = pendulum.now().add(seconds=max(int(body.get("expires_in", 3600))
+                                                           - 60, 0))
+
+
+def _ok(body: dict[str, Any], what: str) -> dict[str, Any]:
+    if not body.get("success", False):
+        raise ExtractError(f"Marketo {what} failed: {body.get('errors')!r}; 606/615 are rate "
+                           "limits (raise max_attempts or wait), 601/602 an invalid token")
+    return body
+
+
+class ActivityPaginator(JSONResponseCursorPaginator):
+    """``nextPageToken`` until ``moreResult`` is false; a ``success: false`` answer that
+    retrying did not cure stops the extraction with Marketo's error codes."""
+
+    def __init__(self) -> None:
+        super().__init__(cursor_path="nextPageToken", cursor_param="nextPageToken",
+                         has_more_path="moreResult")
+
+    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
+        _ok(response.json(), "activities")
+        super().update_state(response, data)
+
+
+class Marketo:
+    vendor = "marketo"
+
+    def __init__(self, credentials: Credentials, policy: RetryPolicy) -> None:
+        if not (credentials.login and credentials.password):
+            raise ExtractError("Marketo connection needs login and password (the API "
+                               "user's client id and secret)")
+        extra = credentials.extra
+        self.type_names = list(extra.get("activity_types") or ACTIVITY_TYPES)
+        self.lead_fields = list(extra.get("lead_fields") or LEAD_FIELDS)
+        session = http_session(policy, retry_if=_rate_limited)
+        base = credentials.base_url
+        self.client = RESTClient(
+            base_url=base, session=session,
+            auth=MarketoIdentity(access_token_url=f"{base}/identity/oauth/token",
+                                 client_id=credentials.login,
+                                 client_secret=credentials.password, session=session),
+        )
+        self._types: list[dict[str, Any]] | None = None
+
+    def objects(self) -> list[str]:
+        return list(OBJECTS)
+
+    def activity_types(self) -> list[dict[str, Any]]:
+        """The selected activity types this instance knows (``types.json``)."""
+        if self._types is None:
+            body = _ok(check(self.client.get("/rest/v1/activities/types.json"),
+                             "Marketo activity types").json(), "activity types")
+            wanted = {n.lower() for n in self.type_names}
+            self._types = [t for t in body.get("result", []) if t["name"].lower() in wanted]
+        return self._types
+
+    def tables(self, obj: str) -> list[str]:
+        if obj == "activities":
+            return [f"activity_{snake_case(t['name'])}" for t in self.activity_types()]
+        return {"leads": ["lead"], "programs": ["program"]}[obj]
+
+    def rows(self, obj: str, since: datetime | None, until: datetime) -> Iterator[Row]:
+        since = since or datetime(2000, 1, 1, tzinfo=UTC)  # Marketo keeps no older activity
+        if obj == "activities":
+            yield from self._activity_rows(since, until)
+        elif obj == "leads":
+            yield from self._lead_rows(since, until)
+        elif obj == "programs":
+            yield from self._program_rows(since, until)
+        else:
+            raise ValueError(f"unknown Marketo object {obj!r}; known: {OBJECTS}")
+
+    # -- activities -----------------------------------------------------------------
+    def activities(self, type_ids: list[int], since: datetime, until: datetime
+                   ) -> Iterator[dict[str, Any]]:
+        for ids in chunks(sorted(type_ids), 10):
+            token = _ok(check(self.client.get("/rest/v1/activities/pagingtoken.json",
+                                              params={"sinceDatetime": iso(since)}),
+                              "Marketo paging token").json(), "paging token")["nextPageToken"]
+            for page in self.client.paginate(
+                "/rest/v1/activities.json",
+                params={"activityTypeIds": ",".join(map(str, ids)), "nextPageToken": token},
+                data_selector="result",
+                paginator=ActivityPaginator(),
+            ):
+                for act in page:
+                    if since <= parse_ts(act["activityDate"]) < until:
+                        yield act
+
+    def _activity_rows(self, since: datetime, until: datetime) -> Iterator[Row]:
+        types = {t["id"]: t for t in self.activity_types()}
+        synced = datetime.now(UTC).isoformat()
+        for act in self.activities(list(types), since, until):
+            kind = types[act["activityTypeId"]]
+            row: dict[str, Any] = {
+                "id": act.get("id"), "marketo_guid": act.get("marketoGUID"),
+                "lead_id": act.get("leadId"), "activity_date": act.get("activityDate"),
+                "activity_type_id": act.get("activityTypeId"),
+                "campaign_id": act.get("campaignId"),
+                "primary_attribute_value_id": act.get("primaryAttributeValueId"),
+                "primary_attribute_value": act.get("primaryAttributeValue"),
+                "_fivetran_synced": synced,
+            }
+            for attr in act.get("attributes") or []:
+                row.setdefault(snake_case(attr["name"]), attr.get("value"))
+            yield f"activity_{snake_case(kind['name'])}", row
+
+    # -- leads ----------------------------------------------------------------------
+    def _lead_rows(self, since: datetime, until: datetime) -> Iterator[Row]:
+        all_types = _ok(check(self.client.get("/rest/v1/activities/types.json"),
+                              "Marketo activity types").json(), "activity types")["result"]
+        change_ids = [t["id"] for t in all_types if t["name"] in LEAD_CHANGE_TYPES]
+        lead_ids = sorted({a["leadId"] for a in self.activities(change_ids, since, until)})
+        synced = datetime.now(UTC).isoformat()
+        for ids in chunks(lead_ids, 300):
+            body = _ok(check(self.client.get("/rest/v1/leads.json", params={
+                "filterType": "id", "filterValues": ",".join(map(str, ids)),
+                "fields": ",".join(self.lead_fields),
+            }), "Marketo leads").json(), "leads")
+            for lead in body.get("result", []):
+                row = {snake_case(k): v for k, v in lead.items()}
+                row["_fivetran_synced"] = synced
+                yield "lead", row
+
+    # -- programs -------------------------------------------------------------------
+    def _program_rows(self, since: datetime, until: datetime) -> Iterator[Row]:
+        synced = datetime.now(UTC).isoformat()
+        for page in self.client.paginate(
+            "/rest/asset/v1/programs.json",
+            params={"earliestUpdatedAt": iso(since), "latestUpdatedAt": iso(until)},
+            data_selector="result",
+            paginator=OffsetPaginator(limit=200, offset_param="offset",
+                                      limit_param="maxReturn", total_path=None,
+                                      stop_after_empty_page=True),
+        ):
+            _ok(page.response.json(), "programs")
+            for program in page:
+                if parse_ts(program["updatedAt"]) >= until:
+                    continue  # latestUpdatedAt is inclusive; the window's end is not
+                row = {snake_case(k): v for k, v in program.items()
+                       if not isinstance(v, dict | list)}
+                row["_fivetran_deleted"] = False
+                row["_fivetran_synced"] = synced
+                yield "program", row
+

@@ -1,0 +1,592 @@
+"""Local HTTP servers that answer like HubSpot, Salesforce and Marketo, with data passed in.
+
+For tests and for serving a simulated world: each server runs in a thread on
+``127.0.0.1`` (a free port), follows the vendor's documented request and response shapes
+(paging, modification-time filters, deleted rows, tokens) and can be told to misbehave:
+``fault(...)`` answers the next matching requests with an error (429 with ``Retry-After``,
+5xx, Marketo's 606), ``fail_after(n, ...)`` fails every matching request after ``n`` good
+ones (a vendor going down mid-extraction) until ``heal()``. ``requests`` logs what came in.
+
+    with HubSpotMock(objects={"contacts": [...]}) as api:
+        Credentials(host=api.url, password=api.token)
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from kizuna.sources.extract.base import parse_ts
+
+
+@dataclass
+class Fault:
+    path: str  # substring of the request path
+    status: int = 500
+    times: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # dict/list -> JSON, str -> text
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+
+
+Route = Callable[[Request], Reply]
+
+
+class MockAPI:
+    """A threaded HTTP server with routes, faults and a request log."""
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, re.Pattern[str], Route]] = []
+        self.faults: list[Fault] = []
+        self.requests: list[Request] = []
+        self._fail_after: tuple[int, str] | None = None
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- configuration ----------------------------------------------------------------
+    def route(self, method: str, pattern: str, handler: Route) -> None:
+        self.routes.append((method, re.compile(f"^{pattern}$"), handler))
+
+    def fault(self, path: str, status: int = 500, times: int = 1,
+              headers: dict[str, str] | None = None, body: Any = None) -> None:
+        with self._lock:
+            self.faults.append(Fault(path, status, times, headers or {}, body))
+
+    def fail_after(self, good: int, path: str) -> None:
+        """Every request whose path contains ``path`` fails with 500 after ``good`` more."""
+        with self._lock:
+            self._fail_after = (good, path)
+
+    def heal(self) -> None:
+        with self._lock:
+            self._fail_after = None
+            self.faults.clear()
+
+    def calls(self, path: str) -> list[Request]:
+        return [r for r in self.requests if path in r.path]
+
+    # -- lifecycle --------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start the server first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> MockAPI:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+            def _serve(self) -> None:
+                api._handle(self)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> MockAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- serving ----------------------------------------------------------------------
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        parsed = urlparse(h.path)
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        body: Any = None
+        if raw:
+            ctype = h.headers.get("Content-Type", "")
+            if "json" in ctype:
+                body = json.loads(raw)
+            else:
+                body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        req = Request(h.command, parsed.path,
+                      {k: v[-1] for k, v in parse_qs(parsed.query).items()}, body,
+                      {k.lower(): v for k, v in h.headers.items()})
+        with self._lock:
+            self.requests.append(req)
+            reply = self._faulty(req)
+        if reply is None:
+            reply = self._dispatch(req)
+        payload = reply.body if isinstance(reply.body, bytes | str) else json.dumps(reply.body)
+        data = payload.encode() if isinstance(payload, str) else payload
+        h.send_response(reply.status)
+        h.send_header("Content-Type", reply.content_type)
+        h.send_header("Content-Length", str(len(data)))
+        for k, v in reply.headers.items():
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.write(data)
+
+    def _faulty(self, req: Request) -> Reply | None:
+        for f in self.faults:
+            if f.path in req.path and f.times > 0:
+                f.times -= 1
+                return Reply(f.status, f.body if f.body is not None else {"error": "fault"},
+                             f.headers)
+        if self._fail_after and self._fail_after[1] in req.path:
+            good, path = self._fail_after
+            if good <= 0:
+                return Reply(500, {"error": "the server went away"})
+            self._fail_after = (good - 1, path)
+        return None
+
+    def _dispatch(self, req: Request) -> Reply:
+        for method, pattern, handler in self.routes:
+            m = pattern.match(req.path)
+            if m and method == req.method:
+                req.query.update(m.groupdict())
+                return handler(req)
+        return Reply(404, {"message": f"no route for {req.method} {req.path}"})
+
+
+def _bearer(req: Request) -> str | None:
+    auth = req.headers.get("authorization", "")
+    return auth[7:] if auth.startswith("Bearer ") else None
+
+
+# -- HubSpot ---------------------------------------------------------------------------
+HUBSPOT_MODIFIED = {"contacts": "lastmodifieddate"}  # others: hs_lastmodifieddate
+
+
+class HubSpotMock(MockAPI):
+    """HubSpot CRM v3 objects (list, search), v4 association batch reads.
+
+    ``objects``: ``{"contacts": [{"id", "properties", "createdAt", "updatedAt",
+    "archived", "archivedAt"?}]}``; ``associations``: ``{("deals", "companies"):
+    {"<deal id>": ["<company id>", ...]}}``.
+    """
+
+    def __init__(self, objects: dict[str, list[dict[str, Any]]],
+                 associations: dict[tuple[str, str], dict[str, list[str]]] | None = None,
+                 token: str = "pat-test", page_size: int | None = None) -> None:
+        super().__init__()
+        self.objects = objects
+        self.associations = associations or {}
+        self.token = token
+        self.page_size = page_size
+        self.route("GET", r"/crm/v3/objects/(?P<obj>\w+)", self._list)
+        self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/search", self._search)
+        self.route("POST", r"/crm/v4/associations/(?P<obj>\w+)/(?P<to>\w+)/batch/read",
+                   self._assoc)
+
+    def _auth(self, req: Request) -> Reply | None:
+        if _bearer(req) != self.token:
+            return Reply(401, {"status": "error", "category": "INVALID_AUTHENTICATION",
+                               "message": "Authentication credentials not found."})
+        return None
+
+    def _page(self, rows: list[dict[str, Any]], after: str | None, limit: int
+              ) -> dict[str, Any]:
+        limit = min(self.page_size or limit, 100)
+        start = int(after or 0)
+        out: dict[str, Any] = {"results": rows[start:start + limit]}
+        if start + limit < len(rows):
+            nxt = str(start + limit)
+            out["paging"] = {"next": {"after": nxt, "link": f"?after={nxt}"}}
+        return out
+
+    @staticmethod
+    def _shape(r: dict[str, Any], props: list[str] | None) -> dict[str, Any]:
+        shaped = dict(r)
+        if props:
+            shaped["properties"] = {k: v for k, v in r.get("properties", {}).items()
+                                    if k in props or k == "hs_object_id"}
+        return shaped
+
+    def _list(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        archived = req.query.get("archived", "false") == "true"
+        props = req.query["properties"].split(",") if req.query.get("properties") else None
+        rows = [self._shape(r, props) for r in self.objects.get(req.query["obj"], [])
+                if bool(r.get("archived")) == archived]
+        return Reply(body=self._page(rows, req.query.get("after"),
+                                     int(req.query.get("limit", 10))))
+
+    def _search(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        obj = req.query["obj"]
+        body = req.body or {}
+        rows = [r for r in self.objects.get(obj, []) if not r.get("archived")]
+        for group in body.get("filterGroups", []):
+            for f in group.get("filters", []):
+                prop, op, value = f["propertyName"], f["operator"], int(f["value"])
+
+                def stamp(r: dict[str, Any], prop: str = prop) -> int:
+                    return int(parse_ts(r["properties"][prop]).timestamp() * 1000)
+
+                if op == "GTE":
+                    rows = [r for r in rows if stamp(r) >= value]
+                elif op == "LT":
+                    rows = [r for r in rows if stamp(r) < value]
+                else:
+                    return Reply(400, {"status": "error", "message": f"operator {op}"})
+        for s in body.get("sorts", []):
+            prop = s["propertyName"]
+            rows.sort(key=lambda r: parse_ts(r["properties"][prop]),
+                      reverse=s.get("direction") == "DESCENDING")
+        rows = [self._shape(r, body.get("properties")) for r in rows]
+        page = self._page(rows, body.get("after"), int(body.get("limit", 10)))
+        page["total"] = len(rows)
+        return Reply(body=page)
+
+    def _assoc(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        links = self.associations.get((req.query["obj"], req.query["to"]), {})
+        results = []
+        for item in (req.body or {}).get("inputs", []):
+            targets = links.get(str(item["id"]), [])
+            if targets:
+                results.append({"from": {"id": str(item["id"])}, "to": [
+                    {"toObjectId": int(t), "associationTypes": [
+                        {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": None}]}
+                    for t in targets]})
+        return Reply(body={"status": "COMPLETE", "results": results,
+                           "startedAt": "2026-01-01T00:00:00Z",
+                           "completedAt": "2026-01-01T00:00:00Z"})
+
+
+# -- Salesforce ------------------------------------------------------------------------
+_SOQL = re.compile(
+    r"SELECT (?P<fields>.+?) FROM (?P<obj>\w+)(?: WHERE (?P<where>.+?))?"
+    r"(?: ORDER BY (?P<order>\w+))?$", re.S)
+_COND = re.compile(r"(\w+) (>=|<|>|<=|=) (\S+)")
+
+
+def _compare(left: datetime, op: str, right: datetime) -> bool:
+    return {">=": left >= right, "<": left < right, ">": left > right, "<=": left <= right,
+            "=": left == right}[op]
+
+
+class SalesforceMock(MockAPI):
+    """Salesforce REST ``query``/``queryAll`` (``nextRecordsUrl``), ``describe``, OAuth
+    client credentials, and Bulk API 2.0 query jobs (CSV results paged with
+    ``Sforce-Locator``). ``objects``: ``{"Opportunity": [{"Id", "SystemModstamp",
+    "IsDeleted", ...}]}``; the first record's keys and value types make the describe."""
+
+    def __init__(self, objects: dict[str, list[dict[str, Any]]], client_id: str = "cid",
+                 client_secret: str = "secret", batch_size: int = 2000,
+                 version: str = "v62.0") -> None:
+        super().__init__()
+        self.objects = objects
+        self.client_id, self.client_secret = client_id, client_secret
+        self.batch_size = batch_size
+        self.version = version
+        self.tokens: set[str] = set()
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.cursors: dict[str, list[dict[str, Any]]] = {}
+        data = f"/services/data/{version}"
+        self.route("POST", r"/services/oauth2/token", self._token)
+        self.route("GET", data + r"/sobjects/(?P<obj>\w+)/describe", self._describe)
+        self.route("GET", data + r"/(?P<kind>query|queryAll)", self._query)
+        self.route("GET", data + r"/(?P<kind>query|queryAll)/(?P<cursor>[\w-]+)", self._more)
+        self.route("POST", data + r"/jobs/query", self._create_job)
+        self.route("GET", data + r"/jobs/query/(?P<job>\w+)", self._job)
+        self.route("GET", data + r"/jobs/query/(?P<job>\w+)/results", self._results)
+
+    def _auth(self, req: Request) -> Reply | None:
+        if _bearer(req) not in self.tokens:
+            return Reply(401, [{"message": "Session expired or invalid",
+                                "errorCode": "INVALID_SESSION_ID"}])
+        return None
+
+    def _token(self, req: Request) -> Reply:
+        form = req.body or {}
+        if (form.get("grant_type") != "client_credentials"
+                or form.get("client_id") != self.client_id
+                or form.get("client_secret") != self.client_secret):
+            return Reply(400, {"error": "invalid_client",
+                               "error_description": "invalid client credentials"})
+        token = f"00D!tok{len(self.tokens) + 1}"
+        self.tokens.add(token)
+        return Reply(body={"access_token": token, "instance_url": "", "token_type": "Bearer",
+                           "issued_at": "0", "signature": "x"})
+
+    def _describe(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        rows = self.objects.get(req.query["obj"])
+        if not rows:
+            return Reply(404, [{"errorCode": "NOT_FOUND", "message": "unknown object"}])
+
+        def kind(v: Any) -> str:
+            return ("boolean" if isinstance(v, bool) else "int" if isinstance(v, int)
+                    else "double" if isinstance(v, float) else "string")
+
+        return Reply(body={"name": req.query["obj"], "fields": [
+            {"name": k, "type": "id" if k == "Id" else kind(v)} for k, v in rows[0].items()]})
+
+    def select(self, soql: str, include_deleted: bool) -> list[dict[str, Any]]:
+        m = _SOQL.match(soql.strip())
+        if not m:
+            raise ValueError(f"unsupported SOQL: {soql}")
+        fields = [f.strip() for f in m["fields"].split(",")]
+        rows = list(self.objects.get(m["obj"], []))
+        if not include_deleted:
+            rows = [r for r in rows if not r.get("IsDeleted")]
+        for col, op, value in _COND.findall(m["where"] or ""):
+            rows = [r for r in rows if _compare(parse_ts(r[col]), op, parse_ts(value))]
+        if m["order"]:
+            rows.sort(key=lambda r: parse_ts(r[m["order"]]))
+        return [{f: r.get(f) for f in fields} for r in rows]
+
+    def _records(self, kind: str, rows: list[dict[str, Any]], obj: str, start: int,
+                 cursor: str) -> Reply:
+        batch = rows[start:start + self.batch_size]
+        done = start + self.batch_size >= len(rows)
+        body: dict[str, Any] = {"totalSize": len(rows), "done": done, "records": [
+            {"attributes": {"type": obj, "url": f"/services/data/{self.version}/sobjects/"
+                            f"{obj}/{r.get('Id')}"}, **r} for r in batch]}
+        if not done:
+            body["nextRecordsUrl"] = (f"/services/data/{self.version}/{kind}/"
+                                      f"{cursor}-{start + self.batch_size}")
+        return Reply(body=body)
+
+    def _query(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        try:
+            rows = self.select(req.query["q"], req.query["kind"] == "queryAll")
+        except (ValueError, KeyError) as e:
+            return Reply(400, [{"errorCode": "MALFORMED_QUERY", "message": str(e)}])
+        cursor = f"01g{len(self.cursors):05d}"
+        self.cursors[cursor] = rows
+        obj = _SOQL.match(req.query["q"].strip())["obj"]  # type: ignore[index]
+        self.cursors[cursor + "obj"] = [{"obj": obj}]
+        return self._records(req.query["kind"], rows, obj, 0, cursor)
+
+    def _more(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        cursor, start = req.query["cursor"].rsplit("-", 1)
+        rows = self.cursors.get(cursor)
+        if rows is None:
+            return Reply(400, [{"errorCode": "INVALID_QUERY_LOCATOR", "message": "gone"}])
+        obj = self.cursors[cursor + "obj"][0]["obj"]
+        return self._records(req.query["kind"], rows, obj, int(start), cursor)
+
+    def _create_job(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        spec = req.body or {}
+        job_id = f"750{len(self.jobs):012d}"
+        rows = self.select(spec["query"], spec.get("operation") == "queryAll")
+        self.jobs[job_id] = {"rows": rows, "polls": 0, "operation": spec.get("operation")}
+        return Reply(body={"id": job_id, "operation": spec.get("operation"),
+                           "object": "", "state": "UploadComplete", "contentType": "CSV",
+                           "apiVersion": 62.0, "lineEnding": "LF", "columnDelimiter": "COMMA"})
+
+    def _job(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        job = self.jobs[req.query["job"]]
+        job["polls"] += 1
+        state = "InProgress" if job["polls"] < 2 else "JobComplete"
+        return Reply(body={"id": req.query["job"], "state": state,
+                           "numberRecordsProcessed": len(job["rows"])})
+
+    def _results(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        job = self.jobs[req.query["job"]]
+        if job["polls"] < 2:
+            return Reply(400, [{"errorCode": "INVALIDJOBSTATE", "message": "not complete"}])
+        size = int(req.query.get("maxRecords", 10_000))
+        start = int(base64.b64decode(req.query["locator"]).decode()) if req.query.get(
+            "locator") else 0
+        rows = job["rows"][start:start + size]
+        out = io.StringIO()
+        if job["rows"]:
+            writer = csv.DictWriter(out, fieldnames=list(job["rows"][0]), lineterminator="\n")
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool)
+                                     else v) for k, v in r.items()})
+        nxt = start + size
+        locator = base64.b64encode(str(nxt).encode()).decode() if nxt < len(job["rows"]) \
+            else "null"
+        return Reply(body=out.getvalue(), content_type="text/csv", headers={
+            "Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(rows))})
+
+
+# -- Marketo ---------------------------------------------------------------------------
+MARKETO_TYPES: list[dict[str, Any]] = [
+    {"id": 1, "name": "Visit Webpage", "primaryAttribute": {"name": "Webpage ID"},
+     "attributes": [{"name": "Webpage URL"}, {"name": "Client IP Address"}]},
+    {"id": 2, "name": "Fill Out Form", "primaryAttribute": {"name": "Webform ID"},
+     "attributes": [{"name": "Form Fields"}, {"name": "Webpage ID"}]},
+    {"id": 6, "name": "Send Email", "primaryAttribute": {"name": "Mailing ID"},
+     "attributes": [{"name": "Campaign Run ID"}, {"name": "Step ID"}]},
+    {"id": 7, "name": "Email Delivered", "primaryAttribute": {"name": "Mailing ID"},
+     "attributes": [{"name": "Campaign Run ID"}]},
+    {"id": 10, "name": "Open Email", "primaryAttribute": {"name": "Mailing ID"},
+     "attributes": [{"name": "Device"}, {"name": "Is Mobile Device"}]},
+    {"id": 11, "name": "Click Email", "primaryAttribute": {"name": "Mailing ID"},
+     "attributes": [{"name": "Link"}, {"name": "Device"}]},
+    {"id": 12, "name": "New Lead", "primaryAttribute": {"name": "Lead ID"},
+     "attributes": [{"name": "Source Type"}]},
+    {"id": 13, "name": "Change Data Value", "primaryAttribute": {"name": "Attribute Name"},
+     "attributes": [{"name": "New Value"}, {"name": "Old Value"}, {"name": "Reason"}]},
+    {"id": 37, "name": "Delete Lead", "primaryAttribute": {"name": "Lead ID"},
+     "attributes": []},
+    {"id": 46, "name": "Interesting Moment", "primaryAttribute": {"name": "Milestone ID"},
+     "attributes": []},
+]
+
+
+class MarketoMock(MockAPI):
+    """Marketo identity token, activity types, paging tokens, activities
+    (``nextPageToken``/``moreResult``), leads by id and programs by ``updatedAt``.
+    Errors come as HTTP 200 with ``success: false`` (601 invalid token, 606 rate limit)."""
+
+    def __init__(self, activities: list[dict[str, Any]], leads: list[dict[str, Any]],
+                 programs: list[dict[str, Any]] | None = None, client_id: str = "cid",
+                 client_secret: str = "secret", page_size: int = 300,
+                 types: list[dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.activities = sorted(activities, key=lambda a: (parse_ts(a["activityDate"]),
+                                                            a["id"]))
+        self.leads = {lead["id"]: lead for lead in leads}
+        self.programs = programs or []
+        self.client_id, self.client_secret = client_id, client_secret
+        self.page_size = page_size
+        self.types = types or MARKETO_TYPES
+        self.tokens: set[str] = set()
+        self.route("GET", r"/identity/oauth/token", self._token)
+        self.route("GET", r"/rest/v1/activities/types\.json", self._types)
+        self.route("GET", r"/rest/v1/activities/pagingtoken\.json", self._paging_token)
+        self.route("GET", r"/rest/v1/activities\.json", self._activities)
+        self.route("GET", r"/rest/v1/leads\.json", self._leads)
+        self.route("GET", r"/rest/asset/v1/programs\.json", self._programs)
+
+    @staticmethod
+    def rate_limited() -> dict[str, Any]:
+        """The body Marketo sends (HTTP 200) when the 100 calls / 20 s limit is hit."""
+        return {"requestId": "e42b#14272d07d78", "success": False, "errors": [
+            {"code": "606", "message": "Max rate limit '100' exceeded with in '20' secs"}]}
+
+    def _auth(self, req: Request) -> Reply | None:
+        if _bearer(req) not in self.tokens:
+            return Reply(body={"requestId": "x", "success": False,
+                               "errors": [{"code": "601", "message": "Access token invalid"}]})
+        return None
+
+    def _ok(self, **body: Any) -> Reply:
+        return Reply(body={"requestId": "1#1", "success": True, **body})
+
+    def _token(self, req: Request) -> Reply:
+        q = req.query
+        if (q.get("grant_type") != "client_credentials" or q.get("client_id") != self.client_id
+                or q.get("client_secret") != self.client_secret):
+            return Reply(401, {"error": "unauthorized", "error_description": "Bad client"})
+        token = f"cdf01657-{len(self.tokens) + 1}:ab"
+        self.tokens.add(token)
+        return Reply(body={"access_token": token, "token_type": "bearer",
+                           "expires_in": 3599, "scope": "api@example.com"})
+
+    def _types(self, req: Request) -> Reply:
+        return self._auth(req) or self._ok(result=self.types)
+
+    @staticmethod
+    def _encode(since: str, offset: int) -> str:
+        return base64.b32encode(f"{since}|{offset}".encode()).decode()
+
+    def _paging_token(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        since = parse_ts(req.query["sinceDatetime"]).isoformat()
+        return self._ok(nextPageToken=self._encode(since, 0))
+
+    def _activities(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        since_s, offset_s = base64.b32decode(req.query["nextPageToken"]).decode().split("|")
+        since, offset = parse_ts(since_s), int(offset_s)
+        ids = {int(i) for i in req.query.get("activityTypeIds", "").split(",") if i}
+        if len(ids) > 10:
+            return Reply(body={"success": False, "errors": [
+                {"code": "1003", "message": "activityTypeIds: at most 10"}]})
+        rows = [a for a in self.activities if parse_ts(a["activityDate"]) >= since
+                and (not ids or a["activityTypeId"] in ids)]
+        page = rows[offset:offset + self.page_size]
+        more = offset + self.page_size < len(rows)
+        body: dict[str, Any] = {"nextPageToken": self._encode(
+            since_s, offset + len(page)), "moreResult": more}
+        if page:
+            body["result"] = page
+        return self._ok(**body)
+
+    def _leads(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        if req.query.get("filterType") != "id":
+            return Reply(body={"success": False, "errors": [
+                {"code": "1003", "message": "filterType not supported here"}]})
+        ids = [int(i) for i in req.query["filterValues"].split(",") if i]
+        if len(ids) > 300:
+            return Reply(body={"success": False, "errors": [
+                {"code": "1003", "message": "filterValues: at most 300"}]})
+        fields = req.query.get("fields", "id,email,firstName,lastName,updatedAt,createdAt")
+        result = [{f: self.leads[i].get(f) for f in fields.split(",")}
+                  for i in ids if i in self.leads]
+        return self._ok(result=result)
+
+    def _programs(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        rows = self.programs
+        if "earliestUpdatedAt" in req.query:
+            lo = parse_ts(req.query["earliestUpdatedAt"])
+            rows = [p for p in rows if parse_ts(p["updatedAt"]) >= lo]
+        if "latestUpdatedAt" in req.query:
+            hi = parse_ts(req.query["latestUpdatedAt"])
+            rows = [p for p in rows if parse_ts(p["updatedAt"]) <= hi]
+        offset, size = int(req.query.get("offset", 0)), int(req.query.get("maxReturn", 20))
+        page = rows[offset:offset + size]
+        if not page:
+            return self._ok(warnings=["No assets found for the given search criteria."])
+        return self._ok(result=page, warnings=[])
