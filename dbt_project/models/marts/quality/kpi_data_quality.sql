@@ -4,7 +4,7 @@
     interval a file was delivered for (its date folder). -#}
 with batches as (
     select * from {{ source('audit', 'load_batches') }}
-    where status <> 'superseded'
+    where status not in ('superseded', 'discarded')
 ),
 
 results as (
@@ -12,7 +12,8 @@ results as (
 ),
 
 current_results as (
-    -- A superseded batch's results are history: a corrected file replaced it.
+    -- A superseded or discarded batch's results are history: a corrected file replaced it,
+    -- or someone dropped it.
     select results.*
     from results
     inner join batches
