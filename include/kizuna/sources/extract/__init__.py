@@ -13,10 +13,17 @@ This module imports nothing heavy: DAG files import it at parse time.
 from __future__ import annotations
 
 from kizuna.sources.extract.base import Credentials, ExtractError, RetryPolicy
-from kizuna.sources.extract.run import VENDORS, ExtractResult, extract_object, extractor
+from kizuna.sources.extract.run import (
+    VENDORS,
+    ExtractResult,
+    extract_interval,
+    extract_object,
+    extractor,
+    objects_of,
+)
 
 #: The Airflow connection each vendor reads its host and credentials from.
 CONN_IDS: dict[str, str] = {v: f"kizuna_{v}" for v in VENDORS}
 
 __all__ = ["CONN_IDS", "VENDORS", "Credentials", "ExtractError", "ExtractResult",
-           "RetryPolicy", "extract_object", "extractor"]
+           "RetryPolicy", "extract_interval", "extract_object", "extractor", "objects_of"]

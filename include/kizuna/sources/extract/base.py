@@ -37,6 +37,13 @@ class Credentials:
     port: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_connection(cls, conn: Any) -> Credentials:
+        """From an Airflow connection (any object with its fields: no Airflow import here)."""
+        extra = getattr(conn, "extra_dejson", None) or {}
+        return cls(host=conn.host or "", login=conn.login, password=conn.password,
+                   port=conn.port, extra=dict(extra))
+
     @property
     def base_url(self) -> str:
         url = self.host if "://" in self.host else f"https://{self.host}"

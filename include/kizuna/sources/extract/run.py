@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from kizuna.settings import business_timezone, get_settings
 from kizuna.sources.extract.base import Credentials, Extractor, RetryPolicy, iso, parse_ts
 from kizuna.sources.extract.landing import (
     CursorState,
@@ -124,3 +125,33 @@ def extract_object(
     write_cursor(landing, ex.vendor, obj,
                  CursorState(cursor=until, day=day, parts=folders.parts, windows=windows))
     return ExtractResult(ex.vendor, obj, day, since, until, folders.rows, "extracted")
+
+
+def objects_of(vendor: str, credentials: Credentials) -> list[str]:
+    """The objects ``vendor`` reads with these credentials (no request is made)."""
+    return extractor(vendor, credentials).objects()
+
+
+def extract_interval(
+    vendor: str,
+    obj: str,
+    credentials: Credentials,
+    interval_start: datetime,
+    interval_end: datetime,
+    conf: dict[str, Any] | None = None,
+    landing: Path | None = None,
+) -> dict[str, Any]:
+    """What the extract DAG's task does for one vendor object and one data interval: rows
+    modified up to the interval's end go to the date folder of the interval's start (in
+    the business time zone, as the ingest DAG reads them). A first run starts at
+    ``initial_since`` (run conf or the connection's extra), else at the vendor's beginning.
+    """
+    conf = conf or {}
+    since = conf.get("initial_since") or credentials.extra.get("initial_since")
+    day = interval_start.astimezone(business_timezone()).date()
+    result = extract_object(
+        extractor(vendor, credentials), obj, landing or get_settings().landing, day,
+        interval_end.astimezone(UTC), initial_since=parse_ts(str(since)) if since else None,
+    )
+    log.info("%s", result.summary())
+    return result.summary()
