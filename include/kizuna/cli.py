@@ -342,7 +342,8 @@ def batch_list(
         ensure_ledger(wh)
         rows = recent_batches(wh, limit, status, table)
     t = Table(title="Batches, newest first")
-    for col in ("batch", "file", "status", "rows", "loaded", "quarantined", "message"):
+    t.add_column("batch", no_wrap=True, min_width=24)  # whole, to copy into accept/discard
+    for col in ("file", "status", "rows", "loaded", "quarantined", "message"):
         t.add_column(col, justify="right" if col in ("rows", "loaded", "quarantined")
                      else "left", overflow="fold")
     for batch_id, _, source_file, _, st, rows_in, loaded, quarantined, message, _ in rows:
