@@ -32,7 +32,7 @@ from kizuna.simulator.intent import simulate_intent
 from kizuna.simulator.people import DEPT_NAMES, TITLE_NAMES, People, build_people
 from kizuna.simulator.sales import Sales, build_sales
 from kizuna.simulator.writer import write_entity
-from kizuna.sources.config import delivery_specs
+from kizuna.sources.config import DeliverySpec, delivery_specs
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,13 @@ class SimulationResult:
 
 
 def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."),
-             progress: Progress | None = None) -> SimulationResult:
+             progress: Progress | None = None,
+             specs: dict[str, DeliverySpec] | None = None) -> SimulationResult:
     """Simulate the world of ``cfg`` and write ``out_dir/landing`` and ``out_dir/truth``.
 
     Existing ``landing`` and ``truth`` folders under ``out_dir`` are replaced. The same
-    config (seed included) always writes byte-identical files.
+    config (seed included) always writes byte-identical files. ``specs``: how each entity
+    is delivered (default: the sources configuration).
     """
     cfg = cfg or SimulationConfig()
     t0 = time.perf_counter()
@@ -114,7 +116,7 @@ def simulate(cfg: SimulationConfig | None = None, out_dir: Path | str = Path("."
     for d in (landing, truth_dir):
         if d.exists():
             shutil.rmtree(d)
-    specs = delivery_specs()
+    specs = specs or delivery_specs()
     result = SimulationResult(cfg, out_dir, landing, truth_dir, cfg.start, cfg.end)
     result.counts = dict.fromkeys(_TABLES, 0)
     result.folders = dict.fromkeys(_TABLES, 0)
