@@ -9,6 +9,7 @@ Salesforce and Marketo schemas), so vendor adapters can map them to the raw cont
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +96,10 @@ def http_session(policy: RetryPolicy, retry_if: Any = None) -> Session:
     """A requests session that retries 429 and 5xx (honouring ``Retry-After``) and
     connection errors with exponential backoff; ``retry_if(response, exc)`` adds a
     vendor's own retry condition. Errors are raised by the caller, not the session."""
+    # Credentials come from our own connections: dlt need not probe Airflow Variables for
+    # its secrets (an import of Airflow and a lookup per task), nor report usage.
+    os.environ.setdefault("PROVIDERS__ENABLE_AIRFLOW_SECRETS", "false")
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     from dlt.sources.helpers.requests.retry import Client
 
     client = Client(
