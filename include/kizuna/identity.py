@@ -10,7 +10,8 @@ which dbt reads as the source ``identity``:
     One row per CRM account the corporate number did not resolve: the company it is
     (``corporate_number``, null when unresolved), ``match_method``, ``match_confidence``.
 ``identity.lead_company_links``
-    One row per MA lead: the company the person worked at when the lead was written.
+    One row per MA lead: the company the person worked at when the lead was written, or,
+    when the company database does not know it, the CRM account it is (``account_id``).
 ``identity.match_candidates``
     One row per ambiguous record and candidate company: what a person should look at.
 
@@ -30,6 +31,14 @@ The cascade, for every record the previous step left open:
    for kanji), domain, prefecture and industry. A link is made only when the best
    company is likely (``match_threshold``) and clearly ahead of the next one
    (``margin_bits``); otherwise the record stays unlinked and its candidates are listed.
+
+Leads the company database leaves unmatched (all of them when there is none) go through
+the same cascade once more against the CRM accounts no company was found for: the
+account's web domain or its contacts' e-mail domain and its name stand in for a company's
+(:func:`account_frame`), and the link names the account, not a company (methods
+``account_<method>``). So a warehouse without a company database still links leads to
+accounts; an empty input of any kind (no companies, leads, contacts or accounts, a single
+company, columns with no values) links what it can and never stops the run.
 
 Everything runs in an in-memory DuckDB, whatever the warehouse is: the frames are small
 (tens of thousands of rows), the name normalisation needs Python anyway, and one code
@@ -78,7 +87,8 @@ TABLES: dict[str, tuple[tuple[str, LogicalType], ...]] = {
     "account_company_links": (("account_id", "text"), ("corporate_number", "text"),
                               ("match_method", "text"), ("match_confidence", "float")),
     "lead_company_links": (("lead_id", "text"), ("corporate_number", "text"),
-                           ("match_method", "text"), ("match_confidence", "float")),
+                           ("match_method", "text"), ("match_confidence", "float"),
+                           ("account_id", "text")),
     "match_candidates": (("record_type", "text"), ("record_id", "text"),
                          ("corporate_number", "text"), ("match_probability", "float"),
                          ("candidate_rank", "int")),
@@ -191,6 +201,47 @@ def company_frame(companies: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def account_frame(accounts: pd.DataFrame, contacts: pd.DataFrame,
+                  reference: Reference) -> pd.DataFrame:
+    """CRM accounts in :func:`company_frame`'s columns, for leads to be matched against
+    when the company database does not know their company.
+
+    ``corporate_number`` holds the account_id; the domain is the account's registrable web
+    domain, else its contacts' most common business e-mail domain; the name forms are the
+    account name and its domain label; prefecture and parent are unknown. Accounts are
+    ordered by account_id, so of two accounts with one domain the first keeps it.
+    """
+    mails = _contact_domains(contacts, reference)
+    rows = []
+    for acc, name, dom, industry in sorted(zip(accounts["account_id"], accounts["account_name"],
+                                               accounts["domain"], accounts["industry"],
+                                               strict=True), key=lambda r: str(r[0])):
+        if not isinstance(acc, str):
+            continue
+        domain = registrable_domain(dom) or _most_common(mails.get(acc, []))
+        rows.append((acc, company_name_key(name), None, domain, None,
+                     reference.division(industry), None))
+    out = pd.DataFrame(rows, columns=["corporate_number", "name_key", "kana_key", "domain",
+                                      "prefecture", "division", "parent"])
+    out["label_key"] = out["domain"].map(domain_label_key)
+    out["group_domain"] = out["domain"]
+    return out
+
+
+def _contact_domains(contacts: pd.DataFrame, reference: Reference) -> dict[str, list[str]]:
+    """Business e-mail domains of each account's contacts (free mail left out)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for acc, mail in zip(contacts["account_id"], contacts["email"], strict=True):
+        d = reference.business_domain(email_domain(mail))
+        if d and isinstance(acc, str):
+            out[acc].append(d)
+    return out
+
+
+def _most_common(values: list[str]) -> str | None:
+    return max(sorted(set(values)), key=values.count) if values else None
+
+
 class CompanyIndex:
     """Look-ups from domain and name key to companies."""
 
@@ -246,11 +297,7 @@ def resolve_accounts(accounts: pd.DataFrame, contacts: pd.DataFrame, companies: 
     """
     index = CompanyIndex(company_frame(companies))
     skip = set(skip)
-    contact_domains: dict[str, list[str]] = defaultdict(list)
-    for acc, mail in zip(contacts["account_id"], contacts["email"], strict=True):
-        d = reference.business_domain(email_domain(mail))
-        if d and isinstance(acc, str):
-            contact_domains[acc].append(d)
+    contact_domains = _contact_domains(contacts, reference)
     links: list[tuple[str, str | None, str, float]] = []
     open_: list[_Open] = []
     seen: list[_Open] = []
@@ -260,7 +307,7 @@ def resolve_accounts(accounts: pd.DataFrame, contacts: pd.DataFrame, companies: 
         key = company_name_key(name)
         division = reference.division(industry)
         mails = contact_domains.get(acc, [])
-        mail = max(sorted(set(mails)), key=mails.count) if mails else web
+        mail = _most_common(mails) or web
         seen.append(_Open(acc, key, mail, None, division, ""))
         if acc in skip:
             continue
@@ -295,7 +342,30 @@ def resolve_leads(leads: pd.DataFrame, companies: pd.DataFrame, reference: Refer
 
     ``leads``: lead_id, email, company_name, phone.
     """
-    index = CompanyIndex(company_frame(companies))
+    return _resolve_leads(leads, CompanyIndex(company_frame(companies)), reference,
+                          settings or MatchSettings())
+
+
+def resolve_leads_to_accounts(leads: pd.DataFrame, accounts: pd.DataFrame,
+                              contacts: pd.DataFrame, reference: Reference,
+                              settings: MatchSettings | None = None) -> Resolution:
+    """Resolve leads straight to CRM accounts (:func:`account_frame`), for leads whose
+    company the company database does not know.
+
+    Links: lead_id, account_id (null when unresolved), match_method (``account_`` and the
+    cascade's method when linked), match_confidence. Candidates are not listed: the review
+    queue names companies, and these would be accounts.
+    """
+    index = CompanyIndex(account_frame(accounts, contacts, reference))
+    res = _resolve_leads(leads, index, reference, settings or MatchSettings())
+    links = res.links.rename(columns={"corporate_number": "account_id"})
+    linked = links["account_id"].notna()
+    links.loc[linked, "match_method"] = "account_" + links.loc[linked, "match_method"]
+    return Resolution(links)
+
+
+def _resolve_leads(leads: pd.DataFrame, index: CompanyIndex, reference: Reference,
+                   settings: MatchSettings) -> Resolution:
     links: list[tuple[str, str | None, str, float]] = []
     open_: list[_Open] = []
     seen: list[_Open] = []
@@ -334,7 +404,41 @@ def resolve_leads(leads: pd.DataFrame, companies: pd.DataFrame, reference: Refer
                 continue
         open_.append(_Open(lead, key, domain, prefecture, None,
                            "ambiguous_name" if cands else "unmatched", cands))
-    return _finish("lead", links, open_, seen, index, settings or MatchSettings())
+    return _finish("lead", links, open_, seen, index, settings)
+
+
+def resolve(accounts: pd.DataFrame, contacts: pd.DataFrame, leads: pd.DataFrame,
+            companies: pd.DataFrame, reference: Reference, linked: Iterable[str] = (),
+            settings: MatchSettings | None = None) -> tuple[Resolution, Resolution]:
+    """The whole cascade: accounts to companies (``linked``: accounts dbt already linked by
+    corporate number), leads to companies, then the leads left unmatched to the CRM
+    accounts left without a company. Returns the account and lead resolutions; the lead
+    links carry ``account_id`` (set only by that last step).
+    """
+    linked = set(linked)
+    account_res = resolve_accounts(accounts, contacts, companies, reference, skip=linked,
+                                   settings=settings)
+    lead_res = resolve_leads(leads, companies, reference, settings=settings)
+    links = lead_res.links.assign(account_id=pd.Series(None, index=lead_res.links.index,
+                                                       dtype=object))
+    with_company = linked | set(account_res.links.loc[account_res.links["corporate_number"]
+                                                      .notna(), "account_id"])
+    open_accounts = accounts[~accounts["account_id"].isin(with_company)]
+    unmatched = links.loc[links["corporate_number"].isna()
+                          & (links["match_method"] == "unmatched"), "lead_id"]
+    open_leads = leads[leads["lead_id"].isin(unmatched)]
+    if not open_leads.empty and not open_accounts.empty:
+        direct = resolve_leads_to_accounts(open_leads, open_accounts, contacts, reference,
+                                           settings).links
+        direct = direct[direct["account_id"].notna()].set_index("lead_id")
+        if direct.empty:
+            return account_res, Resolution(links, lead_res.candidates)
+        hit = links["lead_id"].isin(direct.index)
+        for col in ("account_id", "match_method", "match_confidence"):
+            links.loc[hit, col] = links.loc[hit, "lead_id"].map(direct[col])
+        log.info("lead resolution to CRM accounts: %s",
+                 direct["match_method"].value_counts().to_dict())
+    return account_res, Resolution(links, lead_res.candidates)
 
 
 def _finish(record_type: str, links: list[tuple[str, str | None, str, float]],
@@ -449,11 +553,12 @@ def probabilistic_links(open_: list[_Open], training: list[_Open], companies: pd
     empty = pd.DataFrame(columns=["record_id", "corporate_number", "match_probability",
                                   "candidate_rank"])
     open_ = [r for r in open_ if r.name_key or r.mail_domain]
-    if not open_:
+    if not open_ or companies.empty:
         return {}, empty
     import duckdb
     from duckdb.func import FunctionNullHandling, PythonUDFType
     from splink import DuckDBAPI, Linker, block_on
+    from splink.internals.exceptions import SplinkException  # splink 5 exports none
 
     # one right-hand record per name form of a company (registered name, reading, romaji)
     parts = []
@@ -465,10 +570,13 @@ def probabilistic_links(open_: list[_Open], training: list[_Open], companies: pd
         parts.append(part)
     right = pd.concat(parts, ignore_index=True).drop_duplicates(["corporate_number", "name_key"])
     right = right.drop(columns=["corporate_number"])
+    training = [r for r in training if r.name_key or r.mail_domain]
+    if right.empty or not training:  # nothing to compare with (splink divides by the pairs)
+        return {}, empty
     # prefecture and industry count only where the records have them (leads: prefecture
-    # from a phone; accounts: industry from the CRM)
+    # from a phone; accounts: industry from the CRM) and so do the companies
     extra = [col for col in ("prefecture", "division")
-             if any(getattr(r, col) for r in training)]
+             if any(getattr(r, col) for r in training) and companies[col].notna().any()]
 
     con = duckdb.connect()
     con.execute("SET threads = 1")  # deterministic sums in EM: a re-run writes the same
@@ -478,9 +586,8 @@ def probabilistic_links(open_: list[_Open], training: list[_Open], companies: pd
     try:
         db = DuckDBAPI(connection=con)
         companies_in = db.register(right, dataset_display_name="companies")
-        trainer = Linker([db.register(_records([r for r in training
-                                                 if r.name_key or r.mail_domain]),
-                                      dataset_display_name="records"), companies_in],
+        trainer = Linker([db.register(_records(training), dataset_display_name="records"),
+                          companies_in],
                          _splink_settings(len(companies), extra), log_level=logging.ERROR)
         trainer.training.estimate_u_using_random_sampling(max_pairs=5e5, seed=settings.seed)
         for rule in (block_on("mail_domain"), block_on("substr(name_key, 1, 2)")):
@@ -495,6 +602,13 @@ def probabilistic_links(open_: list[_Open], training: list[_Open], companies: pd
                         model, log_level=logging.ERROR)
         pairs = scorer.inference.predict(threshold_match_probability=settings.candidate_floor,
                                          warning_mode="never").as_pandas_dataframe()
+    except (SplinkException, ZeroDivisionError, duckdb.Error) as exc:
+        # a model splink cannot fit (a handful of records, columns with no values): the
+        # deterministic links stand and these records stay open, as when nothing is likely
+        log.warning("probabilistic matching of %d records skipped, splink could not fit a "
+                    "model on %d records and %d company names: %s", len(open_), len(training),
+                    len(right), str(exc).splitlines()[0][:300])
+        return {}, empty
     finally:
         con.close()
     return _decide(pairs, settings)
@@ -567,9 +681,8 @@ def run(settings: Settings | None = None, match: MatchSettings | None = None
         leads = frame("SELECT lead_id, email, company_name, phone FROM staging.stg_ma__leads")
         linked = frame("SELECT account_id FROM intermediate.int_account_corporate_numbers "
                        "WHERE is_linked")
-    account_res = resolve_accounts(accounts, contacts, companies, reference,
-                                   skip=linked["account_id"], settings=match)
-    lead_res = resolve_leads(leads, companies, reference, settings=match)
+    account_res, lead_res = resolve(accounts, contacts, leads, companies, reference,
+                                    linked=linked["account_id"], settings=match)
     candidates = pd.concat([
         account_res.candidates.assign(record_type="account"),
         lead_res.candidates.assign(record_type="lead"),

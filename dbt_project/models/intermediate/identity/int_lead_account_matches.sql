@@ -1,7 +1,8 @@
 {#- Lead -> CRM account. A lead whose e-mail is a CRM contact's takes that contact's
     account; any other lead takes the primary account of the company the identity task
-    resolved it to (the confidence is that of both links). A company with no CRM account
-    leaves the lead without one but keeps its corporate number. -#}
+    resolved it to (the confidence is that of both links), else the account the identity
+    task resolved it to directly (a company the company database does not know). A company
+    with no CRM account leaves the lead without one but keeps its corporate number. -#}
 with leads as (
     select lead_id from {{ ref('stg_ma__leads') }}
 ),
@@ -52,12 +53,15 @@ final as (
     select
         leads.lead_id,
         by_contact.contact_id,
-        coalesce(by_contact.account_id, company_accounts.primary_account_id) as account_id,
+        coalesce(
+            by_contact.account_id, company_accounts.primary_account_id, lead_companies.account_id
+        ) as account_id,
         coalesce(by_contact.corporate_number, lead_companies.corporate_number) as corporate_number,
         case
             when by_contact.account_id is not null then 'email'
             when company_accounts.primary_account_id is not null then lead_companies.match_method
             when lead_companies.corporate_number is not null then 'no_account'
+            when lead_companies.account_id is not null then lead_companies.match_method
             when contact_matches.match_method = 'ambiguous_email' then 'ambiguous_email'
             else coalesce(lead_companies.match_method, 'unresolved')
         end as match_method,
@@ -66,6 +70,7 @@ final as (
             when company_accounts.primary_account_id is not null
                 then lead_companies.match_confidence * company_accounts.match_confidence
             when lead_companies.corporate_number is not null then lead_companies.match_confidence
+            when lead_companies.account_id is not null then lead_companies.match_confidence
             else 0.0
         end as {{ type_double() }}) as match_confidence
     from leads

@@ -1,0 +1,123 @@
+"""Identity resolution on data we did not make: no company database, no leads, no contacts,
+a single company, columns with no values. It links what it can and never stops."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kizuna.identity import Reference, resolve
+from kizuna.simulator.corporate_number import make
+
+COMPANY_COLUMNS = ["corporate_number", "company_name", "company_name_kana", "prefecture",
+                   "industry_code", "parent_corporate_number", "domain"]
+YAMADA = make("011001000001")
+
+
+def frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def no_companies() -> pd.DataFrame:
+    return frame([], COMPANY_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def reference() -> Reference:
+    return Reference.from_seeds()
+
+
+@pytest.fixture
+def accounts() -> pd.DataFrame:
+    return frame([
+        ("A1", "株式会社山田精機", "https://www.yamada-seiki.co.jp/", "製造"),
+        ("A2", "東洋商事株式会社", None, "商社"),
+        ("A3", "アオバ物流（株）", None, None),
+        ("A4", "ミドリ電機株式会社", None, None),
+    ], ["account_id", "account_name", "domain", "industry"])
+
+
+@pytest.fixture
+def contacts() -> pd.DataFrame:
+    return frame([("A3", "k.sato@aoba-butsuryu.co.jp"), ("A3", "sato@gmail.com")],
+                 ["account_id", "email"])
+
+
+@pytest.fixture
+def leads() -> pd.DataFrame:
+    return frame([
+        ("L1", "t.suzuki@yamada-seiki.co.jp", "", None),  # the account's web domain
+        ("L2", "hanako@gmail.com", "東洋商事（株）", None),  # the account's name
+        ("L3", "m.ito@aoba-butsuryu.co.jp", "アオバ", None),  # a contact's e-mail domain
+        ("L4", "ken@example-unknown.co.jp", "まるで知らない会社", None),  # nobody
+        ("L5", "taro@gmail.com", "個人", None),  # no company
+        ("L6", None, None, None),  # nothing at all
+    ], ["lead_id", "email", "company_name", "phone"])
+
+
+def lead_links(res) -> dict[str, tuple[str | None, str]]:
+    return {r.lead_id: (None if pd.isna(r.account_id) else r.account_id, r.match_method)
+            for r in res.links.itertuples()}
+
+
+def test_without_a_company_database_leads_resolve_to_crm_accounts(accounts, contacts, leads,
+                                                                   reference):
+    account_res, lead_res = resolve(accounts, contacts, leads, no_companies(), reference)
+    assert set(account_res.links["match_method"]) == {"unmatched"}
+    assert account_res.links["corporate_number"].isna().all()
+    got = lead_links(lead_res)
+    assert got["L1"] == ("A1", "account_email_domain")
+    assert got["L2"] == ("A2", "account_name")
+    assert got["L3"] == ("A3", "account_email_domain")
+    assert got["L4"] == (None, "unmatched")
+    assert got["L5"] == (None, "no_company")
+    assert got["L6"][0] is None
+    assert lead_res.links["corporate_number"].isna().all()
+
+
+def test_a_company_database_still_wins_over_the_crm(accounts, contacts, leads, reference):
+    companies = frame([(YAMADA, "株式会社山田精機", "ヤマダセイキ", "東京都", "E29", None,
+                        "yamada-seiki.co.jp")], COMPANY_COLUMNS)
+    account_res, lead_res = resolve(accounts, contacts, leads, companies, reference)
+    by_account = dict(zip(account_res.links["account_id"], account_res.links["corporate_number"],
+                          strict=True))
+    assert by_account["A1"] == YAMADA
+    links = lead_res.links.set_index("lead_id")
+    assert links.at["L1", "corporate_number"] == YAMADA  # dbt takes A1 via the company
+    assert pd.isna(links.at["L1", "account_id"])
+    assert links.at["L2", "account_id"] == "A2"  # A2 has no company: the account directly
+    assert links.at["L2", "match_method"] == "account_name"
+
+
+@pytest.mark.parametrize("case", ["no_leads", "no_contacts", "no_accounts", "nothing",
+                                  "single_company", "null_columns", "nan_columns"])
+def test_sparse_inputs_never_stop_identity_resolution(case, accounts, contacts, leads,
+                                                      reference):
+    companies = frame([(YAMADA, "株式会社山田精機", "ヤマダセイキ", "東京都", "E29", None,
+                        "yamada-seiki.co.jp")], COMPANY_COLUMNS)
+    if case == "no_leads":
+        leads = leads.iloc[0:0]
+    elif case == "no_contacts":
+        contacts = contacts.iloc[0:0]
+    elif case == "no_accounts":
+        accounts = accounts.iloc[0:0]
+    elif case == "nothing":
+        accounts, contacts, leads = accounts.iloc[0:0], contacts.iloc[0:0], leads.iloc[0:0]
+        companies = no_companies()
+    elif case == "null_columns":  # every column but the keys delivered empty
+        companies = companies.assign(**{c: None for c in COMPANY_COLUMNS[1:]})
+        accounts = accounts.assign(account_name=None, domain=None, industry=None)
+        leads = leads.assign(email=None, company_name=None, phone=None)
+        contacts = contacts.assign(email=None)
+    elif case == "nan_columns":  # the same, as a reader that types empty columns as float
+        companies = companies.assign(**{c: float("nan") for c in COMPANY_COLUMNS[2:]})
+        accounts = accounts.assign(domain=float("nan"), industry=float("nan"))
+        leads = leads.assign(phone=float("nan"))
+    account_res, lead_res = resolve(accounts, contacts, leads, companies, reference)
+    assert sorted(account_res.links["account_id"]) == sorted(accounts["account_id"])
+    assert sorted(lead_res.links["lead_id"]) == sorted(leads["lead_id"])
+    if case in ("no_contacts", "single_company", "nan_columns") and not leads.empty:
+        assert lead_res.links["account_id"].notna().any()
+    if case == "null_columns":
+        assert lead_res.links["corporate_number"].isna().all()
+        assert lead_res.links["account_id"].isna().all()
