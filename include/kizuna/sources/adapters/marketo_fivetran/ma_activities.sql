@@ -1,0 +1,232 @@
+-- Fivetran's Marketo activity tables (one per activity type) stacked as MA activities.
+-- The smart campaign (campaign_id) leads to its program, the contract's campaign; a
+-- program status change counts as event registration/attendance or a content download.
+with stacked as (
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        action_result as action_result,
+        'Send Email' as type_name,
+        'email_send' as activity_type,
+        coalesce(email_template_id, primary_attribute_value_id) as asset_id,
+        null as url,
+        null as new_status
+    from activity_send_email
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Email Delivered' as type_name,
+        null as activity_type,
+        coalesce(email_template_id, primary_attribute_value_id) as asset_id,
+        null as url,
+        null as new_status
+    from activity_email_delivered
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Open Email' as type_name,
+        'email_open' as activity_type,
+        coalesce(email_template_id, primary_attribute_value_id) as asset_id,
+        null as url,
+        null as new_status
+    from activity_open_email
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Click Email' as type_name,
+        'email_click' as activity_type,
+        coalesce(email_template_id, primary_attribute_value_id) as asset_id,
+        link as url,
+        null as new_status
+    from activity_click_email
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Email Bounced' as type_name,
+        null as activity_type,
+        coalesce(email_template_id, primary_attribute_value_id) as asset_id,
+        null as url,
+        null as new_status
+    from activity_email_bounced
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Unsubscribe Email' as type_name,
+        'unsubscribe' as activity_type,
+        coalesce(email_template_id, primary_attribute_value_id) as asset_id,
+        referrer_url as url,
+        null as new_status
+    from activity_unsubscribe_email
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Visit Webpage' as type_name,
+        'web_visit' as activity_type,
+        coalesce(webpage_id, primary_attribute_value_id) as asset_id,
+        coalesce(webpage_url, primary_attribute_value) as url,
+        null as new_status
+    from activity_visit_webpage
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Fill Out Form' as type_name,
+        'form_submit' as activity_type,
+        coalesce(webform_id, primary_attribute_value_id) as asset_id,
+        referrer_url as url,
+        null as new_status
+    from activity_fill_out_form
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Click Link' as type_name,
+        'web_visit' as activity_type,
+        coalesce(link_id, primary_attribute_value_id) as asset_id,
+        coalesce(link, primary_attribute_value) as url,
+        null as new_status
+    from activity_click_link
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        -- the status belongs to a program: the primary attribute
+        primary_attribute_value_id as campaign_id,
+        null as action_result,
+        'Change Status in Progression' as type_name,
+        null as activity_type,
+        null as asset_id,
+        null as url,
+        new_status
+    from activity_change_status_in_progression
+),
+
+program_of_smart_campaign as (
+    select
+        kz_trim(id) as smart_campaign_id,
+        arg_max(kz_trim(program_id), _interval) as program_id
+    from campaign_history
+    group by 1
+),
+
+program_channel as (
+    select
+        kz_trim(id) as program_id,
+        arg_max(lower(kz_trim(channel)), _interval) as channel
+    from program_history
+    group by 1
+),
+
+deleted_leads as (
+    select kz_trim(lead_id) as lead_id
+    from activity_delete_lead_history
+    union
+    select kz_trim(id) as lead_id
+    from lead_history
+    where kz_bool(_fivetran_deleted) = 'true'
+),
+
+resolved as (
+    select
+        s._file,
+        s._row_number,
+        s.id,
+        s.lead_id,
+        s.activity_date,
+        s.action_result,
+        s.type_name,
+        s.asset_id,
+        s.url,
+        kz_trim(s.new_status) as new_status,
+        case
+            when s.type_name = 'Change Status in Progression' then kz_trim(s.campaign_id)
+            else c.program_id
+        end as program_id,
+        case
+            when s.type_name <> 'Change Status in Progression' then s.activity_type
+            when lower(kz_trim(s.new_status)) = 'registered' then 'event_registration'
+            when lower(kz_trim(s.new_status)) in ('attended', 'attended on-demand')
+                then 'event_attendance'
+            when lower(kz_trim(s.new_status)) = 'engaged' and p.channel like '%content%'
+                then 'content_download'
+        end as activity_type
+    from stacked as s
+    left join program_of_smart_campaign as c on kz_trim(s.campaign_id) = c.smart_campaign_id
+    left join program_channel as p on kz_trim(s.campaign_id) = p.program_id
+)
+
+select
+    _file,
+    _row_number,
+    kz_trim(id) as activity_id,
+    kz_trim(lead_id) as lead_id,
+    activity_type,
+    kz_timestamp(activity_date) as occurred_at,
+    program_id as campaign_id,
+    kz_trim(asset_id) as asset_id,
+    kz_trim(url) as url,
+    case
+        when kz_trim(lead_id) in (select d.lead_id from deleted_leads as d)
+            then 'lead deleted in Marketo'
+        when activity_type is null and type_name = 'Change Status in Progression'
+            then 'program status ' || coalesce(new_status, 'NULL')
+                || ' has no contract activity type'
+        when activity_type is null then type_name || ' has no contract activity type'
+        when lower(kz_trim(action_result)) in ('skipped', 'failed')
+            then 'action ' || lower(kz_trim(action_result)) || ' in Marketo'
+        when kz_trim(lead_id) is null then 'no lead id'
+    end as _excluded
+from resolved
