@@ -1,0 +1,42 @@
+-- Salesforce products (Product2). The list price is the product's entry in the standard
+-- price book (Pricebook2.IsStandard), else its active entry in the reporting currency,
+-- else any active entry with a known exchange rate.
+with standard_books as (
+    select id
+    from pricebook2_history
+    where kz_bool(isstandard) = 'true'
+    group by id
+),
+
+prices as (
+    select
+        e.product2id,
+        kz_in_reporting_currency(e.unitprice, e.currencyisocode) as list_price
+    from pricebookentry_history as e
+    left join standard_books as s on e.pricebook2id = s.id
+    where kz_bool(e.isdeleted) is distinct from 'true'
+        and kz_bool(e.isactive) is distinct from 'false'
+        and kz_trim(e.unitprice) is not null
+        and kz_rate(e.currencyisocode) is not null
+    qualify row_number() over (
+        partition by e.product2id
+        order by s.id is not null desc,
+            upper(coalesce(kz_trim(e.currencyisocode), getvariable('reporting_currency')))
+                = getvariable('reporting_currency') desc,
+            e._interval desc,
+            e._row_number desc
+    ) = 1
+)
+
+select
+    p._file,
+    p._row_number,
+    p.id as product_id,
+    kz_trim(p.name) as product_name,
+    kz_trim(p.family) as product_family,
+    pr.list_price as list_price_jpy,
+    case
+        when kz_bool(p.isdeleted) = 'true' then 'deleted in Salesforce'
+    end as _excluded
+from product2 as p
+left join prices as pr on p.id = pr.product2id
