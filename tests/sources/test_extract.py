@@ -324,3 +324,49 @@ def test_marketo_rate_limit_that_never_clears_fails_the_run_without_moving_the_c
     with pytest.raises(ExtractError, match="606"):
         extract_object(mk_ex(marketo), "activities", tmp_path, DAY1, END1, now=NOW)
     assert read_cursor(tmp_path, "marketo", "activities").cursor is None
+
+
+KILLED_CHILD = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from kizuna.sources.extract import Credentials, RetryPolicy, extract_object, extractor
+url, landing = sys.argv[1], Path(sys.argv[2])
+creds = Credentials(host=url, login="cid", password="secret", extra={"objects": ["Opportunity"]})
+ex = extractor("salesforce", creds, RetryPolicy(max_attempts=1))
+extract_object(ex, "opportunity", landing, datetime.fromisoformat("2026-01-05").date(),
+               datetime.fromisoformat("2026-01-06T00:00:00+00:00"),
+               now=datetime.fromisoformat("2026-02-04T00:00:00+00:00"), rows_per_part=3)
+"""
+
+
+def test_a_process_killed_mid_page_leaves_no_complete_folder_and_its_rerun_has_every_row_once(
+        salesforce, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    salesforce.hold_after(3, "/queryAll")  # the 4th page never comes: the process is killed
+    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, salesforce.url,
+                              str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(salesforce.calls("/queryAll")) < 4:
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    salesforce.heal()
+    folder = tmp_path / "salesforce" / "opportunity" / DAY1.isoformat()
+    assert not (folder / "_SUCCESS").exists()
+    assert (folder / "part-0001.jsonl").exists()  # a part was complete when it died
+    assert read_cursor(tmp_path, "salesforce", "opportunity").cursor is None
+
+    extract_object(sf_ex(salesforce), "opportunity", tmp_path, DAY1, END1, now=NOW,
+                   rows_per_part=3)
+    got = [r["id"] for r in rows(tmp_path, "salesforce", "opportunity", DAY1)]
+    assert sorted(got) == sorted(r["Id"] for r in salesforce.objects["Opportunity"])

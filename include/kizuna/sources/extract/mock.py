@@ -5,7 +5,8 @@ For tests and for serving a simulated world: each server runs in a thread on
 (paging, modification-time filters, deleted rows, tokens) and can be told to misbehave:
 ``fault(...)`` answers the next matching requests with an error (429 with ``Retry-After``,
 5xx, Marketo's 606), ``fail_after(n, ...)`` fails every matching request after ``n`` good
-ones (a vendor going down mid-extraction) until ``heal()``. ``requests`` logs what came in.
+ones (a vendor going down mid-extraction), ``hold_after(n, ...)`` keeps them waiting (a
+client to kill mid-page), both until ``heal()``. ``requests`` logs what came in.
 
     with HubSpotMock(objects={"contacts": [...]}) as api:
         Credentials(host=api.url, password=api.token)
@@ -66,6 +67,8 @@ class MockAPI:
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
         self._fail_after: tuple[int, str] | None = None
+        self._hold_after: tuple[int, str] | None = None
+        self._released = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -84,10 +87,18 @@ class MockAPI:
         with self._lock:
             self._fail_after = (good, path)
 
+    def hold_after(self, good: int, path: str) -> None:
+        """Requests whose path contains ``path`` wait, after ``good`` more, until ``heal()``."""
+        with self._lock:
+            self._released.clear()
+            self._hold_after = (good, path)
+
     def heal(self) -> None:
         with self._lock:
             self._fail_after = None
+            self._hold_after = None
             self.faults.clear()
+        self._released.set()
 
     def calls(self, path: str) -> list[Request]:
         return [r for r in self.requests if path in r.path]
@@ -113,11 +124,13 @@ class MockAPI:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self._released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -147,6 +160,9 @@ class MockAPI:
         with self._lock:
             self.requests.append(req)
             reply = self._faulty(req)
+            held = self._held(req)
+        if held:
+            self._released.wait(timeout=60)
         if reply is None:
             reply = self._dispatch(req)
         payload = reply.body if isinstance(reply.body, bytes | str) else json.dumps(reply.body)
@@ -171,6 +187,13 @@ class MockAPI:
                 return Reply(500, {"error": "the server went away"})
             self._fail_after = (good - 1, path)
         return None
+
+    def _held(self, req: Request) -> bool:
+        if not self._hold_after or self._hold_after[1] not in req.path:
+            return False
+        good, path = self._hold_after
+        self._hold_after = (good - 1, path)
+        return good <= 0
 
     def _dispatch(self, req: Request) -> Reply:
         for method, pattern, handler in self.routes:
