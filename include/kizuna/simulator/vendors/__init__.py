@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
@@ -23,7 +25,7 @@ from kizuna.contract import ENTITIES
 from kizuna.identifiers import literal, quote
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.world import SimulationResult, simulate
-from kizuna.sources.adapters import adapter
+from kizuna.sources.adapters import Adapter, adapter
 from kizuna.sources.config import DeliverySpec, delivery_specs
 
 WRITERS_DIR = Path(__file__).parent
@@ -31,11 +33,10 @@ WRITERS_DIR = Path(__file__).parent
 
 @dataclass
 class VendorWorld:
-    """What :func:`write_as_vendor` wrote."""
+    """What :func:`write_as_vendors` wrote."""
 
-    vendor: str
-    adapter: str
-    rows: dict[str, int] = field(default_factory=dict)  # vendor table -> rows
+    vendors: dict[str, str]  # landing folder -> adapter
+    rows: dict[str, int] = field(default_factory=dict)  # <vendor>/<table> -> rows
     native_entities: list[str] = field(default_factory=list)  # copied as they were
     sources_file: Path | None = None
 
@@ -44,65 +45,111 @@ def writers() -> list[str]:
     return sorted(p.name for p in WRITERS_DIR.iterdir() if (p / "writer.yml").is_file())
 
 
-def write_as_vendor(native_landing: Path, out_landing: Path, vendor: str, writer: str,
-                    sources_file: Path) -> VendorWorld:
-    """Write the world under ``native_landing`` (every entity as Parquet in UTC, see
-    :data:`NATIVE_PARQUET`) as ``writer``'s vendor tables under
-    ``out_landing/<vendor>/<table>/<date>/``; entities the vendor does not deliver are
-    copied as they are. ``sources_file`` gets the sources configuration that reads it."""
-    folder = WRITERS_DIR / writer
+def _writer(name: str) -> tuple[Path, dict[str, Any], Adapter]:
+    if name not in writers():
+        raise ValueError(f"no vendor writer {name!r} (available: {', '.join(writers())})")
+    folder = WRITERS_DIR / name
     spec = yaml.safe_load((folder / "writer.yml").read_text(encoding="utf-8"))
-    adp = adapter(spec["adapter"])
-    world = VendorWorld(vendor, adp.name)
+    return folder, spec, adapter(spec["adapter"])
+
+
+def _register_world(eng: duckdb.DuckDBPyConnection, native_landing: Path,
+                    folder_days: int) -> None:
+    """Each contract table of the world as a view, ``_day`` its (coarsened) folder date."""
+    for ent in ENTITIES:
+        root = native_landing / ent.source / ent.name
+        day = ("CAST(regexp_extract(filename, '/([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1) AS DATE)")
+        if folder_days > 1:  # folders of several days: dated by their first day
+            day = (f"CAST(DATE '2000-01-03' + {folder_days} * CAST(floor(date_diff('day', "
+                   f"DATE '2000-01-03', {day}) / {folder_days}) AS INTEGER) AS DATE)")
+        if sorted(root.glob("*/*.parquet")):
+            eng.execute(
+                f"CREATE VIEW {quote(ent.table)} AS SELECT * EXCLUDE (filename), {day} AS _day "
+                f"FROM read_parquet({literal(str(root))} || '/*/*.parquet', filename = true)")
+        else:
+            cols = ", ".join(f"NULL::VARCHAR AS {quote(c)}" for c in ent.column_names)
+            eng.execute(f"CREATE VIEW {quote(ent.table)} AS SELECT {cols}, "
+                        "NULL::DATE AS _day WHERE false")
+
+
+def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str, str],
+                     sources_file: Path, folder_days: int = 1) -> VendorWorld:
+    """Write the world under ``native_landing`` (every entity as Parquet in UTC, see
+    :func:`native_parquet`) as vendor tables: ``vendors`` maps a landing folder to a
+    writer (``{"hubspot": "hubspot_fivetran"}``), written to
+    ``out_landing/<vendor>/<table>/<date>/``. Entities no vendor delivers are copied as
+    they are. ``folder_days`` > 1 lands several days per folder (fewer, larger deliveries).
+    ``sources_file`` gets the sources configuration that reads it all."""
+    plans = {v: _writer(w) for v, w in vendors.items()}
+    delivered = {t for _, _, adp in plans.values() for t in adp.entities}
+    world = VendorWorld({v: adp.name for v, (_, _, adp) in plans.items()})
     eng = duckdb.connect()
     eng.execute("SET TimeZone = 'UTC'")
     try:
         for ent in ENTITIES:
             root = native_landing / ent.source / ent.name
-            if ent.table in adp.entities or not root.is_dir():
+            if ent.table in delivered or not root.is_dir():
                 continue
             shutil.copytree(root, out_landing / ent.source / ent.name, dirs_exist_ok=True)
             world.native_entities.append(ent.table)
-        for ent in ENTITIES:
-            root = native_landing / ent.source / ent.name
-            files = sorted(root.glob("*/*.parquet"))
-            cols = ", ".join(f"NULL::VARCHAR AS {quote(c)}" for c in ent.column_names)
-            if files:
-                eng.execute(
-                    f"CREATE VIEW {quote(ent.table)} AS SELECT * EXCLUDE (filename), "
-                    "CAST(regexp_extract(filename, '/([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1) AS DATE)"
-                    f" AS _day FROM read_parquet({literal(str(root))} || '/*/*.parquet', "
-                    "filename = true)")
-            else:
-                eng.execute(f"CREATE VIEW {quote(ent.table)} AS SELECT {cols}, "
-                            "NULL::DATE AS _day WHERE false")
-        for table in spec["tables"]:
-            fmt = adp.tables[table].format
-            eng.execute(f"CREATE OR REPLACE TABLE out AS "
-                        f"{(folder / f'{table}.sql').read_text(encoding='utf-8')}")
-            days = [r[0] for r in eng.execute(
-                "SELECT DISTINCT _day FROM out WHERE _day IS NOT NULL ORDER BY 1").fetchall()]
-            world.rows[table] = int(eng.execute("SELECT count(*) FROM out").fetchall()[0][0])
-            for day in days:
-                target = out_landing / vendor / table / day.isoformat()
-                target.mkdir(parents=True, exist_ok=True)
-                path = target / f"part-0001.{'jsonl' if fmt == 'jsonl' else fmt}"
-                tmp = path.with_name(path.name + ".part")
-                options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true",
-                           "parquet": "FORMAT parquet"}[fmt]
-                eng.execute(f"COPY (SELECT * EXCLUDE (_day) FROM out WHERE _day = "
-                            f"DATE {literal(day.isoformat())}) TO {literal(str(tmp))} "
-                            f"({options})")
-                os.replace(tmp, path)
-                (target / "_SUCCESS").touch()
+        _register_world(eng, native_landing, folder_days)
+        for vendor, (folder, spec, adp) in plans.items():
+            for table in spec["tables"]:
+                _write_table(eng, folder / f"{table}.sql", adp.tables[table].format,
+                             out_landing / vendor / table)
+                world.rows[f"{vendor}/{table}"] = int(
+                    eng.execute("SELECT count(*) FROM out").fetchall()[0][0])
     finally:
         eng.close()
-    sources = {src: {"format": "parquet", "timezone": "UTC", "done_marker": "_SUCCESS"}
-               for src in sorted({e.source for e in ENTITIES})}
-    sources["vendors"] = {vendor: {"adapter": adp.name, "timezone": "UTC"}}  # type: ignore[dict-item]
+    if folder_days > 1:  # the copied native folders were daily
+        _coarsen(out_landing, world.native_entities, folder_days)
+    sources: dict[str, Any] = {
+        src: {"format": "parquet", "timezone": "UTC", "done_marker": "_SUCCESS"}
+        for src in sorted({e.source for e in ENTITIES})}
+    sources["vendors"] = {v: {"adapter": adp.name, "timezone": "UTC"}
+                          for v, (_, _, adp) in plans.items()}
     sources_file.write_text(yaml.safe_dump(sources, sort_keys=False), encoding="utf-8")
     world.sources_file = sources_file
     return world
+
+
+def _write_table(eng: duckdb.DuckDBPyConnection, sql: Path, fmt: str, root: Path) -> None:
+    eng.execute(f"CREATE OR REPLACE TABLE out AS {sql.read_text(encoding='utf-8')}")
+    days = [r[0] for r in eng.execute(
+        "SELECT DISTINCT _day FROM out WHERE _day IS NOT NULL ORDER BY 1").fetchall()]
+    options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true",
+               "parquet": "FORMAT parquet"}[fmt]
+    for day in days:
+        target = root / day.isoformat()
+        target.mkdir(parents=True, exist_ok=True)
+        path = target / f"part-0001.{fmt}"
+        tmp = path.with_name(path.name + ".part")
+        eng.execute(f"COPY (SELECT * EXCLUDE (_day) FROM out WHERE _day = "
+                    f"DATE {literal(day.isoformat())}) TO {literal(str(tmp))} ({options})")
+        os.replace(tmp, path)
+        (target / "_SUCCESS").touch()
+
+
+def _coarsen(landing: Path, tables: list[str], folder_days: int) -> None:
+    """Move daily native folders into folders of ``folder_days`` days (files renamed by
+    their day, so none overwrites another)."""
+    anchor = date(2000, 1, 3)
+    for ent in ENTITIES:
+        if ent.table not in tables:
+            continue
+        root = landing / ent.source / ent.name
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            day = date.fromisoformat(folder.name)
+            first = anchor + timedelta(days=folder_days * ((day - anchor).days // folder_days))
+            if first == day:
+                continue
+            target = root / first.isoformat()
+            target.mkdir(exist_ok=True)
+            for f in folder.iterdir():
+                if f.name != "_SUCCESS":
+                    os.replace(f, target / f"{day.isoformat()}-{f.name}")
+            shutil.rmtree(folder)
+            (target / "_SUCCESS").touch()
 
 
 def native_parquet() -> dict[str, DeliverySpec]:
@@ -111,13 +158,13 @@ def native_parquet() -> dict[str, DeliverySpec]:
                        done_marker="_SUCCESS") for t, spec in delivery_specs().items()}
 
 
-def simulate_as_vendor(cfg: SimulationConfig, out_dir: Path, vendor: str, writer: str
-                       ) -> tuple[SimulationResult, VendorWorld]:
-    """Simulate ``cfg`` and write it as ``writer``'s vendor files: ``out_dir/landing``
-    (the vendor's tables under ``landing/<vendor>/``), ``out_dir/truth`` (the same truth as
-    the native world) and ``out_dir/sources.yml`` (set ``KIZUNA_SOURCES`` to it)."""
-    if writer not in writers():
-        raise ValueError(f"no vendor writer {writer!r} (available: {', '.join(writers())})")
+def simulate_as_vendors(cfg: SimulationConfig, out_dir: Path, vendors: dict[str, str],
+                        folder_days: int = 1) -> tuple[SimulationResult, VendorWorld]:
+    """Simulate ``cfg`` and write it as vendor files (``vendors``: landing folder ->
+    writer): ``out_dir/landing``, ``out_dir/truth`` (the same truth as the native world)
+    and ``out_dir/sources.yml`` (set ``KIZUNA_SOURCES`` to it)."""
+    for writer in vendors.values():
+        _writer(writer)
     out_dir = Path(out_dir)
     native = out_dir / ".native"
     result = simulate(cfg, native, specs=native_parquet())
@@ -125,7 +172,8 @@ def simulate_as_vendor(cfg: SimulationConfig, out_dir: Path, vendor: str, writer
     for d in (landing, out_dir / "truth"):
         if d.exists():
             shutil.rmtree(d)
-    world = write_as_vendor(native / "landing", landing, vendor, writer, out_dir / "sources.yml")
+    world = write_as_vendors(native / "landing", landing, vendors, out_dir / "sources.yml",
+                             folder_days)
     shutil.move(str(native / "truth"), str(out_dir / "truth"))
     shutil.rmtree(native)
     result.out_dir, result.landing_dir, result.truth_dir = out_dir, landing, out_dir / "truth"
