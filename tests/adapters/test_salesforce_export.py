@@ -347,7 +347,7 @@ def test_every_salesforce_export_row_is_mapped_or_excluded_with_its_reason(
         ("campaignmember", "ma_activities"): {
             None: 6, deleted: 1, "campaign member names neither a lead nor a contact": 1,
             "campaign not delivered: its type is unknown": 1,
-            "member status sent on a event campaign: no response to record": 1},
+            "member status sent (event campaign): no response to record": 1},
         ("product2", "crm_products"): {None: 3, deleted: 1},
     }
     got = {key: _counts(report, *key) for key in expected}

@@ -3,7 +3,7 @@
 -- custom ones, then by probability. The product is the largest line item's Product2Id.
 with stage_list as (
     select
-        lower(kz_trim(coalesce(masterlabel, apiname))) as stage_name,
+        lower(kz_trim(coalesce(masterlabel, apiname))) as stage_key,
         kz_bool(iswon) = 'true' as is_won,
         kz_bool(isclosed) = 'true' as is_closed
     from opportunitystage_history
@@ -31,7 +31,7 @@ main_product as (
 opportunities as (
     select
         o.*,
-        lower(kz_trim(o.stagename)) as stage_name,
+        lower(kz_trim(o.stagename)) as stage_key,
         try_cast(kz_amount(o.probability) as double) as probability_pct,
         coalesce(
             case kz_bool(o.iswon) when 'true' then true when 'false' then false end,
@@ -47,7 +47,7 @@ opportunities as (
             )
         ) as closed
     from opportunity as o
-    left join stage_list as s on lower(kz_trim(o.stagename)) = s.stage_name
+    left join stage_list as s on lower(kz_trim(o.stagename)) = s.stage_key
 ),
 
 staged as (
@@ -56,14 +56,14 @@ staged as (
         case
             when won then 'closed_won'
             when closed then 'closed_lost'
-            when stage_name similar to '.*(negotiat|review|contract|commit|交渉|契約|稟議).*'
+            when stage_key similar to '.*(negotiat|review|contract|commit|交渉|契約|稟議).*'
                 then 'negotiation'
-            when stage_name similar to
+            when stage_key similar to
                 '.*(proposal|quote|value prop|decision maker|perception|solution|demo|present|提案|見積).*'
                 then 'proposal'
-            when stage_name similar to '.*(qualif|needs analysis|discovery|ヒアリング|課題).*'
+            when stage_key similar to '.*(qualif|needs analysis|discovery|ヒアリング|課題).*'
                 then 'qualification'
-            when stage_name similar to '.*(prospect|lead|initial|アプローチ|初回).*'
+            when stage_key similar to '.*(prospect|lead|initial|アプローチ|初回).*'
                 then 'prospecting'
             when probability_pct >= 75 then 'negotiation'
             when probability_pct >= 40 then 'proposal'

@@ -3,7 +3,7 @@
 -- list (OpportunityStage) when delivered, else from the name, as for opportunities.
 with stage_list as (
     select
-        lower(kz_trim(coalesce(masterlabel, apiname))) as stage_name,
+        lower(kz_trim(coalesce(masterlabel, apiname))) as stage_key,
         kz_bool(iswon) = 'true' as is_won,
         kz_bool(isclosed) = 'true' as is_closed
     from opportunitystage_history
@@ -16,7 +16,7 @@ with stage_list as (
 changes as (
     select
         h.*,
-        lower(kz_trim(h.stagename)) as stage_name,
+        lower(kz_trim(h.stagename)) as stage_key,
         try_cast(kz_amount(h.probability) as double) as probability_pct,
         coalesce(s.is_won, lower(kz_trim(h.stagename)) in ('closed won', 'won', '受注', '成約'))
             as won,
@@ -28,7 +28,7 @@ changes as (
             )
         ) as closed
     from opportunityhistory as h
-    left join stage_list as s on lower(kz_trim(h.stagename)) = s.stage_name
+    left join stage_list as s on lower(kz_trim(h.stagename)) = s.stage_key
 )
 
 select
@@ -39,14 +39,14 @@ select
     case
         when won then 'closed_won'
         when closed then 'closed_lost'
-        when stage_name similar to '.*(negotiat|review|contract|commit|交渉|契約|稟議).*'
+        when stage_key similar to '.*(negotiat|review|contract|commit|交渉|契約|稟議).*'
             then 'negotiation'
-        when stage_name similar to
+        when stage_key similar to
             '.*(proposal|quote|value prop|decision maker|perception|solution|demo|present|提案|見積).*'
             then 'proposal'
-        when stage_name similar to '.*(qualif|needs analysis|discovery|ヒアリング|課題).*'
+        when stage_key similar to '.*(qualif|needs analysis|discovery|ヒアリング|課題).*'
             then 'qualification'
-        when stage_name similar to '.*(prospect|lead|initial|アプローチ|初回).*'
+        when stage_key similar to '.*(prospect|lead|initial|アプローチ|初回).*'
             then 'prospecting'
         when probability_pct >= 75 then 'negotiation'
         when probability_pct >= 40 then 'proposal'

@@ -127,8 +127,8 @@ select
     campaignid as campaign_id,
     coalesce(
         reason,
-        'member status ' || coalesce(status_text, 'none') || ' on a ' || channel
-            || ' campaign: no response to record'
+        'member status ' || coalesce(status_text, 'none') || ' (' || channel
+            || ' campaign): no response to record'
     ) as _excluded
 from actions
 where reason is not null or len(done) = 0
