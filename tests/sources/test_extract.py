@@ -370,3 +370,18 @@ def test_a_process_killed_mid_page_leaves_no_complete_folder_and_its_rerun_has_e
                    rows_per_part=3)
     got = [r["id"] for r in rows(tmp_path, "salesforce", "opportunity", DAY1)]
     assert sorted(got) == sorted(r["Id"] for r in salesforce.objects["Opportunity"])
+
+
+def test_an_object_too_wide_for_a_query_url_goes_as_a_bulk_job_without_order_by(tmp_path):
+    wide = {f"Custom_Field_Number_{i:04d}__c": f"v{i}" for i in range(700)}
+    account = {"Id": "001000000000000001", "IsDeleted": False,
+               "SystemModstamp": ts(1), **wide}
+    with SalesforceMock({"Account": [account]}) as api:
+        creds = Credentials(host=api.url, login=api.client_id, password=api.client_secret,
+                            extra={"objects": ["Account"], "poll_seconds": 0.01})
+        extract_object(extractor("salesforce", creds, FAST), "account", tmp_path, DAY1, END1,
+                       now=NOW)
+        assert not api.calls("/queryAll") and len(api.calls("/jobs/query")) >= 1
+        assert "ORDER BY" not in api.calls("/jobs/query")[0].body["query"]
+    got = rows(tmp_path, "salesforce", "account", DAY1)
+    assert got[0]["custom_field_number_0699_c"] == "v699"

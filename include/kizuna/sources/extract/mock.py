@@ -436,6 +436,9 @@ class SalesforceMock(MockAPI):
         if (denied := self._auth(req)) is not None:
             return denied
         spec = req.body or {}
+        if re.search(r"\b(ORDER BY|LIMIT|OFFSET|GROUP BY)\b", spec.get("query", "")):
+            return Reply(400, [{"errorCode": "INVALIDJOB",
+                                "message": "ORDER BY, LIMIT, OFFSET, GROUP BY: not in bulk"}])
         job_id = f"750{len(self.jobs):012d}"
         rows = self.select(spec["query"], spec.get("operation") == "queryAll")
         self.jobs[job_id] = {"rows": rows, "polls": 0, "operation": spec.get("operation")}
