@@ -330,7 +330,8 @@ def batch_list(
     limit: Annotated[int, typer.Option(help="batches to show, newest first")] = 30,
 ) -> None:
     """The latest batches with their status, rows and message."""
-    from kizuna.ledger import BATCH_STATUSES, ensure_ledger, recent_batches
+    from kizuna.ledger import BATCH_STATUSES, recent_batches
+    from kizuna.settings import get_settings
     from kizuna.warehouse import connection
 
     if status and status not in BATCH_STATUSES:
@@ -338,18 +339,26 @@ def batch_list(
                                  param_hint="--status")
     if table:
         _tables([table])
-    with connection() as wh:
-        ensure_ledger(wh)
-        rows = recent_batches(wh, limit, status, table)
-    t = Table(title="Batches, newest first")
-    t.add_column("batch", no_wrap=True, min_width=24)  # whole, to copy into accept/discard
-    for col in ("file", "status", "rows", "loaded", "quarantined", "message"):
-        t.add_column(col, justify="right" if col in ("rows", "loaded", "quarantined")
-                     else "left", overflow="fold")
+    s = get_settings()
+    rows: list[Any] = []
+    loaded_any = s.warehouse != "duckdb" or s.duckdb_path.exists()
+    if loaded_any:
+        with connection(s, read_only=True) as wh:
+            loaded_any = bool(wh.columns("audit", "load_batches"))
+            rows = recent_batches(wh, limit, status, table) if loaded_any else []
+    if not rows:
+        console.print("No batches" + (f" with status {status}" if status else "")
+                      + ("" if loaded_any else ": load a window first (kizuna load)") + ".")
+        return
+    console.print("batch                     status      rows/raw/quarantined  file",
+                  style="bold", soft_wrap=True)
     for batch_id, _, source_file, _, st, rows_in, loaded, quarantined, message, _ in rows:
-        t.add_row(batch_id, source_file, st, f"{rows_in:,}", f"{loaded:,}",
-                  f"{quarantined:,}", escape((message or "")[:160]))
-    console.print(t if rows else "No batches yet: load a window first (kizuna load).")
+        counts = f"{rows_in:,}/{loaded:,}/{quarantined:,}"
+        console.print(f"{batch_id}  {st:<10}  {counts:>20}  {escape(source_file)}",
+                      soft_wrap=True, highlight=False)
+        if message:
+            console.print(f"    {escape(message)}", style="dim", soft_wrap=True,
+                          highlight=False)
 
 
 def _settle(batch_id: str, action: str, reason: str) -> None:
