@@ -3,10 +3,12 @@
 Runs whenever the transform DAG has rebuilt the marts (asset ``kizuna_marts``) or the
 training DAG has registered models (asset ``kizuna_models``):
 
-1. ``score`` (``models_ml.tasks.score``): every champion scores the scoring date (the
-   data date), after checking that the data's features are those it was trained on;
+1. ``score`` (``models_ml.tasks.score_task``): every champion scores the scoring date
+   (the data date), after checking that the data's features are those it was trained on;
    writes ``ml.account_propensity``, ``ml.lookalike_scores`` and ``ml.cross_sell_scores``
-   (every row with its ``model_version``), replacing that date's rows;
+   (every row with its ``model_version``), replacing that date's rows. A table whose
+   model has no champion is not scored (the task's log and return value say why), and
+   its marts build empty; the task skips only while no model has a champion;
 2. ``dbt_ml``: Cosmos renders the dbt models tagged ``ml_scores`` (mart_account_propensity,
    mart_lookalike_prospects, mart_cross_sell_matrix, mart_target_accounts), each a task,
    built with their tests;
@@ -52,9 +54,9 @@ require_manifest()
 )
 def kizuna_ml_score() -> None:
     @task(pool=WAREHOUSE_POOL)
-    def score() -> dict[str, int]:
-        """Score the scoring date with every champion (models_ml.tasks.score_task);
-        skipped until a first model is trained."""
+    def score() -> dict:
+        """Score the scoring date with every champion there is
+        (models_ml.tasks.score_task); skipped until a first model is champion."""
         from models_ml.tasks import score_task
 
         return score_task()

@@ -5,10 +5,13 @@ reads the point-in-time features (marts.mart_account_features and
 marts.mart_account_product_features), trains on several historic cutoffs, evaluates on
 later ones against its baselines (rule-based engagement score and logistic regression;
 popularity; firmographic size), refits on every labelled cutoff, and stores a new
-version under ``KIZUNA_HOME/models`` and in ``ml.model_registry``. The version becomes
-champion only when it beats the champion on the same evaluation. Marks the
-``kizuna_models`` asset updated, which starts the scoring DAG. On a warehouse with too
-little history yet (about 9 months are needed), the tasks skip and say why.
+version under ``KIZUNA_HOME/models`` and in ``ml.model_registry``. Features that are all
+null or constant on the training rows are set aside (the version's metadata names them).
+The version becomes champion only when it beats its rule baseline on PR AUC and top-decile
+lift and the champion on the same evaluation. Marks the ``kizuna_models`` asset updated,
+which starts the scoring DAG. A model the data does not support (too little history yet:
+about 9 months are needed; too few of one outcome; no usable feature) is not trained: its
+task skips and says why, and the others go on.
 
 Every task reads and writes the warehouse, so each takes the one-slot pool
 ``kizuna_duckdb``.
