@@ -66,7 +66,7 @@ ACTIVITIES = [
      '{"New Status":"Attended","Old Status":"Registered"}', "null"],
     ["a9", "1002", "2026-03-02T03:30:00Z", "104", "502", "9002", "Webinar Q1",
      '{"New Status":"No Show"}', "null"],
-    ["a10", "1003", "2026-03-02T04:00:00Z", "100001", "null", "null", "Expo 2026", "{}",
+    ["a10", "1003", "2026-03-02T04:00:00Z", "100001", "502", "null", "Expo 2026", "{}",
      "null"],
     ["a11", "1003", "2026-03-02T04:10:00Z", "100002", "null", "null", "?", "{}", "null"],
     ["a12", "1005", "2026-03-02T04:20:00Z", "10", "501", "77", "Mar.Newsletter", "{}",
@@ -216,6 +216,7 @@ def test_adapted_marketo_export_rows_load_through_the_ordinary_loader(
     assert str(acts["a2"][1]) == "2026-03-02 00:01:00"
     assert acts["a1"][2:5] == ("1001", "9001", "77")  # smart campaign 501 -> program 9001
     assert acts["a7"][3] == "9002" and acts["a15"][3] is None
+    assert acts["a10"][3] == "9002"  # smart campaign 502 sits in program 9002's folder
     assert acts["a3"][5] == "https://example.com/pricing"
     assert acts["a5"][5] == "https://example.com/pricing.html"
     assert acts["a16"][5] == "https://example.com/whitepaper.pdf"

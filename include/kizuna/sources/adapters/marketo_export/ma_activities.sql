@@ -40,7 +40,9 @@ program_of_smart_campaign as (
         kz_trim(id) as smart_campaign_id,
         arg_max(coalesce(kz_trim(parentprogramid),
                          case when try_cast(folder as json) ->> '$.type' = 'Program'
-                             then try_cast(folder as json) ->> '$.id' end), _interval)
+                             then coalesce(try_cast(folder as json) ->> '$.id',
+                                           try_cast(folder as json) ->> '$.value') end),
+                _interval)
             as program_id
     from smart_campaigns_history
     group by 1
@@ -91,6 +93,7 @@ kinds as (
             when 'fill out form' then 'form_submit'
             when 'fill out facebook lead ads form' then 'form_submit'
             when 'fill out linkedin lead gen form' then 'form_submit'
+            when 'fill out linked lead gen form' then 'form_submit'
             when 'send email' then 'email_send'
             when 'open email' then 'email_open'
             when 'click email' then 'email_click'
@@ -137,6 +140,7 @@ select
         when 'click link' then primaryattributevalue
         when 'click email' then attrs ->> '$."Link"'
         when 'fill out form' then attrs ->> '$."Referrer URL"'
+        when 'unsubscribe email' then attrs ->> '$."Referrer URL"'
     end as url,
     case
         when kz_trim(leadid) in (select d.lead_id from deleted_leads as d)
