@@ -1,0 +1,64 @@
+-- Salesforce OpportunityHistory: one row per change of stage, amount or close date, at
+-- CreatedDate. The row carries the stage name only: won and lost come from the org's stage
+-- list (OpportunityStage) when delivered, else from the name, as for opportunities.
+with stage_list as (
+    select
+        lower(kz_trim(coalesce(master_label, api_name))) as stage_key,
+        kz_bool(is_won) = 'true' as is_won,
+        kz_bool(is_closed) = 'true' as is_closed
+    from opportunity_stage_history
+    qualify row_number() over (
+        partition by lower(kz_trim(coalesce(master_label, api_name)))
+        order by _interval desc, _row_number desc
+    ) = 1
+),
+
+changes as (
+    select
+        h.*,
+        lower(kz_trim(h.stage_name)) as stage_key,
+        try_cast(kz_amount(h.probability) as double) as probability_pct,
+        coalesce(s.is_won, lower(kz_trim(h.stage_name)) in ('closed won', 'won', '受注', '成約'))
+            as won,
+        coalesce(
+            s.is_closed,
+            lower(kz_trim(h.stage_name)) in (
+                'closed won', 'won', '受注', '成約', 'closed lost', 'lost', '失注',
+                'disqualified', 'closed - disqualified'
+            )
+        ) as closed
+    from opportunity_history as h
+    left join stage_list as s on lower(kz_trim(h.stage_name)) = s.stage_key
+)
+
+select
+    _file,
+    _row_number,
+    opportunity_id as opportunity_id,
+    kz_timestamp(created_date) as changed_at,
+    case
+        when won then 'closed_won'
+        when closed then 'closed_lost'
+        when stage_key similar to '.*(negotiat|review|contract|commit|交渉|契約|稟議).*'
+            then 'negotiation'
+        when stage_key similar to
+            '.*(proposal|quote|value prop|decision maker|perception|solution|demo|present|提案|見積).*'
+            then 'proposal'
+        when stage_key similar to '.*(qualif|needs analysis|discovery|ヒアリング|課題).*'
+            then 'qualification'
+        when stage_key similar to '.*(prospect|lead|initial|アプローチ|初回).*'
+            then 'prospecting'
+        when probability_pct >= 75 then 'negotiation'
+        when probability_pct >= 40 then 'proposal'
+        when probability_pct >= 20 then 'qualification'
+        else 'prospecting'
+    end as stage,
+    kz_in_reporting_currency(amount, currency_iso_code) as amount_jpy,
+    case
+        when (kz_bool(is_deleted) = 'true'
+            or kz_bool(_fivetran_deleted) = 'true') then 'deleted in Salesforce'
+        when kz_trim(created_date) is null then 'no date the change was made'
+        when kz_trim(amount) is not null and kz_rate(currency_iso_code) is null
+            then 'no exchange rate for currency ' || upper(kz_trim(currency_iso_code))
+    end as _excluded
+from changes
