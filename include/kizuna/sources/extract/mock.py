@@ -514,8 +514,9 @@ class MarketoMock(MockAPI):
                  client_secret: str = "secret", page_size: int = 300,
                  types: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
-        self.activities = sorted(activities, key=lambda a: (parse_ts(a["activityDate"]),
-                                                            a["id"]))
+        self.activities = activities
+        self._dated_key: tuple[int, int] | None = None
+        self._dated_cache: list[tuple[datetime, dict[str, Any]]] = []
         self.leads = {lead["id"]: lead for lead in leads}
         self.programs = programs or []
         self.client_id, self.client_secret = client_id, client_secret
@@ -528,6 +529,17 @@ class MarketoMock(MockAPI):
         self.route("GET", r"/rest/v1/activities\.json", self._activities)
         self.route("GET", r"/rest/v1/leads\.json", self._leads)
         self.route("GET", r"/rest/asset/v1/programs\.json", self._programs)
+
+    def _dated(self) -> list[tuple[datetime, dict[str, Any]]]:
+        """Activities in date order with their parsed dates (parsed again if a test edits
+        the list)."""
+        key = (id(self.activities), len(self.activities))
+        if self._dated_key != key:
+            self._dated_cache = sorted(((parse_ts(a["activityDate"]), a)
+                                        for a in self.activities),
+                                       key=lambda p: (p[0], p[1]["id"]))
+            self._dated_key = key
+        return self._dated_cache
 
     @staticmethod
     def rate_limited() -> dict[str, Any]:
@@ -576,7 +588,7 @@ class MarketoMock(MockAPI):
         if len(ids) > 10:
             return Reply(body={"success": False, "errors": [
                 {"code": "1003", "message": "activityTypeIds: at most 10"}]})
-        rows = [a for a in self.activities if parse_ts(a["activityDate"]) >= since
+        rows = [a for at, a in self._dated() if at >= since
                 and (not ids or a["activityTypeId"] in ids)]
         page = rows[offset:offset + self.page_size]
         more = offset + self.page_size < len(rows)
