@@ -41,15 +41,30 @@ select
     kz_trim(p.id) as campaign_id,
     kz_trim(p.name) as name,
     case
-        when regexp_matches(p.channel_text, 'webinar|virtual|online event|ウェビナー') then 'webinar'
-        when regexp_matches(p.channel_text, 'seminar|roadshow|workshop|セミナー') then 'seminar'
-        when regexp_matches(p.channel_text, 'trade ?show|event|conference|exhibition|field|展示会')
-            then 'event'
-        when regexp_matches(p.channel_text, 'email|e-mail|nurture|newsletter|メール') then 'email'
-        when regexp_matches(p.channel_text, 'content|whitepaper|syndication|download|コンテンツ')
-            then 'content'
-        when regexp_matches(p.channel_text, 'advertis|paid|ppc|sem|display|social|retarget|広告')
-            then 'ads'
+        when regexp_matches(
+            p.channel_text,
+            'webinar|virtual|online event|ウェビナー'
+        ) then 'webinar'
+        when regexp_matches(
+            p.channel_text,
+            'seminar|roadshow|workshop|セミナー'
+        ) then 'seminar'
+        when regexp_matches(
+            p.channel_text,
+            'trade ?show|event|conference|exhibition|field|展示会'
+        ) then 'event'
+        when regexp_matches(
+            p.channel_text,
+            'email|e-mail|nurture|newsletter|メール'
+        ) then 'email'
+        when regexp_matches(
+            p.channel_text,
+            'content|whitepaper|syndication|download|コンテンツ'
+        ) then 'content'
+        when regexp_matches(
+            p.channel_text,
+            'advertis|paid|ppc|sem|display|social|retarget|広告'
+        ) then 'ads'
         when p.type_text = 'event with webinar' then 'webinar'
         when p.type_text = 'event' then 'event'
         when p.type_text in ('email', 'engagement') then 'email'

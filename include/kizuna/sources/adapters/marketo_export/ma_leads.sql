@@ -59,13 +59,22 @@ select
     coalesce(kz_trim(s.phone), kz_trim(s.mobilephone), kz_trim(s.mainphone)) as phone,
     case
         when s.source_text is null then null
-        when regexp_matches(s.source_text, 'business card|card scan|名刺|sansan') then 'business_card'
-        when regexp_matches(s.source_text, 'trade ?show|event|seminar|webinar|conference|exhibition|展示会|セミナー|イベント')
-            then 'event'
-        when regexp_matches(s.source_text, 'import|list|upload|purchased|salesforce|sfdc|crm|web service api')
-            then 'import'
-        when regexp_matches(s.source_text, 'web|site|form|search|organic|social|email|landing|inbound|ウェブ|フォーム')
-            then 'web_form'
+        when regexp_matches(
+            s.source_text,
+            'business card|card scan|名刺|sansan'
+        ) then 'business_card'
+        when regexp_matches(
+            s.source_text,
+            'trade ?show|event|seminar|webinar|conference|exhibition|展示会|セミナー|イベント'
+        ) then 'event'
+        when regexp_matches(
+            s.source_text,
+            'import|list|upload|purchased|salesforce|sfdc|crm|web service api'
+        ) then 'import'
+        when regexp_matches(
+            s.source_text,
+            'web|site|form|search|organic|social|email|landing|inbound|ウェブ|フォーム'
+        ) then 'web_form'
         -- anything else passes through, so the gate names the value instead of hiding it
         else coalesce(kz_trim(s.leadsource), kz_trim(s.originalsourcetype))
     end as lead_source,

@@ -32,13 +32,22 @@ select
     coalesce(kz_trim(phone), kz_trim(mobile_phone), kz_trim(main_phone)) as phone,
     case
         when source_text is null then null
-        when regexp_matches(source_text, 'business card|card scan|名刺|sansan') then 'business_card'
-        when regexp_matches(source_text, 'trade ?show|event|seminar|webinar|conference|exhibition|展示会|セミナー|イベント')
-            then 'event'
-        when regexp_matches(source_text, 'import|list|upload|purchased|salesforce|sfdc|crm|web service api')
-            then 'import'
-        when regexp_matches(source_text, 'web|site|form|search|organic|social|email|landing|inbound|ウェブ|フォーム')
-            then 'web_form'
+        when regexp_matches(
+            source_text,
+            'business card|card scan|名刺|sansan'
+        ) then 'business_card'
+        when regexp_matches(
+            source_text,
+            'trade ?show|event|seminar|webinar|conference|exhibition|展示会|セミナー|イベント'
+        ) then 'event'
+        when regexp_matches(
+            source_text,
+            'import|list|upload|purchased|salesforce|sfdc|crm|web service api'
+        ) then 'import'
+        when regexp_matches(
+            source_text,
+            'web|site|form|search|organic|social|email|landing|inbound|ウェブ|フォーム'
+        ) then 'web_form'
         -- anything else passes through, so the gate names the value instead of hiding it
         else coalesce(kz_trim(lead_source), kz_trim(original_source_type))
     end as lead_source,
