@@ -78,6 +78,10 @@ def _expected(err: BaseException) -> tuple[str, str, int] | None:
     """(one line, hint, exit code) for an expected failure, None for anything else."""
     names = [k.__name__ for k in type(err).__mro__]
     name = next((n for n in names if n in _HINTS), None)
+    if name is None and "IOException" in names and "does not exist" in str(err):
+        return (f"{type(err).__name__}: {' '.join(str(err).split())}",
+                "nothing has been loaded here yet: run kizuna load first (KIZUNA_HOME or "
+                "KIZUNA_DUCKDB_PATH say where the warehouse is)", 1)
     if name is None:
         return None
     hint, code = _HINTS[name]

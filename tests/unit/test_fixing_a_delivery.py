@@ -284,3 +284,25 @@ def test_kizuna_batch_discard_and_list(kizuna_home):
     assert again.exit_code == 1 and "Traceback" not in again.output
     assert _lines(again.output)[0].startswith("Error: BatchActionError: batch "
                                               f"{batch_id}")
+
+
+def test_expected_failures_become_one_line_and_a_hint_and_others_do_not():
+    from kizuna.cli import _expected
+    from kizuna.transform import DbtError
+    from kizuna.warehouse import WarehouseBusyError
+
+    line, hint, code = _expected(DbtError("dbt build failed: fct_x: error (boom)\nmore"))
+    assert (line, code) == ("DbtError: dbt build failed: fct_x: error (boom) more", 1)
+    assert "DBT_TARGET_PATH" in hint
+    line, hint, code = _expected(WarehouseBusyError("kizuna.duckdb is locked"))
+    assert line.startswith("WarehouseBusyError:") and "wait" in hint
+    gate = ("Quality gate: 1 batch(es) of crm_activities in 2026-01-05..2026-01-06 failed\n"
+            "file crm/activities/2026-01-05/part-0001.csv (batch abc123, data interval "
+            "2026-01-05):\n  - rule activity_type_accepted (critical, row-level): 3 of 4\n"
+            "  - rule values_parse (critical, row-level): 1 of 4\nWhat to do: ...")
+    line, _, code = _expected(QualityGateError(gate))
+    assert code == 2
+    assert line == ("QualityGateError: the quality gate rejected 1 batch(es): "
+                    "crm/activities/2026-01-05/part-0001.csv (batch abc123: "
+                    "activity_type_accepted, values_parse)")
+    assert _expected(KeyError("a bug")) is None  # a bug keeps its traceback
