@@ -233,11 +233,15 @@ def test_a_second_window_into_the_same_day_adds_parts_and_keeps_the_first(salesf
     assert len(rows(tmp_path, "salesforce", "opportunity", DAY1)) == 10
 
 
-def test_a_window_never_reaches_past_now(salesforce, tmp_path):
+def test_a_window_never_reaches_past_now_less_the_lag(salesforce, tmp_path):
     res = extract_object(sf_ex(salesforce), "opportunity", tmp_path, DAY1, END1,
-                         now=T0 + timedelta(hours=3))
-    assert res.until == T0 + timedelta(hours=3)
+                         now=T0 + timedelta(hours=3, minutes=5), lag=timedelta(minutes=10))
+    assert res.until == T0 + timedelta(hours=2, minutes=55)
     assert len(rows(tmp_path, "salesforce", "opportunity", DAY1)) == 3  # hours 0, 1, 2
+    # the next run starts where this one stopped: the row of hour 3 is not lost
+    extract_object(sf_ex(salesforce), "opportunity", tmp_path, DAY2, END2, now=NOW)
+    assert f"006{3:015d}" in {r["id"] for r in rows(tmp_path, "salesforce", "opportunity",
+                                                     DAY2)}
 
 
 def test_wrong_credentials_fail_with_a_message_that_says_what_to_check(salesforce, tmp_path):

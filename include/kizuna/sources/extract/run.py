@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +92,14 @@ def extract_object(
     initial_since: datetime | None = None,
     now: datetime | None = None,
     rows_per_part: int = 50_000,
+    lag: timedelta = timedelta(0),
 ) -> ExtractResult:
     """Extract ``obj`` modified in ``[cursor, until)`` into the date folders ``day``;
-    idempotent: a re-run after a kill or a completed run writes each row once."""
+    idempotent: a re-run after a kill or a completed run writes each row once. The window
+    ends ``lag`` before now at the latest: a change stamped earlier but committed, or
+    indexed for search, a little later would otherwise fall behind the cursor."""
     now = now or datetime.now(UTC)
-    until = min(until, now)  # rows modified later would fall behind the cursor
+    until = min(until, now - lag)
     tables = ex.tables(obj)
     state = read_cursor(landing, ex.vendor, obj)
     recovered = _recover(landing, ex, obj, tables, day, state)
@@ -145,6 +148,7 @@ def extract_interval(
     modified up to the interval's end go to the date folder of the interval's start (in
     the business time zone, as the ingest DAG reads them). A first run starts at
     ``initial_since`` (run conf or the connection's extra), else at the vendor's beginning.
+    The window stops ``lag_seconds`` (extra; 600) before now at the latest.
     """
     conf = conf or {}
     since = conf.get("initial_since") or credentials.extra.get("initial_since")
@@ -152,6 +156,7 @@ def extract_interval(
     result = extract_object(
         extractor(vendor, credentials), obj, landing or get_settings().landing, day,
         interval_end.astimezone(UTC), initial_since=parse_ts(str(since)) if since else None,
+        lag=timedelta(seconds=float(credentials.extra.get("lag_seconds", 600))),
     )
     log.info("%s", result.summary())
     return result.summary()
