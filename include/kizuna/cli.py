@@ -206,6 +206,10 @@ def load(
     report = load_and_gate(first, last + timedelta(days=1), tables=_tables(table), reload=why,
                            strict_layout=True)
     console.print(escape(report.summary()), soft_wrap=True, highlight=False)
+    if reload:
+        console.print("Reloaded rows reach the marts at the next transform; for activities "
+                      "older than activities_lookback_days, rebuild the incremental "
+                      "fct_activities with kizuna build --full-refresh.", soft_wrap=True)
 
 
 @app.command()
@@ -374,6 +378,9 @@ def _settle(batch_id: str, action: str, reason: str) -> None:
         full_id, table, source_file, before, after = act_on_batch(wh, batch_id, action, reason)
     console.print(f"batch {full_id} ({source_file}, {table}): {before} -> {after}",
                   highlight=False)
+    if before == "published" or after == "published":
+        console.print("The marts change at the next transform (kizuna build; for older "
+                      "activities kizuna build --full-refresh).", soft_wrap=True)
 
 
 @batch_app.command("accept")
