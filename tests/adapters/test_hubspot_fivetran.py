@@ -178,3 +178,16 @@ def test_custom_vendor_columns_are_listed_not_fatal(hubspot_home: Path) -> None:
          "property_createdate": "2026-01-01T00:00:00Z"}])
     report = adapt_window(DAY, date(2026, 3, 3))
     assert report.unknown_columns["hubspot/company"] == ["property_my_custom_score"]
+
+
+def test_amounts_without_a_currency_code_are_in_the_vendors_currency(
+        hubspot_home: Path) -> None:
+    sources = hubspot_home / "sources.yml"
+    sources.write_text(sources.read_text(encoding="utf-8") + "    currency: USD\n",
+                       encoding="utf-8")
+    adapt_window(DAY, date(2026, 3, 3))
+    import duckdb
+
+    path = hubspot_home / "landing/crm/opportunities" / DAY.isoformat() / "hubspot.parquet"
+    amounts = dict(duckdb.sql(f"SELECT opportunity_id, amount_jpy FROM '{path}'").fetchall())
+    assert amounts == {"5001": "180075", "5002": str(300000 * 150)}  # both USD now

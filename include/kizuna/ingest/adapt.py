@@ -39,7 +39,7 @@ from kizuna.identifiers import literal, quote
 from kizuna.ingest.discovery import DeliveredFile, PendingFile, discover
 from kizuna.ingest.readers import reader_for
 from kizuna.ledger import MappingCount
-from kizuna.settings import Settings, get_settings
+from kizuna.settings import Settings, currency_code, get_settings
 from kizuna.sources.adapters import (
     MACROS,
     WHOLE_UNIT_CURRENCIES,
@@ -82,10 +82,6 @@ class AdaptReport:
                 f"{self.unchanged} unchanged")
 
 
-def reporting_currency() -> str:
-    return os.environ.get("KIZUNA_CURRENCY", "JPY").upper()
-
-
 def _table_spec(vendor: VendorSpec, table: VendorTable) -> DeliverySpec:
     """A delivery spec that lets the loader's discovery and readers read a vendor table."""
     opts = vendor.table_overrides.get(table.name, {})
@@ -107,8 +103,10 @@ class _Engine:
         self.eng = duckdb.connect()
         self.eng.execute("SET TimeZone = 'UTC'")
         self.eng.execute("SET threads = 2")
-        currency = reporting_currency()
+        currency = currency_code()
         self.eng.execute(f"SET VARIABLE reporting_currency = {literal(currency)}")
+        self.eng.execute("SET VARIABLE vendor_currency = "
+                         f"{literal(vendor.currency or currency)}")
         self.eng.execute("SET VARIABLE reporting_decimals = "
                          f"{0 if currency in WHOLE_UNIT_CURRENCIES else 2}")
         self.eng.execute(

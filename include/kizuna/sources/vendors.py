@@ -6,6 +6,7 @@ vendors:
     adapter: hubspot_export   # include/kizuna/sources/adapters/hubspot_export/
     timezone: Asia/Tokyo      # of the vendor's timestamps that carry no offset
     done_marker: _SUCCESS     # null: a file is complete once stable for stable_seconds
+    currency: USD             # of amounts without a currency code (default: the reporting one)
     currency_rates: {USD: 151.2}   # 1 USD in the reporting currency
 ```
 
@@ -27,7 +28,8 @@ import yaml
 from kizuna.sources.adapters import Adapter, adapter
 from kizuna.sources.config import DeliverySpec, SourceConfigError, config_path, delivery_specs
 
-_KEYS = {"adapter", "timezone", "done_marker", "stable_seconds", "currency_rates", "tables"}
+_KEYS = {"adapter", "timezone", "done_marker", "stable_seconds", "currency", "currency_rates",
+         "tables"}
 _TABLE_KEYS = {"encoding", "delimiter", "format"}
 #: The done marker the adapter writes into each folder it completes.
 ADAPTED_MARKER = "_SUCCESS"
@@ -43,6 +45,8 @@ class VendorSpec:
     done_marker: str | None = "_SUCCESS"
     stable_seconds: int = 60
     currency_rates: dict[str, float] = field(default_factory=dict)
+    # of amounts the vendor gives without a currency code (None: the reporting currency)
+    currency: str | None = None
     # per vendor table: encoding / delimiter / format where this vendor's files differ
     table_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -71,9 +75,10 @@ def _vendor(name: str, raw: dict[str, Any], where: str) -> VendorSpec:
         if extra:
             raise SourceConfigError(f"{where}: tables.{table}: unknown keys {sorted(extra)}")
     rates = {str(k).upper(): float(v) for k, v in (raw.get("currency_rates") or {}).items()}
+    currency = str(raw["currency"]).upper() if raw.get("currency") else None
     return VendorSpec(name, adp, str(raw.get("timezone", "UTC")),
                       raw.get("done_marker", "_SUCCESS"), int(raw.get("stable_seconds", 60)),
-                      rates, overrides)
+                      rates, currency, overrides)
 
 
 def vendor_specs(path: Path | None = None) -> dict[str, VendorSpec]:

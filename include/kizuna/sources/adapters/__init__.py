@@ -80,12 +80,14 @@ MACROS: tuple[str, ...] = (
         WHEN kz_trim(v) IS NULL THEN NULL
         ELSE nullif(regexp_replace(kz_trim(v), '[^0-9.\\-]', '', 'g'), '') END""",
     # An amount in another currency, in the reporting currency (rates from the vendor's
-    # configuration; NULL where no rate is known, so the SQL can exclude or keep it).
+    # configuration; NULL where no rate is known, so the SQL can exclude or keep it). An
+    # amount without a currency code is in the vendor's currency (its ``currency``).
     """CREATE OR REPLACE MACRO kz_rate(code) AS CASE
-        WHEN kz_trim(code) IS NULL
-            OR upper(kz_trim(code)) = getvariable('reporting_currency') THEN 1.0
+        WHEN upper(coalesce(kz_trim(code), getvariable('vendor_currency')))
+            = getvariable('reporting_currency') THEN 1.0
         ELSE (SELECT r.rate FROM kz_currency_rates r
-              WHERE r.currency_code = upper(kz_trim(code))) END""",
+              WHERE r.currency_code = upper(coalesce(kz_trim(code),
+                                                     getvariable('vendor_currency')))) END""",
     # ... rounded to the reporting currency's minor unit (none for JPY: whole yen).
     """CREATE OR REPLACE MACRO kz_in_reporting_currency(amount, code) AS CASE
         WHEN getvariable('reporting_decimals') = 0
