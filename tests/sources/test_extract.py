@@ -389,3 +389,27 @@ def test_an_object_too_wide_for_a_query_url_goes_as_a_bulk_job_without_order_by(
         assert "ORDER BY" not in api.calls("/jobs/query")[0].body["query"]
     got = rows(tmp_path, "salesforce", "account", DAY1)
     assert got[0]["custom_field_number_0699_c"] == "v699"
+
+
+def test_hubspot_email_events_land_in_the_common_table_and_their_type_table(tmp_path):
+    def event(i: int, kind: str, hours: float, **own: Any) -> dict[str, Any]:
+        return {"id": f"e{i}", "created": int((T0 + timedelta(hours=hours)).timestamp() * 1000),
+                "type": kind, "recipient": "p1@example.co.jp", "portalId": 62515,
+                "appId": 113, "emailCampaignId": 42, "sentBy": {"id": "s1", "created": 1},
+                **own}
+
+    events = [event(1, "SENT", 1, subject="Webinar"), event(2, "OPEN", 2, duration=1200,
+              browser={"name": "Chrome"}), event(3, "CLICK", 3, url="https://example.co.jp/p"),
+              event(4, "CLICK", 24)]  # exactly at the window's end: the next window's
+    with HubSpotMock({}, email_events=events, page_size=2) as api:
+        res = extract_object(hubspot_ex(api), "email_events", tmp_path, DAY1, END1, now=NOW)
+        assert len(api.calls("/email/public/v1/events")) == 2
+    assert res.rows["email_event"] == 3
+    common = rows(tmp_path, "hubspot", "email_event", DAY1)
+    assert {(e["id"], e["type"], e["email_campaign_id"], e["sent_by_id"]) for e in common} == {
+        ("e1", "SENT", 42, "s1"), ("e2", "OPEN", 42, "s1"), ("e3", "CLICK", 42, "s1")}
+    opened = rows(tmp_path, "hubspot", "email_event_open", DAY1)
+    assert opened == [{"id": "e2", "duration": 1200, "browser": '{"name": "Chrome"}',
+                       "_fivetran_synced": opened[0]["_fivetran_synced"]}]
+    assert rows(tmp_path, "hubspot", "email_event_click", DAY1)[0]["url"].endswith("/p")
+    assert rows(tmp_path, "hubspot", "email_event_bounce", DAY1) == []

@@ -6,9 +6,11 @@ in ``[since, until)``, sorted ascending, paged with ``after`` in the body). Arch
 (deleted) records come from the list endpoint with ``archived=true`` and land with
 ``_fivetran_deleted = true`` when they were archived in the window. Associations
 (``deal_company``, ``deal_contact``, ``contact_company``) are read for the records of each
-page with the v4 batch endpoint. Tables and columns follow Fivetran's HubSpot schema:
-``contact``/``company`` with ``id`` and ``property_<name>``; ``deal`` with ``deal_id``,
-``deal_pipeline_id``, ``deal_pipeline_stage_id``, ``owner_id``.
+page with the v4 batch endpoint. Marketing e-mail events (legacy email events API, by
+``created`` time, paged by ``offset``) land in ``email_event`` and ``email_event_<type>``
+(``email_event_open``, ``email_event_click`` ...). Tables and columns follow Fivetran's
+HubSpot schema: ``contact``/``company`` with ``id`` and ``property_<name>``; ``deal`` with
+``deal_id``, ``deal_pipeline_id``, ``deal_pipeline_stage_id``, ``owner_id``.
 
 Connection: host = ``https://api.hubapi.com`` (or a test server), password = a private
 app's access token; extra ``properties`` = ``{"contacts": [...], ...}`` to read more.
@@ -18,6 +20,7 @@ split in halves until each half fits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +37,7 @@ from kizuna.sources.extract.base import (
     check,
     http_session,
     parse_ts,
+    snake_case,
 )
 
 #: object -> (landing table, modification-time property, default properties)
@@ -59,6 +63,17 @@ ASSOCIATIONS: dict[str, list[tuple[str, str, str, str]]] = {
     "deals": [("companies", "deal_company", "deal_id", "company_id"),
               ("contacts", "deal_contact", "deal_id", "contact_id")],
 }
+#: Marketing e-mail event types (legacy email events API) -> landing table suffix
+EMAIL_EVENT_TYPES: dict[str, str] = {
+    "SENT": "sent", "DROPPED": "dropped", "PROCESSED": "processed", "DELIVERED": "delivered",
+    "DEFERRED": "deferred", "BOUNCE": "bounce", "OPEN": "open", "CLICK": "click",
+    "PRINT": "print", "FORWARD": "forward", "STATUSCHANGE": "status_change",
+    "SPAMREPORT": "spam_report", "SUPPRESSED": "suppressed",
+}
+#: Columns every event has (in ``email_event``); the rest go to the type's own table.
+EMAIL_EVENT_COMMON = ("id", "created", "type", "recipient", "portalId", "appId",
+                      "appName", "emailCampaignId", "sentBy", "obsoletedBy", "causedBy",
+                      "filteredEvent")
 SEARCH_LIMIT = 10_000  # HubSpot's cap on the results of one search query
 PAGE = 100
 
@@ -83,15 +98,20 @@ class HubSpot:
         )
 
     def objects(self) -> list[str]:
-        return list(OBJECTS)
+        return [*OBJECTS, "email_events"]
 
     def tables(self, obj: str) -> list[str]:
+        if obj == "email_events":
+            return ["email_event"] + [f"email_event_{t}" for t in EMAIL_EVENT_TYPES.values()]
         return [OBJECTS[obj][0]] + [a[1] for a in ASSOCIATIONS.get(obj, [])]
 
     def properties(self, obj: str) -> list[str]:
         return list((self.extra.get("properties") or {}).get(obj) or OBJECTS[obj][2])
 
     def rows(self, obj: str, since: datetime | None, until: datetime) -> Iterator[Row]:
+        if obj == "email_events":
+            yield from self._email_events(since, until)
+            return
         pages = self._list(obj, until) if since is None else self._search(obj, since, until)
         for records in pages:
             yield from self._records(obj, records, deleted=False)
@@ -167,6 +187,37 @@ class HubSpot:
             out[str(result["from"]["id"])] = result.get("to", [])
         return out
 
+    def _email_events(self, since: datetime | None, until: datetime) -> Iterator[Row]:
+        """Marketing e-mail events created in the window (``startTimestamp`` and
+        ``endTimestamp`` are inclusive, so the end is checked here), paged by ``offset``
+        until ``hasMore`` is false: one row in ``email_event`` and one in the type's table."""
+        params: dict[str, Any] = {"limit": 1000, "endTimestamp": int(_ms(until)) - 1}
+        if since is not None:
+            params["startTimestamp"] = _ms(since)
+        synced = datetime.now(UTC).isoformat()
+        for page in self.client.paginate(
+            "/email/public/v1/events", params=params, data_selector="events",
+            paginator=JSONResponseCursorPaginator(cursor_path="offset", cursor_param="offset",
+                                                  has_more_path="hasMore"),
+        ):
+            for event in page:
+                if int(event["created"]) >= int(_ms(until)):
+                    continue
+                common = {snake_case(k): _flat(event.get(k)) for k in EMAIL_EVENT_COMMON}
+                for ref in ("sentBy", "obsoletedBy", "causedBy"):
+                    value = event.get(ref) or {}
+                    common[f"{snake_case(ref)}_id"] = value.get("id")
+                    common[f"{snake_case(ref)}_created"] = value.get("created")
+                    common.pop(snake_case(ref), None)
+                common["_fivetran_synced"] = synced
+                yield "email_event", common
+                suffix = EMAIL_EVENT_TYPES.get(str(event.get("type")))
+                if suffix:
+                    own = {snake_case(k): _flat(v) for k, v in event.items()
+                           if k not in EMAIL_EVENT_COMMON}
+                    yield f"email_event_{suffix}", {"id": event["id"], **own,
+                                                    "_fivetran_synced": synced}
+
     # -- shaping --------------------------------------------------------------------
     def _records(self, obj: str, records: list[dict[str, Any]], deleted: bool
                  ) -> Iterator[Row]:
@@ -200,6 +251,12 @@ class HubSpot:
         else:
             row["id"] = str(r["id"])
         return row
+
+
+def _flat(value: Any) -> Any:
+    """Nested values (browser, location) as JSON text, as loading tools land them."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) \
+        if isinstance(value, dict | list) else value
 
 
 _SECOND = datetime(2000, 1, 1, 0, 0, 1) - datetime(2000, 1, 1)

@@ -223,9 +223,11 @@ class HubSpotMock(MockAPI):
 
     def __init__(self, objects: dict[str, list[dict[str, Any]]],
                  associations: dict[tuple[str, str], dict[str, list[str]]] | None = None,
-                 token: str = "pat-test", page_size: int | None = None) -> None:
+                 token: str = "pat-test", page_size: int | None = None,
+                 email_events: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.objects = objects
+        self.email_events = email_events or []
         self.associations = associations or {}
         self.token = token
         self.page_size = page_size
@@ -233,6 +235,7 @@ class HubSpotMock(MockAPI):
         self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/search", self._search)
         self.route("POST", r"/crm/v4/associations/(?P<obj>\w+)/(?P<to>\w+)/batch/read",
                    self._assoc)
+        self.route("GET", r"/email/public/v1/events", self._events)
 
     def _auth(self, req: Request) -> Reply | None:
         if _bearer(req) != self.token:
@@ -295,6 +298,21 @@ class HubSpotMock(MockAPI):
         page = self._page(rows, body.get("after"), int(body.get("limit", 10)))
         page["total"] = len(rows)
         return Reply(body=page)
+
+    def _events(self, req: Request) -> Reply:
+        """Legacy email events: ``startTimestamp``/``endTimestamp`` (ms, inclusive),
+        ``{"events", "hasMore", "offset"}``."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        lo = int(req.query.get("startTimestamp", 0))
+        hi = int(req.query.get("endTimestamp", 2**62))
+        rows = sorted((e for e in self.email_events if lo <= int(e["created"]) <= hi),
+                      key=lambda e: (int(e["created"]), e["id"]))
+        start = int(req.query.get("offset") or 0)
+        size = min(self.page_size or int(req.query.get("limit", 100)), 1000)
+        page = rows[start:start + size]
+        return Reply(body={"events": page, "hasMore": start + size < len(rows),
+                           "offset": str(start + len(page))})
 
     def _assoc(self, req: Request) -> Reply:
         if (denied := self._auth(req)) is not None:
