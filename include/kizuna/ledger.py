@@ -332,15 +332,22 @@ def move_to_quarantine(wh: Warehouse, table: str, rows: pa.Table,
 
 
 def supersede(wh: Warehouse, table: str, batch_ids: Sequence[str],
-              reason: str | None = None, now: datetime | None = None) -> None:
-    """Earlier batches of files delivered again with other content (or reloaded): their
-    rows leave raw and quarantine, and their status becomes ``superseded``. With a
-    ``reason`` (a reload), each change is also recorded in ``audit.batch_events``."""
-    if reason is not None:
+              reason: str | None = None, now: datetime | None = None,
+              event: str = "replaced") -> None:
+    """Earlier batches of files delivered again with other content (``replaced``) or
+    reloaded (``reloaded``): their rows leave raw and quarantine, and their status becomes
+    ``superseded``. With a ``reason``, each change is also recorded in
+    ``audit.batch_events``."""
+    if reason is not None and batch_ids:
         before = {b: str(r[2]) for b, r in batch_states(wh, batch_ids).items()}
-        for batch_id, status in before.items():
-            record_event(wh, batch_id, table, "reloaded", status, "superseded", reason,
-                         now=now)
+        at = now or datetime.now(UTC).replace(tzinfo=None)
+        n = len(before)
+        wh.append_arrow("audit", "batch_events", pa.table({
+            "batch_id": list(before), "source_table": [table] * n,
+            "event": [event] * n, "status_before": list(before.values()),
+            "status_after": ["superseded"] * n, "reason": [reason] * n,
+            "actor": [actor()] * n, "happened_at": pa.array([at] * n, pa.timestamp("us")),
+        }))
     for part in _parts(batch_ids):
         marks = _marks(part)
         wh.execute(f"DELETE FROM raw.{quote(table)} WHERE _batch_id IN ({marks})", part)

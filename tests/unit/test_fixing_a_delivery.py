@@ -176,6 +176,20 @@ def test_reload_after_a_timezone_fix_shifts_timestamps_and_leaves_no_duplicates(
                            "ORDER BY 1").fetchall() == [("loaded", 1), ("superseded", 2)]
 
 
+def test_a_corrected_file_under_the_same_name_is_recorded_as_replaced(kizuna_home):
+    path = drop(kizuna_home, "crm", "accounts", "part-0001.csv",
+                ACCOUNTS_HEADER + "\nA1,old,,,,,,,2026-01-05 10:00:00\n")
+    (old,) = load_window(DAY, NEXT, tables=["crm_accounts"]).batches
+    path.write_bytes((ACCOUNTS_HEADER + "\nA1,new,,,,,,,2026-01-05 10:00:00\n").encode())
+    (new,) = load_window(DAY, NEXT, tables=["crm_accounts"]).batches
+    assert new.batch_id != old.batch_id
+    with db(kizuna_home) as con:
+        assert con.execute("SELECT batch_id, event, status_before, reason "
+                           "FROM audit.batch_events").fetchall() == [
+            (old.batch_id, "replaced", "loaded",
+             "a changed file was delivered under the same name")]
+
+
 # --------------------------------------------------------------------------- discard, accept
 
 

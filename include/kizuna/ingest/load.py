@@ -403,7 +403,8 @@ def _load_chunk(
            else "a changed file was delivered under the same name")
     with wh.transaction():
         add_delivered_columns(wh, table, extras)
-        ledger.supersede(wh, table, superseded, why, now)
+        ledger.supersede(wh, table, superseded, why, now,
+                         event="reloaded" if reload else "replaced")
         wh.append_arrow("raw", table, good)
         ledger.quarantine(wh, bad)
         ledger.record_batches(wh, results, {f.relpath: (shas[f.relpath], f.size)
