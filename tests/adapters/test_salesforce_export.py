@@ -273,6 +273,29 @@ def _write_export(landing: Path) -> None:
          "Status": "Registered", "CreatedDate": "2026-03-01T00:00:00.000Z",
          "IsDeleted": "false"},
     ])
+    _drop(landing, "asset", [
+        {"Id": "02i1", "AccountId": A1, "Product2Id": P1, "Status": "Installed",
+         "InstallDate": "2025-04-01", "UsageEndDate": "2026-03-31", "Price": "1200000",
+         "Quantity": "1", "CurrencyIsoCode": "JPY", "IsCompetitorProduct": "false",
+         "SystemModstamp": "2026-03-02T00:00:00.000Z", "IsDeleted": "false"},
+        # owned through a contact: the contact's account
+        {"Id": "02i2", "AccountId": "", "ContactId": C2, "Product2Id": P2,
+         "Status": "Purchased", "PurchaseDate": "2024-01-01", "UsageEndDate": "12/31/2025",
+         "CurrentMrr": "100", "CurrencyIsoCode": "USD", "IsCompetitorProduct": "0",
+         "SystemModstamp": "2026-03-02T00:00:00.000Z", "IsDeleted": "false"},
+        {"Id": "02i3", "AccountId": A1, "Product2Id": P2, "Status": "Obsolete",
+         "LifecycleStartDate": "2025-01-01", "LifecycleEndDate": "2026-06-30",
+         "Price": "", "SystemModstamp": "2026-03-02T00:00:00.000Z", "IsDeleted": "false"},
+        {"Id": "02i4", "AccountId": A2, "Product2Id": P1, "IsCompetitorProduct": "true",
+         "SystemModstamp": "2026-03-02T00:00:00.000Z", "IsDeleted": "false"},
+        {"Id": "02i5", "AccountId": A2, "Product2Id": "", "InstallDate": "2025-01-01",
+         "SystemModstamp": "2026-03-02T00:00:00.000Z", "IsDeleted": "false"},
+        {"Id": "02i6", "AccountId": A1, "Product2Id": P1, "InstallDate": "2025-01-01",
+         "SystemModstamp": "2026-03-02T00:00:00.000Z", "IsDeleted": "true"},
+        {"Id": "02i7", "AccountId": "", "ContactId": "", "Product2Id": P1,
+         "InstallDate": "2025-01-01", "SystemModstamp": "2026-03-02T00:00:00.000Z",
+         "IsDeleted": "false"},
+    ])
     _drop(landing, "product2", [
         {"Id": P1, "Name": "Kizuna Analytics", "Family": "Software", "IsActive": "true",
          "IsDeleted": "false"},
@@ -349,13 +372,17 @@ def test_every_salesforce_export_row_is_mapped_or_excluded_with_its_reason(
             "campaign not delivered: its type is unknown": 1,
             "member status sent (event campaign): no response to record": 1},
         ("product2", "crm_products"): {None: 3, deleted: 1},
+        ("asset", "crm_contracts"): {
+            None: 3, deleted: 1, "asset names no product": 1,
+            "a competitor's product the account owns, not a sale": 1,
+            "asset has neither an account nor a contact's account": 1},
     }
     got = {key: _counts(report, *key) for key in expected}
     assert got == expected
     assert not any(NOT_SELECTED in str(c.reason) for cs in report.counts.values() for c in cs)
     with connection() as wh:
         excluded = wh.query("SELECT count(*) FROM quarantine.vendor_excluded_rows")[0][0]
-    assert excluded == report.rows("excluded") == 23
+    assert excluded == report.rows("excluded") == 27
 
 
 def test_adapted_salesforce_export_loads_through_the_ordinary_loader(
@@ -388,6 +415,9 @@ def test_adapted_salesforce_export_loads_through_the_ordinary_loader(
             "SELECT campaign_id, channel, cost_jpy, started_on FROM raw.ma_campaigns")}
         products = {r[0]: r[1:] for r in rows(
             "SELECT product_id, product_family, list_price_jpy FROM raw.crm_products")}
+        contracts = {r[0]: r[1:] for r in rows(
+            "SELECT contract_id, account_id, product_id, started_on, ended_on, "
+            "annual_amount_jpy, status FROM raw.crm_contracts")}
 
     assert set(accounts) == {A1, A2}
     assert accounts[A1][:5] == ("Example KK", "example.co.jp", "Taro Yamada", "tier_1",
@@ -444,3 +474,12 @@ def test_adapted_salesforce_export_loads_through_the_ordinary_loader(
     assert float(products[P1][1]) == pytest.approx(1_200_000)  # the standard price book
     assert float(products[P2][1]) == pytest.approx(100 * 150)
     assert products[P3] == ("Software", None)
+
+    assert set(contracts) == {"02i1", "02i2", "02i3"}
+    assert contracts["02i1"][:2] == (A1, P1) and contracts["02i1"][5] == "active"
+    assert (str(contracts["02i1"][2]), str(contracts["02i1"][3])) == ("2025-04-01", "2026-03-31")
+    assert float(contracts["02i1"][4]) == pytest.approx(1_200_000)
+    assert contracts["02i2"][0] == A2 and contracts["02i2"][5] == "expired"
+    assert float(contracts["02i2"][4]) == pytest.approx(100 * 12 * 150)  # MRR in USD, a year
+    assert str(contracts["02i2"][3]) == "2025-12-31"
+    assert contracts["02i3"][4:] == (None, "churned")

@@ -222,6 +222,21 @@ def _write_tables(landing: Path) -> None:
         {"id": "00v8", "campaign_id": CP1, "contact_id": None, "lead_id": None,
          "status": "Registered", "created_date": str(MS), **ok},
     ])
+    _drop(landing, "asset", [
+        {"id": "02i1", "account_id": A1, "product_2_id": P1, "status": "Installed",
+         "lifecycle_start_date": "2026-01-01", "lifecycle_end_date": "2026-12-31",
+         "current_mrr": 50000, "currency_iso_code": "JPY", "is_competitor_product": False,
+         "system_modstamp": str(MS), **ok},
+        {"id": "02i2", "account_id": None, "contact_id": C2, "product_2_id": P2,
+         "status": "Obsolete", "install_date": "2025-02-01", "price": 300, "quantity": 2,
+         "currency_iso_code": "USD", "system_modstamp": str(MS), **ok},
+        {"id": "02i3", "account_id": A1, "product_2_id": None, "install_date": "2025-02-01",
+         "system_modstamp": str(MS), **ok},
+        {"id": "02i4", "account_id": A1, "product_2_id": P1, "install_date": "2025-02-01",
+         "system_modstamp": str(MS), "is_deleted": True, "_fivetran_deleted": False},
+        {"id": "02i5", "account_id": A1, "product_2_id": P1, "install_date": "2025-02-01",
+         "system_modstamp": str(MS), "is_deleted": False, "_fivetran_deleted": True},
+    ])
     _drop(landing, "product_2", [
         {"id": P1, "name": "Kizuna Cloud", "family": "Software", "is_active": True, **ok},
         {"id": P2, "name": "Training", "family": "Services", "is_active": True, **ok},
@@ -283,6 +298,7 @@ def test_every_fivetran_salesforce_row_is_mapped_or_excluded_with_its_reason(
             "campaign not delivered: its type is unknown": 1,
             "member status bounced (email campaign): no response to record": 1},
         ("product_2", "crm_products"): {None: 2, deleted: 1},
+        ("asset", "crm_contracts"): {None: 2, deleted: 2, "asset names no product": 1},
     }
     got = {key: _counts(report, *key) for key in expected}
     assert got == expected
@@ -317,6 +333,9 @@ def test_adapted_fivetran_salesforce_rows_load_through_the_ordinary_loader(
         campaigns = {r[0]: r[1:] for r in wh.query(
             "SELECT campaign_id, channel, cost_jpy FROM raw.ma_campaigns")}
         products = dict(wh.query("SELECT product_id, list_price_jpy FROM raw.crm_products"))
+        contracts = {r[0]: r[1:] for r in wh.query(
+            "SELECT contract_id, account_id, started_on, annual_amount_jpy, status "
+            "FROM raw.crm_contracts")}
 
     assert set(accounts) == {A1, A5}
     assert accounts[A1][:3] == ("example.co.jp", "Hanae Ono", "tier_1")
@@ -363,3 +382,8 @@ def test_adapted_fivetran_salesforce_rows_load_through_the_ordinary_loader(
     assert float(campaigns[CP3][1]) == pytest.approx(150_000)
     assert float(products[P1]) == pytest.approx(50_000)
     assert float(products[P2]) == pytest.approx(20.5 * 150, abs=1)
+    assert set(contracts) == {"02i1", "02i2"}
+    assert contracts["02i1"][0] == A1 and str(contracts["02i1"][1]) == "2026-01-01"
+    assert float(contracts["02i1"][2]) == pytest.approx(50_000 * 12)
+    assert contracts["02i2"][0] == A5 and contracts["02i2"][3] == "churned"  # via contact
+    assert float(contracts["02i2"][2]) == pytest.approx(300 * 2 * 150)
