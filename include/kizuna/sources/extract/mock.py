@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -547,6 +547,14 @@ class MarketoMock(MockAPI):
         self.route("GET", r"/rest/v1/activities\.json", self._activities)
         self.route("GET", r"/rest/v1/leads\.json", self._leads)
         self.route("GET", r"/rest/asset/v1/programs\.json", self._programs)
+        self.exports: dict[str, dict[str, Any]] = {}
+        self.route("POST", r"/bulk/v1/activities/export/create\.json", self._export_create)
+        self.route("POST", r"/bulk/v1/activities/export/(?P<job>[\w-]+)/enqueue\.json",
+                   self._export_enqueue)
+        self.route("GET", r"/bulk/v1/activities/export/(?P<job>[\w-]+)/status\.json",
+                   self._export_status)
+        self.route("GET", r"/bulk/v1/activities/export/(?P<job>[\w-]+)/file\.json",
+                   self._export_file)
 
     def _dated(self) -> list[tuple[datetime, dict[str, Any]]]:
         """Activities in date order with their parsed dates (parsed again if a test edits
@@ -646,3 +654,50 @@ class MarketoMock(MockAPI):
         if not page:
             return self._ok(warnings=["No assets found for the given search criteria."])
         return self._ok(result=page, warnings=[])
+
+    # bulk activity export: create -> enqueue -> Queued, Processing, Completed -> file
+    def _export_create(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        spec = (req.body or {}).get("filter", {})
+        lo, hi = (parse_ts(spec["createdAt"][k]) for k in ("startAt", "endAt"))
+        if hi - lo > timedelta(days=31):
+            return Reply(body={"success": False, "errors": [
+                {"code": "1003", "message": "createdAt range is more than 31 days"}]})
+        job = f"e{len(self.exports):03d}-export"
+        ids = set(spec.get("activityTypeIds") or [])
+        self.exports[job] = {"polls": 0, "queued": False, "rows": [
+            a for at, a in self._dated() if lo <= at <= hi  # the range is inclusive
+            and (not ids or a["activityTypeId"] in ids)]}
+        return self._ok(result=[{"exportId": job, "format": "CSV", "status": "Created"}])
+
+    def _export_enqueue(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        self.exports[req.query["job"]]["queued"] = True
+        return self._ok(result=[{"exportId": req.query["job"], "status": "Queued"}])
+
+    def _export_status(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        job = self.exports[req.query["job"]]
+        job["polls"] += 1
+        state = ("Created" if not job["queued"] else
+                 ["Queued", "Processing"][job["polls"] - 1] if job["polls"] < 3 else "Completed")
+        return self._ok(result=[{"exportId": req.query["job"], "status": state}])
+
+    def _export_file(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        out = io.StringIO()
+        cols = ["marketoGUID", "leadId", "activityDate", "activityTypeId", "campaignId",
+                "primaryAttributeValueId", "primaryAttributeValue", "attributes"]
+        writer = csv.DictWriter(out, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        for a in self.exports[req.query["job"]]["rows"]:
+            writer.writerow({
+                **{c: a.get(c) for c in cols[1:-1]},
+                "marketoGUID": a.get("marketoGUID") or a["id"],
+                "attributes": json.dumps({x["name"]: x["value"] for x in a.get("attributes", [])}),
+            })
+        return Reply(body=out.getvalue(), content_type="text/csv")
