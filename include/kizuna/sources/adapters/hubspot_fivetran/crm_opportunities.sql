@@ -1,6 +1,8 @@
 -- HubSpot deals as opportunities. The company comes from the deal_company association
 -- (the primary one when a deal has several, else the lowest id); whether a stage is won
--- or closed from the pipeline's stage list; amounts in the deal's currency are converted.
+-- or closed from the pipeline's stage list, else from HubSpot's calculated hs_is_closed
+-- and hs_is_closed_won, else from the default stage ids; amounts are converted from the
+-- deal's currency.
 with company_of_deal as (
     select
         deal_id,
@@ -19,6 +21,24 @@ stages as (
         max(try_cast(probability as double)) as probability
     from deal_pipeline_stage_history
     group by stage_id
+),
+
+flags as (
+    select
+        d.*,
+        coalesce(
+            s.is_won,
+            kz_bool(d.property_hs_is_closed_won) = 'true',
+            lower(d.deal_pipeline_stage_id) = 'closedwon'
+        ) as won,
+        coalesce(
+            s.is_closed,
+            kz_bool(d.property_hs_is_closed) = 'true',
+            lower(d.deal_pipeline_stage_id) in ('closedwon', 'closedlost')
+        ) as closed,
+        s.label
+    from deal as d
+    left join stages as s on d.deal_pipeline_stage_id = s.stage_id
 )
 
 select
@@ -28,24 +48,24 @@ select
     coalesce(c.primary_company, c.any_company) as account_id,
     d.property_product_id as product_id,
     case
-        when s.is_won then 'closed_won'
-        when s.is_closed then 'closed_lost'
-        when lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%negotiat%'
-            or lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%contract%'
+        when d.won then 'closed_won'
+        when d.closed then 'closed_lost'
+        when lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%negotiat%'
+            or lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%contract%'
             then 'negotiation'
-        when lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%proposal%'
-            or lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%presentation%'
-            or lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%decision%'
+        when lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%proposal%'
+            or lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%presentation%'
+            or lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%decision%'
             then 'proposal'
-        when lower(coalesce(s.label, d.deal_pipeline_stage_id)) like '%qualif%'
+        when lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%qualif%'
             then 'qualification'
         else 'prospecting'
     end as stage,
     kz_in_reporting_currency(d.property_amount, d.property_deal_currency_code) as amount_jpy,
     coalesce(kz_timestamp(d.property_createdate), kz_timestamp(d._fivetran_synced)) as created_at,
     kz_date(d.property_closedate) as close_date,
-    coalesce(s.is_closed, false) as is_closed,
-    coalesce(s.is_won, false) as is_won,
+    coalesce(d.closed, false) as is_closed,
+    coalesce(d.won, false) as is_won,
     d.property_closed_lost_reason as lost_reason,
     coalesce(kz_timestamp(d.property_hs_lastmodifieddate), kz_timestamp(d.property_createdate),
              kz_timestamp(d._fivetran_synced)) as updated_at,
@@ -57,6 +77,5 @@ select
             and kz_rate(d.property_deal_currency_code) is null
             then 'no exchange rate for currency ' || upper(d.property_deal_currency_code)
     end as _excluded
-from deal as d
+from flags as d
 left join company_of_deal as c on d.deal_id = c.deal_id
-left join stages as s on d.deal_pipeline_stage_id = s.stage_id
