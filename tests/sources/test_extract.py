@@ -432,3 +432,12 @@ def test_marketo_bulk_export_gives_the_same_activity_rows_as_the_rest_api(market
                                for r in rs), key=lambda r: r["id"])
             assert strip(rows(tmp_path / "bulk", "marketo", table, DAY1)) == strip(
                 rows(tmp_path / "rest", "marketo", table, DAY1)), table
+
+
+def test_marketo_logs_in_again_when_its_token_is_refused_mid_run(marketo, tmp_path):
+    ex = mk_ex(marketo)
+    extract_object(ex, "programs", tmp_path, DAY1, END1, now=NOW)
+    marketo.revoke_tokens()  # the token the extractor holds is now answered with 601
+    extract_object(ex, "activities", tmp_path, DAY1, END1, now=NOW)
+    assert len(marketo.calls("/identity/oauth/token")) == 2
+    assert len(rows(tmp_path, "marketo", "activity_click_email", DAY1)) == 1

@@ -73,6 +73,8 @@ LEAD_FIELDS: tuple[str, ...] = (
     "leadSource", "unsubscribed", "createdAt", "updatedAt",
 )
 RETRY_CODES = {"606", "615"}  # rate limit, concurrency limit: wait and try again
+TOKEN_CODES = {"601", "602"}  # access token invalid, expired: log in again
+RENEWED = "X-Kizuna-Token-Renewed"  # marks the one re-send after a new token
 
 
 def _rate_limited(response: Response | None, exc: BaseException | None) -> bool:
@@ -139,16 +141,35 @@ class Marketo:
         self.poll_seconds = float(extra.get("poll_seconds", 30))
         session = http_session(policy, retry_if=_rate_limited)
         base = credentials.base_url
-        self.client = RESTClient(
-            base_url=base, session=session,
-            auth=MarketoIdentity(access_token_url=f"{base}/identity/oauth/token",
-                                 client_id=credentials.login,
-                                 client_secret=credentials.password, session=session),
-        )
+        self.auth = MarketoIdentity(access_token_url=f"{base}/identity/oauth/token",
+                                    client_id=credentials.login,
+                                    client_secret=credentials.password, session=session)
+        self.session = session
+        session.hooks["response"].append(self._renew_token)
+        self.client = RESTClient(base_url=base, session=session, auth=self.auth)
         self._types: list[dict[str, Any]] | None = None
 
     def objects(self) -> list[str]:
         return list(OBJECTS)
+
+    def _renew_token(self, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """A token Marketo no longer accepts (601/602, e.g. revoked or expired early): get
+        a new one and send the request once more."""
+        if response.request.headers.get(RENEWED) or "json" not in response.headers.get(
+                "Content-Type", ""):
+            return response
+        try:
+            body = response.json()
+        except ValueError:
+            return response
+        if not isinstance(body, dict) or not any(
+                str(e.get("code")) in TOKEN_CODES for e in body.get("errors") or []):
+            return response
+        self.auth.obtain_token()
+        again = response.request.copy()
+        again.headers["Authorization"] = f"Bearer {self.auth.access_token}"
+        again.headers[RENEWED] = "1"
+        return self.session.send(again, **kwargs)
 
     def activity_types(self) -> list[dict[str, Any]]:
         """The selected activity types this instance knows (``types.json``)."""

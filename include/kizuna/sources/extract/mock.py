@@ -567,6 +567,10 @@ class MarketoMock(MockAPI):
             self._dated_key = key
         return self._dated_cache
 
+    def revoke_tokens(self) -> None:
+        """Every token issued so far is refused from now on (error 601)."""
+        self.tokens.clear()
+
     @staticmethod
     def rate_limited() -> dict[str, Any]:
         """The body Marketo sends (HTTP 200) when the 100 calls / 20 s limit is hit."""
