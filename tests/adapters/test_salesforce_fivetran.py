@@ -47,7 +47,7 @@ def _drop(landing: Path, table: str, rows: list[dict[str, Any]], day: date = DAY
 def _write_tables(landing: Path) -> None:
     ok = {"is_deleted": False, "_fivetran_deleted": False}
     # lookups, synced the day before
-    _drop(landing, "user", [{"id": U1, "name": "Hanae Ono", **ok}], EARLIER)
+    _drop(landing, "user", [{"id": U1, "name": "Hanae Ono", "is_active": True}], EARLIER)
     _drop(landing, "opportunity_stage", [
         {"id": "01J1", "master_label": "Prospecting", "is_closed": False, "is_won": False},
         {"id": "01J2", "master_label": "Closed Won", "is_closed": True, "is_won": True},
@@ -302,6 +302,7 @@ def test_every_fivetran_salesforce_row_is_mapped_or_excluded_with_its_reason(
     }
     got = {key: _counts(report, *key) for key in expected}
     assert got == expected
+    assert report.unknown_columns == {}  # every delivered column is documented
     assert not any(NOT_SELECTED in str(c.reason) for cs in report.counts.values() for c in cs)
     # only the synced day is adapted; the earlier sync's lookups are read, not mapped
     assert {day for _, day in report.counts} == {DAY}
