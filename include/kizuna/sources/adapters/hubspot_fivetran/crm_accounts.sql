@@ -14,8 +14,9 @@ select
         when 'tier_2' then 'tier_2'
         when 'tier_3' then 'tier_3'
     end as abm_tier,
-    kz_timestamp(property_createdate) as created_at,
-    coalesce(kz_timestamp(property_hs_lastmodifieddate), kz_timestamp(property_createdate),
+    coalesce(kz_timestamp(property_createdate), kz_timestamp(created_at)) as created_at,
+    coalesce(kz_timestamp(property_hs_lastmodifieddate), kz_timestamp(updated_at),
+             kz_timestamp(property_createdate), kz_timestamp(created_at),
              kz_timestamp(_fivetran_synced)) as updated_at,
     case
         when kz_bool(_fivetran_deleted) = 'true' or kz_bool(is_deleted) = 'true'

@@ -62,13 +62,15 @@ select
         else 'prospecting'
     end as stage,
     kz_in_reporting_currency(d.property_amount, d.property_deal_currency_code) as amount_jpy,
-    coalesce(kz_timestamp(d.property_createdate), kz_timestamp(d._fivetran_synced)) as created_at,
+    coalesce(kz_timestamp(d.property_createdate), kz_timestamp(d.created_at),
+             kz_timestamp(d._fivetran_synced)) as created_at,
     kz_date(d.property_closedate) as close_date,
     coalesce(d.closed, false) as is_closed,
     coalesce(d.won, false) as is_won,
     d.property_closed_lost_reason as lost_reason,
-    coalesce(kz_timestamp(d.property_hs_lastmodifieddate), kz_timestamp(d.property_createdate),
-             kz_timestamp(d._fivetran_synced)) as updated_at,
+    coalesce(kz_timestamp(d.property_hs_lastmodifieddate), kz_timestamp(d.updated_at),
+             kz_timestamp(d.property_createdate), kz_timestamp(d._fivetran_synced))
+        as updated_at,
     case
         when kz_bool(d._fivetran_deleted) = 'true' or kz_bool(d.is_deleted) = 'true'
             then 'deleted in HubSpot'

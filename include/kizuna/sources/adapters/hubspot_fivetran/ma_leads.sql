@@ -18,8 +18,9 @@ select
         else 'web_form'
     end as lead_source,
     kz_bool(property_hs_email_optout) as opt_out,
-    kz_timestamp(property_createdate) as created_at,
-    coalesce(kz_timestamp(property_lastmodifieddate), kz_timestamp(property_createdate),
+    coalesce(kz_timestamp(property_createdate), kz_timestamp(created_at)) as created_at,
+    coalesce(kz_timestamp(property_lastmodifieddate), kz_timestamp(updated_at),
+             kz_timestamp(property_createdate), kz_timestamp(created_at),
              kz_timestamp(_fivetran_synced)) as updated_at,
     case when kz_bool(_fivetran_deleted) = 'true' then 'deleted in HubSpot' end as _excluded
 from contact
