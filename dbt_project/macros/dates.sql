@@ -1,5 +1,28 @@
-{#- Date helpers shared by the marts. Reporting dates are Japanese business dates
-    (var reporting_utc_offset_hours); timestamps are UTC. -#}
+{#- Date helpers shared by the marts. Timestamps are UTC; reporting dates are business
+    dates in the business time zone (var reporting_timezone, from KIZUNA_TIMEZONE). -#}
+
+{#- The business time zone as a SQL string literal: an IANA name (Asia/Tokyo,
+    America/Sao_Paulo), so daylight saving follows the time zone database; `zone`, when
+    given, instead of the setting. -#}
+{% macro reporting_timezone(zone=none) -%}
+    {%- set name = ((zone if zone is not none else var('reporting_timezone')) | string | trim) or 'Asia/Tokyo' -%}
+    {%- if "'" in name or "\\" in name or ' ' in name -%}
+        {{ exceptions.raise_compiler_error("reporting_timezone (KIZUNA_TIMEZONE) must be an IANA time zone name such as Asia/Tokyo, not " ~ name) }}
+    {%- endif -%}
+    '{{ name }}'
+{%- endmacro %}
+
+{#- The local business date of a UTC timestamp (a timestamp without time zone), in the
+    business time zone or in `zone` (an IANA name) when given. -#}
+{% macro local_date(column, zone=none) -%}
+    {{ return(adapter.dispatch('local_date', 'kizuna')(column, zone)) }}
+{%- endmacro %}
+
+{#- SQL's AT TIME ZONE (DuckDB, PostgreSQL, Trino): the UTC instant, then its wall-clock
+    time in the business zone, then the date; no session time zone is involved. -#}
+{% macro default__local_date(column, zone=none) -%}
+    cast(({{ column }} at time zone 'UTC') at time zone {{ reporting_timezone(zone) }} as date)
+{%- endmacro %}
 
 {#- `date_expr` plus `days` days, as a date on every adapter (dbt.dateadd returns a
     timestamp on DuckDB and PostgreSQL). -#}
@@ -22,10 +45,16 @@
     {{ add_days("cast(" ~ dbt.date_trunc('week', date_expr) ~ " as date)", 6) }}
 {%- endmacro %}
 
-{#- The UTC instant at which the local business date `date_expr` ends: "as of date D"
-    means everything known by the end of D in Japan. -#}
-{% macro local_day_end(date_expr) -%}
-    {{ dbt.dateadd('hour', 24 - var('reporting_utc_offset_hours'), 'cast(' ~ date_expr ~ ' as timestamp)') }}
+{#- The UTC instant (a timestamp without time zone) at which the local business date
+    `date_expr` ends: "as of date D" means everything known by the end of D in the
+    business time zone (a day of 23 or 25 hours where daylight saving changes). -#}
+{% macro local_day_end(date_expr, zone=none) -%}
+    {{ return(adapter.dispatch('local_day_end', 'kizuna')(date_expr, zone)) }}
+{%- endmacro %}
+
+{#- Local midnight that starts the next day, read in the business zone, then in UTC. -#}
+{% macro default__local_day_end(date_expr, zone=none) -%}
+    ((cast({{ add_days(date_expr, 1) }} as timestamp) at time zone {{ reporting_timezone(zone) }}) at time zone 'UTC')
 {%- endmacro %}
 
 {#- One row per date from `start_expr` to `end_expr` (both included) in a column

@@ -22,8 +22,3 @@
     ) as ranked
     where _version_rank = 1
 {%- endmacro %}
-
-{#- The local (JST) business date of a UTC timestamp. -#}
-{% macro local_date(column) -%}
-    cast({{ dbt.dateadd('hour', var('reporting_utc_offset_hours'), column) }} as date)
-{%- endmacro %}

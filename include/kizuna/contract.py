@@ -5,8 +5,11 @@ the loader parses and types it, the quality suites check it and the dbt sources
 describe it. Column names are the contract; a vendor export is adapted to them by a
 column mapping (see ``kizuna.sources``).
 
-Types are logical: ``text``, ``bool``, ``int`` (JPY amounts and counts), ``float``,
-``date`` and ``timestamp`` (stored in UTC; sources in JST are converted at load).
+Types are logical: ``text``, ``bool``, ``int`` (counts), ``amount`` (money in the
+reporting currency, ``KIZUNA_CURRENCY``, JPY by default: a decimal with 2 places),
+``float``, ``date`` and ``timestamp`` (stored in UTC; sources in other time zones are
+converted at load). The amount columns keep their historical ``_jpy`` names whatever the
+currency.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-LogicalType = Literal["text", "bool", "int", "float", "date", "timestamp"]
+LogicalType = Literal["text", "bool", "int", "amount", "float", "date", "timestamp"]
+
+#: Precision and scale of ``amount`` columns in the warehouse: cents of up to 10^16 units.
+AMOUNT_PRECISION, AMOUNT_SCALE = 18, 2
 
 #: Lineage columns the loader adds to every raw table.
 LINEAGE_COLUMNS: tuple[str, ...] = ("_batch_id", "_loaded_at", "_source_file", "_row_number")
@@ -84,7 +90,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity(
         "ma", "campaigns", ("campaign_id",),
         _cols("campaign_id!", "name", "channel", "product_id", "started_on:date",
-              "ended_on:date", "cost_jpy:int"),
+              "ended_on:date", "cost_jpy:amount"),
         "Marketing campaigns (email, webinar, seminar, content, ads).",
     ),
     Entity(
@@ -103,7 +109,7 @@ ENTITIES: tuple[Entity, ...] = (
     ),
     Entity(
         "crm", "opportunities", ("opportunity_id",),
-        _cols("opportunity_id!", "account_id!", "product_id", "stage!", "amount_jpy:int",
+        _cols("opportunity_id!", "account_id!", "product_id", "stage!", "amount_jpy:amount",
               "created_at:timestamp!", "close_date:date", "is_closed:bool", "is_won:bool",
               "lost_reason", "updated_at:timestamp!"),
         "Deals; one row per delivered version.",
@@ -111,13 +117,13 @@ ENTITIES: tuple[Entity, ...] = (
     ),
     Entity(
         "crm", "opportunity_history", ("opportunity_id", "changed_at"),
-        _cols("opportunity_id!", "changed_at:timestamp!", "stage!", "amount_jpy:int"),
+        _cols("opportunity_id!", "changed_at:timestamp!", "stage!", "amount_jpy:amount"),
         "Stage and amount changes of deals.",
     ),
     Entity(
         "crm", "contracts", ("contract_id",),
         _cols("contract_id!", "account_id!", "product_id!", "started_on:date!", "ended_on:date",
-              "annual_amount_jpy:int", "status!", "updated_at:timestamp!"),
+              "annual_amount_jpy:amount", "status!", "updated_at:timestamp!"),
         "Subscriptions sold to accounts; one row per delivered version. (updated_at is an "
         "addition to the design's contract: without it a re-delivered contract has no order.)",
         version_column="updated_at",
@@ -130,13 +136,13 @@ ENTITIES: tuple[Entity, ...] = (
     ),
     Entity(
         "crm", "products", ("product_id",),
-        _cols("product_id!", "product_name", "product_family", "list_price_jpy:int"),
+        _cols("product_id!", "product_name", "product_family", "list_price_jpy:amount"),
         "The product line.",
     ),
     Entity(
         "firmo", "companies", ("corporate_number",),
         _cols("corporate_number!", "company_name", "company_name_kana", "prefecture",
-              "industry_code", "employees:int", "revenue_jpy:int", "revenue_growth_rate:float",
+              "industry_code", "employees:int", "revenue_jpy:amount", "revenue_growth_rate:float",
               "parent_corporate_number", "domain", "listed:bool", "updated_at:timestamp!"),
         "The purchased company database (corporate number, industry, size, group parent); one "
         "row per delivered version.",

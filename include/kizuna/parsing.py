@@ -13,12 +13,26 @@ What is accepted, because real exports deliver it:
 * timestamps with an offset (``2024-03-15T10:00:00+09:00``, ``...Z``) are converted to
   UTC; timestamps without one are read in the source's timezone and converted to UTC;
 * integers with thousands separators or a yen sign (``¥1,200,000``), booleans as
-  true/false, 1/0, yes/no, t/f, y/n, はい/いいえ.
+  true/false, 1/0, yes/no, t/f, y/n, はい/いいえ;
+* amounts (money in the reporting currency, ``KIZUNA_CURRENCY``) with up to 2 decimal
+  places, typed ``DECIMAL(18, 2)``: ``1234.5``, ``1,234.50`` (comma thousands, point
+  decimals), ``1.234,50`` and ``1234,50`` (point thousands, comma decimals: only with 1 or 2
+  decimals after the comma, where the reading is unambiguous), with a sign and with the
+  currency's code or symbol before or after (``R$ 1.234,50``, ``1,200,000円``, ``BRL -7``).
+
+What is refused, and why (the row goes to quarantine with the text): an amount with more
+than 2 decimal places (``1.234`` may be 1234 or 1.234: the sender must say), another
+currency's symbol or code (``$12`` when the reporting currency is JPY: amounts are never
+mixed), words and multipliers (``12.5万``, ``1.2k``), exponents (``1e6``), separators that
+do not group thousands (``12,34,567``) and spaces inside the number (``1 234,50``).
 """
 
 from __future__ import annotations
 
-from kizuna.contract import LogicalType
+import functools
+import re
+
+from kizuna.contract import AMOUNT_PRECISION, AMOUNT_SCALE, LogicalType
 
 _FULL_WIDTH = "０１２３４５６７８９／－：．，＋　ＴＺ"
 _HALF_WIDTH = "0123456789/-:.,+ TZ"
@@ -56,16 +70,64 @@ def folded(col: str) -> str:
     )
 
 
+@functools.cache
+def currency_marks(currency: str) -> tuple[str, ...]:
+    """What may stand before or after an amount in ``currency``: its ISO code and its
+    symbols in the CLDR locales exports come from (``R$``, ``¥``, ``￥``, ``US$``...),
+    longest first; ``円`` as well for JPY."""
+    from babel.numbers import get_currency_symbol
+
+    marks = {currency}
+    for locale in ("en", "ja_JP", "pt_BR", "es", "de", "fr", "zh", "ko"):
+        marks.add(get_currency_symbol(currency, locale))
+    if currency == "JPY":
+        marks.add("円")
+    # a bare letter run that is not the code (CHF's "CHF" is the code) stays refused
+    return tuple(sorted(marks, key=lambda m: (-len(m), m)))
+
+
+def _amount(v: str, currency: str) -> str:
+    marks = "|".join(re.escape(m).replace("'", "''") for m in currency_marks(currency))
+    # sign, then the currency mark before or after the number, with optional spaces
+    bare = (f"regexp_replace(regexp_replace({v}, '^([+-]?) *(?:{marks}) *', '\\1'), "
+            f"' *(?:{marks})$', '')")
+
+    def shaped(pattern: str) -> str:
+        return f"regexp_full_match(b, '[+-]?{pattern}')"
+
+    point_decimals = r"(\.[0-9]{1,10})?"  # zeros past the 2nd place are harmless
+    point_thousands = r"[0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?"
+    # each intermediate is bound once by a one-element list_transform (DuckDB's let), so
+    # the expression stays small enough to plan quickly
+    number = (
+        f"list_transform([{bare}], lambda b: "
+        f"CASE WHEN {shaped('[0-9]+' + point_decimals)} THEN b "
+        f"WHEN {shaped('[0-9]{1,3}(,[0-9]{3})+' + point_decimals)} THEN replace(b, ',', '') "
+        f"WHEN {shaped(point_thousands)} "
+        f"OR {shaped('[0-9]+,[0-9]{1,2}')} "
+        "THEN replace(replace(b, '.', ''), ',', '.') END)[1]"
+    )
+    return (
+        f"list_transform([try_cast({number} AS DECIMAL(38, 10))], lambda e: "
+        f"CASE WHEN e = round(e, {AMOUNT_SCALE}) "
+        f"AND abs(e) < {10 ** (AMOUNT_PRECISION - AMOUNT_SCALE)} "
+        f"THEN CAST(e AS DECIMAL({AMOUNT_PRECISION}, {AMOUNT_SCALE})) END)[1]"
+    )
+
+
 def _excel_serial(v: str) -> str:
     # 5-digit serials cover 1927-2173; anything else is not a date someone meant.
     return f"CASE WHEN regexp_full_match({v}, '[1-9][0-9]{{4}}(\\.[0-9]+)?') THEN {v} END"
 
 
-def typed(col: str, logical: LogicalType, timezone: str = "UTC") -> str:
-    """Expression giving ``col`` (text) as ``logical``, or NULL where it does not parse."""
+def typed(col: str, logical: LogicalType, timezone: str = "UTC", currency: str = "JPY") -> str:
+    """Expression giving ``col`` (text) as ``logical``, or NULL where it does not parse;
+    amounts are read in ``currency``."""
     if logical == "text":
         return f"nullif({col}, '')"
     v = folded(col)
+    if logical == "amount":
+        return _amount(v, currency)
     if logical == "int":
         num = f"try_cast(regexp_replace({v}, '[,¥￥円]', '', 'g') AS DOUBLE)"
         return f"CASE WHEN {num} = floor({num}) AND abs({num}) < 9e18 THEN {num}::BIGINT END"
@@ -102,8 +164,10 @@ def typed(col: str, logical: LogicalType, timezone: str = "UTC") -> str:
     raise ValueError(f"unknown logical type {logical!r}")
 
 
-def parse_failed(col: str, logical: LogicalType, timezone: str = "UTC") -> str:
+def parse_failed(col: str, logical: LogicalType, timezone: str = "UTC",
+                 currency: str = "JPY") -> str:
     """True where a value was delivered (not blank) but does not parse as ``logical``."""
     if logical == "text":
         return "false"
-    return f"({folded(col)} IS NOT NULL AND ({typed(col, logical, timezone)}) IS NULL)"
+    return (f"({folded(col)} IS NOT NULL "
+            f"AND ({typed(col, logical, timezone, currency)}) IS NULL)")

@@ -9,16 +9,22 @@ CLI and the tests agree without passing paths around:
 - ``KIZUNA_DUCKDB_PATH``: the DuckDB file (``$KIZUNA_HOME/warehouse/kizuna.duckdb``);
 - ``KIZUNA_PG_HOST``/``PORT``/``USER``/``DATABASE``: PostgreSQL (localhost, 5432, kizuna,
   kizuna); ``KIZUNA_PG_PASSWORD`` has no default: set it when the warehouse is PostgreSQL;
-- ``KIZUNA_REPORTS``: charts and Data Docs (``$KIZUNA_HOME/reports``).
+- ``KIZUNA_REPORTS``: charts and Data Docs (``$KIZUNA_HOME/reports``);
+- ``KIZUNA_TIMEZONE``: the business time zone, an IANA name (``Asia/Tokyo``): the date
+  folders and data intervals, and the reporting day of every timestamp in dbt;
+- ``KIZUNA_CURRENCY``: the reporting currency, an ISO 4217 code (``JPY``): every amount
+  (the contract's ``*_jpy`` columns) is in it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The repository root (where dbt_project/ and dags/ live).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +33,16 @@ DAGS_FOLDER = PROJECT_ROOT / "dags"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
+DEFAULT_TIMEZONE = "Asia/Tokyo"
+DEFAULT_CURRENCY = "JPY"
+
+
 class MissingPasswordError(ValueError):
     """The warehouse is PostgreSQL and no password is configured."""
+
+
+class SettingError(ValueError):
+    """A setting from the environment has a value Kizuna cannot use."""
 
 
 @dataclass(frozen=True)
@@ -65,16 +79,24 @@ class Settings:
     duckdb_path: Path
     reports: Path
     postgres: PostgresSettings
+    timezone: str = DEFAULT_TIMEZONE
+    currency: str = DEFAULT_CURRENCY
 
     @property
     def dbt_target(self) -> str:
         return self.warehouse
 
+    def reporting_env(self) -> dict[str, str]:
+        """The business time zone and currency, as the dbt project reads them (its vars
+        ``reporting_timezone`` and ``reporting_currency``); nothing secret."""
+        return {"KIZUNA_TIMEZONE": self.timezone, "KIZUNA_CURRENCY": self.currency}
+
     def dbt_env(self) -> dict[str, str]:
-        """Environment variables the dbt profile (dbt_project/profiles.yml) reads; the
-        password only when the warehouse is PostgreSQL (then it must be set)."""
+        """Environment variables the dbt profile (dbt_project/profiles.yml) and project
+        read; the password only when the warehouse is PostgreSQL (then it must be set)."""
         pg = self.postgres
         env = {
+            **self.reporting_env(),
             "KIZUNA_DUCKDB_PATH": str(self.duckdb_path),
             "KIZUNA_PG_HOST": pg.host,
             "KIZUNA_PG_PORT": str(pg.port),
@@ -89,7 +111,43 @@ class Settings:
 def business_timezone() -> ZoneInfo:
     """The time zone of business dates (date folders, reporting days): ``KIZUNA_TIMEZONE``,
     Asia/Tokyo by default."""
-    return ZoneInfo(os.environ.get("KIZUNA_TIMEZONE", "Asia/Tokyo"))
+    return ZoneInfo(timezone_name())
+
+
+def timezone_name(value: str | None = None) -> str:
+    """The business time zone's IANA name (``value``, else ``KIZUNA_TIMEZONE``, else
+    Asia/Tokyo), checked against the time zone database."""
+    name = (value if value is not None else os.environ.get("KIZUNA_TIMEZONE", "")).strip()
+    name = name or DEFAULT_TIMEZONE
+    # an IANA name only: it is written into SQL and must mean the same to Python and the
+    # warehouse (an offset such as "+09:00" would not follow daylight saving)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*", name):
+        raise SettingError(f"KIZUNA_TIMEZONE={name!r} is not an IANA time zone name; set "
+                           "one such as Asia/Tokyo, America/Sao_Paulo or Europe/Berlin.")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(f"KIZUNA_TIMEZONE={name!r} is not in the time zone database; set "
+                           "an IANA name such as Asia/Tokyo, America/Sao_Paulo or UTC.") from None
+    return name
+
+
+@functools.cache
+def _iso_currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies  # CLDR's ISO 4217 codes
+
+    return frozenset(list_currencies())
+
+
+def currency_code(value: str | None = None) -> str:
+    """The reporting currency's ISO 4217 code (``value``, else ``KIZUNA_CURRENCY``, else
+    JPY), upper case."""
+    code = (value if value is not None else os.environ.get("KIZUNA_CURRENCY", "")).strip()
+    code = code.upper() or DEFAULT_CURRENCY
+    if not re.fullmatch(r"[A-Z]{3}", code) or code not in _iso_currencies():
+        raise SettingError(f"KIZUNA_CURRENCY={code!r} is not an ISO 4217 currency code; set "
+                           "one such as JPY, BRL, USD or EUR.")
+    return code
 
 
 def task_defaults() -> dict[str, object]:
@@ -123,4 +181,6 @@ def get_settings() -> Settings:
             password=env.get("KIZUNA_PG_PASSWORD") or None,
             database=env.get("KIZUNA_PG_DATABASE", "kizuna"),
         ),
+        timezone=timezone_name(),
+        currency=currency_code(),
     )

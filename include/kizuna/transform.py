@@ -58,9 +58,10 @@ def dbt_environment(settings: Settings | None = None) -> dict[str, str]:
 
 
 def dbt_task_environment(settings: Settings | None = None) -> dict[str, str]:
-    """The ``env`` of the DAGs' dbt tasks: the target and the DuckDB file, nothing secret."""
+    """The ``env`` of the DAGs' dbt tasks: the target, the DuckDB file, the business time
+    zone and currency; nothing secret."""
     s = settings or get_settings()
-    env = {"KIZUNA_WAREHOUSE": s.warehouse}
+    env = {"KIZUNA_WAREHOUSE": s.warehouse, **s.reporting_env()}
     if s.warehouse == "duckdb":
         env["KIZUNA_DUCKDB_PATH"] = str(s.duckdb_path)
     return env

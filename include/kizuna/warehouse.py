@@ -62,12 +62,12 @@ log = logging.getLogger(__name__)
 SCHEMAS = ("raw", "quarantine", "audit")
 
 _DUCKDB_TYPES: dict[str, str] = {
-    "text": "VARCHAR", "bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE",
-    "date": "DATE", "timestamp": "TIMESTAMP",
+    "text": "VARCHAR", "bool": "BOOLEAN", "int": "BIGINT", "amount": "DECIMAL(18, 2)",
+    "float": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP",
 }
 _POSTGRES_TYPES: dict[str, str] = {
-    "text": "TEXT", "bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE PRECISION",
-    "date": "DATE", "timestamp": "TIMESTAMP",
+    "text": "TEXT", "bool": "BOOLEAN", "int": "BIGINT", "amount": "NUMERIC(18, 2)",
+    "float": "DOUBLE PRECISION", "date": "DATE", "timestamp": "TIMESTAMP",
 }
 
 

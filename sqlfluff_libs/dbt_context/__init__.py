@@ -5,7 +5,8 @@ builtins cover ref, source, config, this and is_incremental; this module adds th
 
 - ``var``: the project's real vars from dbt_project.yml (the builtin returns a string,
   which breaks arithmetic such as ``-var('decay_window_days')``); an unknown name is a
-  templating error, as it is in dbt.
+  templating error, as it is in dbt. A var written as ``{{ env_var('X', 'default') }}``
+  gives its default, as dbt does with X unset.
 - ``dbt``: the cross-database macros we call, rendered as dbt-duckdb renders them.
 - ``adapter.dispatch``: picks ``duckdb__<name>``, else ``default__<name>``, from our
   macros, as dbt does on DuckDB.
@@ -35,9 +36,16 @@ _VARS = _project_vars()
 def var(name: str, default: _Any = _MISSING) -> _Any:
     """dbt's var(): the value from dbt_project.yml, else the default, else an error."""
     if name in _VARS:
-        return _VARS[name]
+        value = _VARS[name]
+        if isinstance(value, str) and "{{" in value:
+            return _jinja2.Environment().from_string(value).render(env_var=_env_var_default)
+        return value
     if default is _MISSING:
         raise _jinja2.TemplateRuntimeError(f"var {name!r} is not defined in {_PROJECT_FILE.name}")
+    return default
+
+
+def _env_var_default(name: str, default: str = "") -> str:
     return default
 
 

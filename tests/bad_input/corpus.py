@@ -320,7 +320,7 @@ CASES: tuple[Case, ...] = (
                      f"O4,A1,P1,proposal,1000,{TS},2026-03-31,maybe,false,,{TS}"), "cp932"),),
          (Outcome("part-0001.csv", "published", 7, 4, 3,
                   reasons=("cannot parse created_at as timestamp: not a date",
-                           "cannot parse amount_jpy as int: 12.5万",
+                           "cannot parse amount_jpy as amount: 12.5万",
                            "cannot parse is_closed as bool: maybe"),
                   warnings=("account_id_known",)),)),
     Case("mostly_unparsable", "3", "Most rows of a file do not parse (a wrong date format "

@@ -32,8 +32,9 @@ EXTENSION = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
 _JST = "Asia/Tokyo"
 _JST_ALIASES = {"Asia/Tokyo", "Japan", "JST", "Etc/GMT-9"}
 _BATCH_ROWS = 500_000  # rows formatted at once (whole days; one day may exceed it)
-_ARROW = {"text": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
-          "date": pa.date32(), "timestamp": pa.timestamp("us")}
+# amounts are whole units in the simulated world: written as integers
+_ARROW = {"text": pa.string(), "int": pa.int64(), "amount": pa.int64(), "float": pa.float64(),
+          "bool": pa.bool_(), "date": pa.date32(), "timestamp": pa.timestamp("us")}
 
 
 def _local_seconds(sec: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +88,7 @@ def _text_columns(frame: pd.DataFrame, entity: Entity, spec: DeliverySpec,
             missing = pd.isna(raw)
             arr = np.where(raw.astype(bool), "true", "false").astype(object)
             arr[missing] = None
-        elif col.type == "int":
+        elif col.type in ("int", "amount"):
             raw = v.to_numpy()
             missing = pd.isna(raw)
             arr = np.where(missing, 0, raw).astype(np.int64).astype(str).astype(object)
@@ -116,7 +117,7 @@ def _json_lines(cols: dict[str, np.ndarray], entity: Entity) -> pa.StringArray:
     parts: list[pa.Array | str] = []
     for k, col in enumerate(entity.columns):
         values = pa.array(cols[col.name], type=pa.string(), from_pandas=True)
-        if col.type in ("int", "float", "bool"):
+        if col.type in ("int", "amount", "float", "bool"):
             enc = values  # already JSON literals: 12, 0.5, true
         else:
             enc = pc.binary_join_element_wise('"', values, '"', "")
@@ -170,7 +171,8 @@ def _parquet_table(frame: pd.DataFrame, entity: Entity, spec: DeliverySpec,
             raw = v.to_numpy()
             missing = pd.isna(raw)
             arr = pa.array(np.where(missing, 0, raw).astype(
-                {"int": np.int64, "float": np.float64, "bool": bool}[col.type]),
+                {"int": np.int64, "amount": np.int64, "float": np.float64,
+                 "bool": bool}[col.type]),
                 type=_ARROW[col.type], mask=missing)
         arrays.append(arr)
     return pa.Table.from_arrays(arrays, names=headers)

@@ -13,7 +13,7 @@ renamed as (
         product_id,
         started_on,
         ended_on,
-        annual_amount_jpy,
+        cast(annual_amount_jpy as {{ type_amount() }}) as annual_amount_jpy,
         lower(trim(status)) as status,
         updated_at,
         _batch_id as batch_id

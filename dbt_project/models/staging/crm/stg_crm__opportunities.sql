@@ -12,7 +12,7 @@ renamed as (
         account_id,
         product_id,
         lower(trim(stage)) as stage,
-        amount_jpy,
+        cast(amount_jpy as {{ type_amount() }}) as amount_jpy,
         created_at,
         {{ local_date('created_at') }} as created_on,
         close_date,

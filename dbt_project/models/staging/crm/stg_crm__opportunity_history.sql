@@ -11,7 +11,7 @@ renamed as (
         opportunity_id,
         changed_at,
         lower(trim(stage)) as stage,
-        amount_jpy,
+        cast(amount_jpy as {{ type_amount() }}) as amount_jpy,
         _batch_id as batch_id
     from latest
 )

@@ -11,7 +11,7 @@ renamed as (
         product_id,
         trim(product_name) as product_name,
         trim(product_family) as product_family,
-        list_price_jpy,
+        cast(list_price_jpy as {{ type_amount() }}) as list_price_jpy,
         _batch_id as batch_id
     from latest
 )

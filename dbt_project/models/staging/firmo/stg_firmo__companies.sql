@@ -14,7 +14,7 @@ renamed as (
         trim(prefecture) as prefecture,
         upper(trim(industry_code)) as industry_code,
         employees,
-        revenue_jpy,
+        cast(revenue_jpy as {{ type_amount() }}) as revenue_jpy,
         revenue_growth_rate,
         nullif(trim(parent_corporate_number), '') as parent_corporate_number,
         nullif(lower(trim(domain)), '') as domain,

@@ -14,7 +14,7 @@ renamed as (
         nullif(trim(product_id), '') as product_id,
         started_on,
         ended_on,
-        cost_jpy,
+        cast(cost_jpy as {{ type_amount() }}) as cost_jpy,
         _batch_id as batch_id
     from latest
 )
