@@ -31,12 +31,13 @@ P1, P2, P3, P4 = (f"01t5g00000Pro{n:03d}AAA" for n in range(1, 5))
 U1 = "0055g00000Usr001AAA"
 
 
-def _drop(landing: Path, table: str, rows: list[dict[str, str]]) -> None:
+def _drop(landing: Path, table: str, rows: list[dict[str, str]],
+          encoding: str = "utf-8") -> None:
     """One object's export file: every row has the same API-name headers."""
     folder = landing / "salesforce" / table / DAY.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     headers = list(dict.fromkeys(k for r in rows for k in r))
-    with (folder / f"{table}.csv").open("w", encoding="utf-8", newline="") as fh:
+    with (folder / f"{table}.csv").open("w", encoding=encoding, newline="") as fh:
         writer = csv.DictWriter(fh, headers, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -93,7 +94,7 @@ def _write_export(landing: Path) -> None:
     ])
     _drop(landing, "lead", [
         {"Id": L1, "IsDeleted": "false", "LastName": "Mori", "FirstName": "Yuki",
-         "Company": "Prospect Inc", "Email": "yuki@prospect.example", "Title": "CTO",
+         "Company": "見込商事株式会社", "Email": "yuki@prospect.example", "Title": "CTO",
          "LeadSource": "Webinar", "HasOptedOutOfEmail": "false", "IsConverted": "false",
          "CreatedDate": "2026-02-20T03:00:00.000Z",
          "SystemModstamp": "2026-03-02T02:00:00.000Z"},
@@ -115,7 +116,7 @@ def _write_export(landing: Path) -> None:
          "MobilePhone": "090-1111-2222", "IsConverted": "false",
          "CreatedDate": "2026-03-01T00:00:00.000Z",
          "SystemModstamp": "2026-03-02T05:00:00.000Z"},
-    ])
+    ], encoding="cp932")  # the export's encoding chosen as Shift_JIS
     _drop(landing, "opportunity", [
         {"Id": O1, "IsDeleted": "false", "AccountId": A1, "Name": "Example - Analytics",
          "StageName": "Closed Won", "IsWon": "true", "IsClosed": "true", "Amount": "1200.50",
@@ -327,7 +328,8 @@ def salesforce_home(kizuna_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "  salesforce:\n"
         "    adapter: salesforce_export\n"
         "    timezone: Asia/Tokyo\n"
-        "    currency_rates: {USD: 150}\n", encoding="utf-8")
+        "    currency_rates: {USD: 150}\n"
+        "    tables: {lead: {encoding: cp932}}\n", encoding="utf-8")
     monkeypatch.setenv("KIZUNA_SOURCES", str(sources))
     _write_export(kizuna_home / "landing")
     return kizuna_home
@@ -386,6 +388,13 @@ def test_every_salesforce_export_row_is_mapped_or_excluded_with_its_reason(
     assert excluded == report.rows("excluded") == 27
 
 
+def test_re_adapting_an_export_day_writes_the_same_files(salesforce_home: Path) -> None:
+    first = adapt_window(DAY, END)
+    again = adapt_window(DAY, END)
+    assert len(first.written) == 10  # one file per contract entity
+    assert not again.written and again.unchanged == len(first.written)
+
+
 def test_adapted_salesforce_export_loads_through_the_ordinary_loader(
         salesforce_home: Path) -> None:
     from kizuna.pipeline import load_and_gate
@@ -442,7 +451,8 @@ def test_adapted_salesforce_export_loads_through_the_ordinary_loader(
 
     assert contacts == {C1: "decision_maker", C2: "influencer", C3: None, C5: None}
     assert set(leads) == {L1, L2, L5, C1, C2, C3, C5}
-    assert leads[L1][0] == "event" and leads[L2][:2] == ("business_card", True)
+    assert leads[L1][0] == "event" and leads[L1][2] == "見込商事株式会社"  # read as Shift_JIS
+    assert leads[L2][:2] == ("business_card", True)
     assert leads[L5][0] == "import" and leads[L5][3] == "090-1111-2222"
     assert leads[C1][:3] == ("web_form", False, "Example KK")
     assert leads[C3][0] == "business_card" and leads[C2][:2] == ("event", True)
