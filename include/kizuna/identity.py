@@ -105,6 +105,16 @@ CONFIDENCE = {
     "name_prefecture": 0.93,
     "name_industry": 0.9,
 }
+# Confidence of the same methods when a lead resolves straight to a CRM account (no
+# company database to tell a group's companies apart: subsidiaries mailing from the
+# parent's domain land on the parent's account; 67 of 72 domain links right on a simulated
+# world without one).
+ACCOUNT_CONFIDENCE = {
+    "email_domain": 0.9,
+    "email_domain_name": 0.95,
+    "name": 0.95,
+    "name_prefecture": 0.9,
+}
 # Company names people type when they have none.
 NO_COMPANY = frozenset({"個人", "フリーランス", "学生", "なし", "無職", "自営業", "-", "n/a",
                         "none"})
@@ -360,6 +370,11 @@ def resolve_leads_to_accounts(leads: pd.DataFrame, accounts: pd.DataFrame,
     res = _resolve_leads(leads, index, reference, settings or MatchSettings())
     links = res.links.rename(columns={"corporate_number": "account_id"})
     linked = links["account_id"].notna()
+    if not linked.any():
+        return Resolution(links)
+    deterministic = linked & links["match_method"].isin(list(ACCOUNT_CONFIDENCE))
+    links.loc[deterministic, "match_confidence"] = links.loc[deterministic, "match_method"].map(
+        ACCOUNT_CONFIDENCE)
     links.loc[linked, "match_method"] = "account_" + links.loc[linked, "match_method"]
     return Resolution(links)
 

@@ -121,3 +121,11 @@ def test_sparse_inputs_never_stop_identity_resolution(case, accounts, contacts, 
     if case == "null_columns":
         assert lead_res.links["corporate_number"].isna().all()
         assert lead_res.links["account_id"].isna().all()
+
+
+def test_links_straight_to_accounts_say_how_sure_they_are(accounts, contacts, leads, reference):
+    _, lead_res = resolve(accounts, contacts, leads, no_companies(), reference)
+    conf = dict(zip(lead_res.links["lead_id"], lead_res.links["match_confidence"], strict=True))
+    assert conf["L1"] == 0.9  # a group may share one mail domain: below a company's 0.99
+    assert conf["L2"] == 0.95
+    assert conf["L4"] == 0.0
