@@ -470,7 +470,8 @@ def test_adapted_salesforce_export_loads_through_the_ordinary_loader(
         ("00v2:registration", L1, "event_registration"),
         ("00v3:registration", C5, "event_registration"),  # the converted lead's contact
         ("00v4:send", C2, "email_send"),
-        ("00v5:click", L2, "email_click"),
+        ("00v5:click", L2, "email_click"),  # a click was sent first: two activities
+        ("00v5:send", L2, "email_send"),
         ("00v6:download", C3, "content_download"),
     ]
     assert ma_acts[1][3] == datetime(2026, 2, 20) and ma_acts[0][3] == datetime(2026, 2, 28, 15)

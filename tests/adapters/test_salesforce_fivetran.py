@@ -373,10 +373,12 @@ def test_adapted_fivetran_salesforce_rows_load_through_the_ordinary_loader(
         ("00v1:attendance", C1, "event_attendance"),
         ("00v1:registration", C1, "event_registration"),
         ("00v2:open", L1, "email_open"),
+        ("00v2:send", L1, "email_send"),
         ("00v3:response", C2, "form_submit"),
         ("00v4:registration", C4, "event_registration"),
     ]
     assert ma_acts[2][3] == datetime(2026, 3, 2, 0, 5)  # no response date: last modified
+    assert ma_acts[3][3] == datetime(2026, 3, 1)  # sent when the member was added
 
     assert {c: v[0] for c, v in campaigns.items()} == {CP1: "seminar", CP2: "email",
                                                        CP3: "ads"}

@@ -1,7 +1,7 @@
 -- Salesforce campaign members as MA activities. Status (and HasResponded) says what the
 -- person did, the campaign's Type in which channel: registered/attended for events and
--- webinars (an attendee yields both), opened/clicked for e-mails, a response elsewhere is
--- a form (a download for content). The person is ContactId, else the lead or its contact.
+-- webinars, sent/opened/clicked for e-mails, a response elsewhere is a form (a download
+-- for content). The person is ContactId, else the lead or the contact it became.
 with campaigns as (
     select
         id,
@@ -66,7 +66,7 @@ members as (
 ),
 
 -- what each member did, as (suffix, activity type, when): an event's attendee registered
--- and attended, so that row feeds two activities
+-- and attended, an e-mail opened or clicked was sent, so such a row feeds two activities
 actions as (
     select
         *,
@@ -80,12 +80,15 @@ actions as (
                              'at': responded_at}]
                         else []
                     end
-            when channel = 'email' and status_kind = 'sent'
+            when channel = 'email' and status_kind in ('sent', 'opened', 'clicked')
                 then [{'suffix': 'send', 'type': 'email_send', 'at': joined_at}]
-            when channel = 'email' and status_kind = 'opened'
-                then [{'suffix': 'open', 'type': 'email_open', 'at': responded_at}]
-            when channel = 'email' and status_kind = 'clicked'
-                then [{'suffix': 'click', 'type': 'email_click', 'at': responded_at}]
+                    || case status_kind
+                        when 'opened' then [
+                            {'suffix': 'open', 'type': 'email_open', 'at': responded_at}]
+                        when 'clicked' then [
+                            {'suffix': 'click', 'type': 'email_click', 'at': responded_at}]
+                        else []
+                    end
             when channel = 'content'
                 and status_kind in ('responded', 'clicked', 'registered', 'attended')
                 then [{'suffix': 'download', 'type': 'content_download', 'at': responded_at}]
