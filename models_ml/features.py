@@ -123,6 +123,15 @@ def screen_features(spec: FeatureSpec, X: pd.DataFrame) -> Screening:
     return Screening(spec.without(set_aside), set_aside)
 
 
+def set_aside_text(set_aside: dict[str, str]) -> str:
+    """The features set aside, grouped by why: ``all null on the 1,068 training rows:
+    employees, revenue_jpy; constant (0) on the 1,068 training rows: is_listed``."""
+    by_reason: dict[str, list[str]] = {}
+    for column, why in set_aside.items():
+        by_reason.setdefault(why, []).append(column)
+    return "; ".join(f"{why}: {', '.join(columns)}" for why, columns in by_reason.items())
+
+
 def _value_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -24,8 +24,8 @@ from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import connection
 from models_ml import cross_sell, evaluation
 from models_ml.datasets import load_good_customers
-from models_ml.features import load_account_features, load_product_features
-from models_ml.recipes import PROPENSITY_MODELS
+from models_ml.features import load_account_features, load_product_features, set_aside_text
+from models_ml.recipes import PROPENSITY_MODELS, RECIPES
 from models_ml.recipes.cross_sell import CROSS_SELL
 from models_ml.recipes.lookalike import LOOKALIKE
 from models_ml.registry import Registry
@@ -80,7 +80,7 @@ def evaluate(settings: Settings | None = None, registry: Registry | None = None,
     for name in PROPENSITY_MODELS:
         champion = registry.champion(name)
         if champion is None:
-            report.notes.append(f"no {name} model yet: run kizuna ml train")
+            report.notes.append(f"no {name} champion: kizuna ml train says why")
             continue
         rows = champion.evaluation_rows()
         table = pd.DataFrame.from_dict(champion.meta.metrics, orient="index")
@@ -105,6 +105,14 @@ def evaluate(settings: Settings | None = None, registry: Registry | None = None,
     if has_truth and "won_90d" in report.propensity:
         report.notes.append("won_90d has no oracle: the simulator's truth gives the true "
                             "probability of an opportunity only")
+    for recipe in RECIPES:
+        champion = registry.champion(recipe.name)
+        if champion is None:
+            if recipe.name not in PROPENSITY_MODELS:  # those are noted above
+                report.notes.append(f"no {recipe.name} champion: kizuna ml train says why")
+        elif champion.meta.set_aside:
+            report.notes.append(f"{recipe.name}: features set aside, "
+                                f"{set_aside_text(champion.meta.set_aside)}")
     with connection(s) as wh:
         features = load_account_features(wh, scoring_only=True)
         products = load_product_features(wh, scoring_only=True)

@@ -38,7 +38,7 @@ from models_ml.datasets import (
     cutoffs_text,
     load_training_data,
 )
-from models_ml.features import FeatureMismatchError, FeatureSpec, screen_features
+from models_ml.features import FeatureMismatchError, FeatureSpec, screen_features, set_aside_text
 from models_ml.recipe import Estimator, Evaluation, Problem, Recipe, Rows, Scores, ml_threads
 from models_ml.recipes import RECIPES
 from models_ml.registry import ModelVersion, Registry, beats_baselines, decide, record
@@ -83,13 +83,13 @@ def train_model(data: TrainingData, recipe: Recipe, registry: Registry,
         if not screening.spec.columns:
             raise NotTrainableError(
                 f"{recipe.name}: no usable feature: every input is all null or constant on "
-                f"the training rows ({_set_aside_text(screening.set_aside)})")
+                f"the training rows ({set_aside_text(screening.set_aside)})")
     except NotTrainableError as exc:
         log.warning("%s not trained: %s", recipe.name, exc)
         return Outcome.skip(recipe.name, str(exc), time.monotonic() - started)
     if screening.set_aside:
         log.info("%s: %d feature(s) set aside: %s", recipe.name, len(screening.set_aside),
-                 _set_aside_text(screening.set_aside))
+                 set_aside_text(screening.set_aside))
     problem = problem.narrowed(screening.spec)
     model = _fit(recipe, problem.spec, problem.training)
     evaluation, baselines = evaluate(recipe, problem, model)
@@ -130,16 +130,12 @@ def require_outcomes(model_name: str, problem: Problem) -> None:
             raise NotTrainableError(
                 f"{model_name}: the {what} rows ({_where(problem, what)}) hold {positives:,} "
                 f"positive(s) and {negatives:,} negative(s); at least {least} of each are "
-                "needed. Load more history (more accounts or months) and rebuild.")
+                "needed. Load more data (more accounts or months) and rebuild.")
 
 
 def _where(problem: Problem, what: str) -> str:
     return (problem.training_cutoffs_text if what == "training"
             else problem.evaluation_cutoffs_text)
-
-
-def _set_aside_text(set_aside: dict[str, str]) -> str:
-    return ", ".join(f"{column}: {why}" for column, why in set_aside.items())
 
 
 def _fit(recipe: Recipe, spec: FeatureSpec, rows: Rows) -> Estimator:

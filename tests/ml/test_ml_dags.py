@@ -65,11 +65,30 @@ def test_a_warehouse_too_young_to_train_on_skips_the_tasks_with_the_reason(monke
         raise training.NotEnoughHistoryError("no cutoff has a complete label window yet")
 
     def untrained():
-        raise NoChampionError("no trained opportunity_90d model: run `kizuna ml train`")
+        raise NoChampionError("nothing scored: ml.account_propensity: no trained "
+                              "opportunity_90d model: run `kizuna ml train`")
 
     monkeypatch.setattr(tasks, "train", too_young)
-    monkeypatch.setattr(tasks, "score", untrained)
+    monkeypatch.setattr(tasks, "scoring_run", untrained)
     with pytest.raises(AirflowSkipException, match="won_90d not trained: no cutoff"):
         tasks.train_task("won_90d")
-    with pytest.raises(AirflowSkipException, match="nothing scored: no trained"):
+    with pytest.raises(AirflowSkipException, match=r"nothing scored: ml\.account_propensity"):
         tasks.score_task()
+
+
+def test_a_model_the_data_does_not_support_skips_its_task_and_scoring_goes_on(monkeypatch):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from models_ml import tasks
+    from models_ml.artifact import Outcome
+
+    reason = "won_90d: the training rows (...) hold 0 positive(s) and 900 negative(s)"
+    monkeypatch.setattr(tasks, "train", lambda name: Outcome.skip(name, reason, 0.1).to_dict())
+    with pytest.raises(AirflowSkipException, match=r"won_90d not trained: won_90d: the "
+                                                   r"training rows .* hold 0 positive"):
+        tasks.train_task("won_90d")
+
+    partial = {"scored_on": "2026-03-31", "rows": {"lookalike_scores": 266},
+               "skipped": {"account_propensity": "no opportunity_90d champion"}}
+    monkeypatch.setattr(tasks, "scoring_run", lambda: partial)
+    assert tasks.score_task() == partial
