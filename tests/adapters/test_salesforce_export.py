@@ -1,9 +1,10 @@
 """Salesforce's own export files -> the raw contract, through the real loader.
 
 The vendor files are CSVs as the Data Export Service and Data Loader write them: one file
-per object, API field names as headers, date/times in UTC with ``.000Z`` or ``+0000``,
-checkboxes as true/false or 1/0. Every row must end up mapped or excluded with its reason,
-and the mapped rows must load into raw through the ordinary loader and gate.
+per object, API field names as headers (upper case from Data Loader), date/times in UTC
+with ``.000Z`` or ``+0000``, checkboxes as true/false or 1/0. Every row must end up mapped
+or excluded with its reason, and the mapped rows must load into raw through the ordinary
+loader and gate.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ U1 = "0055g00000Usr001AAA"
 
 
 def _drop(landing: Path, table: str, rows: list[dict[str, str]],
-          encoding: str = "utf-8") -> None:
-    """One object's export file: every row has the same API-name headers."""
+          encoding: str = "utf-8", data_loader: bool = False) -> None:
+    """One object's export file: every row has the same API-name headers (upper case, as
+    Data Loader writes them, when ``data_loader``)."""
     folder = landing / "salesforce" / table / DAY.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
+    if data_loader:
+        rows = [{k.upper(): v for k, v in r.items()} for r in rows]
     headers = list(dict.fromkeys(k for r in rows for k in r))
     with (folder / f"{table}.csv").open("w", encoding=encoding, newline="") as fh:
         writer = csv.DictWriter(fh, headers, quoting=csv.QUOTE_ALL, lineterminator="\n")
@@ -209,7 +213,7 @@ def _write_export(landing: Path) -> None:
         {"Id": "00T6", "WhoId": C1, "AccountId": A1, "Subject": "Call", "TaskSubtype": "Call",
          "Status": "Completed", "IsClosed": "true",
          "CompletedDateTime": "2026-03-02T02:00:00.000Z", "IsDeleted": "true"},
-    ])
+    ], data_loader=True)
     _drop(landing, "event", [
         {"Id": "00U1", "WhoId": C1, "WhatId": O1, "AccountId": A1,
          "Subject": "Kickoff meeting", "Type": "Meeting", "EventSubtype": "Event",
