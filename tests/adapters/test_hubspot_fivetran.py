@@ -161,14 +161,14 @@ def test_a_misspelt_vendor_folder_or_header_names_the_nearest(hubspot_home: Path
 
     landing = hubspot_home / "landing"
     _drop(landing, "contacts", [{"id": "1"}])
-    with pytest.raises(AdapterError, match="landing/hubspot/contacts.*did you mean 'contact'"):
+    with pytest.raises(AdapterError, match=r"landing/hubspot/contacts.*did you mean 'contact'"):
         adapt_window(DAY, date(2026, 3, 3))
     (landing / "hubspot" / "contacts" / DAY.isoformat() / "part-0001.jsonl").unlink()
     (landing / "hubspot" / "contacts" / DAY.isoformat() / "_SUCCESS").unlink()
     (landing / "hubspot" / "contacts" / DAY.isoformat()).rmdir()
     (landing / "hubspot" / "contacts").rmdir()
     _drop(landing, "company", [{"id": "9002", "property_nmae": "Typo KK"}])
-    with pytest.raises(AdapterError, match="'property_nmae'.*did you mean 'property_name'"):
+    with pytest.raises(AdapterError, match=r"'property_nmae'.*did you mean 'property_name'"):
         adapt_window(DAY, date(2026, 3, 3))
 
 

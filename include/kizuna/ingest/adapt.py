@@ -50,6 +50,7 @@ from kizuna.sources.adapters import (
 from kizuna.sources.config import DeliverySpec, delivery_specs
 from kizuna.sources.vendors import (
     ADAPTED_MARKER,
+    VENDOR_LINEAGE,
     VendorSpec,
     vendor_specs,
     with_vendor_outputs,
@@ -257,8 +258,8 @@ def _adapt_day(engine: _Engine, day: date, today: dict[str, list[DeliveredFile]]
             (f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" if c in out_cols
              else f"NULL::VARCHAR AS {quote(c)}") for c in entity.column_names)
         mapped = engine.eng.sql(
-            f"SELECT {select}, _file AS vendor_file, CAST(_row_number AS BIGINT) AS "
-            "vendor_row FROM out WHERE _excluded IS NULL ORDER BY _file, _row_number"
+            f"SELECT {select}, _file AS {VENDOR_LINEAGE[0]}, CAST(_row_number AS BIGINT) AS "
+            f"{VENDOR_LINEAGE[1]} FROM out WHERE _excluded IS NULL ORDER BY _file, _row_number"
         ).to_arrow_table()
         spec = specs[target]
         path = (landing / spec.entity.source / spec.entity.name / day.isoformat()

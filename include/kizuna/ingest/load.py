@@ -68,7 +68,8 @@ from kizuna.ledger import (
 )
 from kizuna.raw import add_delivered_columns, ensure_raw_tables
 from kizuna.settings import Settings, get_settings
-from kizuna.sources.config import DeliverySpec, delivery_specs, vendor_names
+from kizuna.sources.config import DeliverySpec, vendor_names
+from kizuna.sources.vendors import VENDOR_LINEAGE, effective_delivery_specs
 from kizuna.warehouse import Warehouse, connection
 
 log = logging.getLogger(__name__)
@@ -391,7 +392,8 @@ def _load_chunk(
                 None, spec.encoding):
             notes.append(f"read as {reader.encodings.get(f.relpath, spec.encoding)}")
         header = reader.headers.get(f.relpath, [])
-        unmapped = tuple(c for c in header if c not in spec.entity.column_names)
+        unmapped = tuple(c for c in header if c not in spec.entity.column_names
+                         and c not in VENDOR_LINEAGE)
         notes += _mapping_notes(spec, header, unmapped)
         msg = "; ".join([*([msg] if msg else []), *notes]) or None
         results.append(BatchResult(ids[f.relpath], table, f.relpath, f.interval, total, loaded,
@@ -454,7 +456,7 @@ def load_window(
     data missing.
     """
     s = settings or get_settings()
-    specs = delivery_specs()
+    specs = effective_delivery_specs()
     selected = [specs[t] for t in (tables or [e.table for e in ENTITIES])]
     report = LoadReport(layout=layout_problems(s.landing, vendor_names()))
     if report.layout and strict_layout:

@@ -3,7 +3,8 @@
 ```yaml
 vendors:
   hubspot:                    # files under landing/hubspot/<vendor table>/<yyyy-mm-dd>/
-    adapter: hubspot_export   # include/kizuna/sources/adapters/hubspot_export/
+    adapter: hubspot_export   # include/kizuna/sources/adapters/hubspot_export/, or a
+                              # path to your own adapter folder (./adapters/acme_crm)
     timezone: Asia/Tokyo      # of the vendor's timestamps that carry no offset
     done_marker: _SUCCESS     # null: a file is complete once stable for stable_seconds
     currency: USD             # of amounts without a currency code (default: the reporting one)
@@ -33,6 +34,8 @@ _KEYS = {"adapter", "timezone", "done_marker", "stable_seconds", "currency", "cu
 _TABLE_KEYS = {"encoding", "delimiter", "format"}
 #: The done marker the adapter writes into each folder it completes.
 ADAPTED_MARKER = "_SUCCESS"
+#: Columns an adapted file adds to the contract's: the vendor file and row of each row.
+VENDOR_LINEAGE = ("vendor_file", "vendor_row")
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class VendorSpec:
     table_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def _vendor(name: str, raw: dict[str, Any], where: str) -> VendorSpec:
+def _vendor(name: str, raw: dict[str, Any], where: str, base: Path) -> VendorSpec:
     unknown = set(raw) - _KEYS
     if unknown:
         bad = sorted(unknown)[0]
@@ -61,7 +64,7 @@ def _vendor(name: str, raw: dict[str, Any], where: str) -> VendorSpec:
     if "adapter" not in raw:
         raise SourceConfigError(f"{where}: no adapter named (e.g. adapter: hubspot_export)")
     try:
-        adp = adapter(str(raw["adapter"]))
+        adp = adapter(str(raw["adapter"]), base)
     except ValueError as err:
         raise SourceConfigError(f"{where}: {err}") from None
     overrides = {str(k): dict(v or {}) for k, v in (raw.get("tables") or {}).items()}
@@ -86,7 +89,7 @@ def vendor_specs(path: Path | None = None) -> dict[str, VendorSpec]:
     path = (path or config_path()).resolve()
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     section = doc.get("vendors") or {}
-    specs = {str(name): _vendor(str(name), raw or {}, f"{path}: vendors.{name}")
+    specs = {str(name): _vendor(str(name), raw or {}, f"{path}: vendors.{name}", path.parent)
              for name, raw in section.items()}
     produced: dict[str, str] = {}
     for spec in specs.values():

@@ -190,8 +190,15 @@ def available() -> list[str]:
 
 
 @cache
-def adapter(name: str) -> Adapter:
-    """The adapter called ``name`` (a folder beside this module)."""
+def adapter(name: str, base: Path | None = None) -> Adapter:
+    """The adapter called ``name``: a folder beside this module, or, when ``name`` is a
+    path (``./adapters/acme_crm``), a team's own adapter folder (relative to ``base``, the
+    sources file's folder)."""
+    if "/" in name or name.startswith("."):
+        folder = (base or Path.cwd()) / name
+        if not (folder / "adapter.yml").is_file():
+            raise AdapterError(f"no adapter.yml in {folder}")
+        return _read(folder)
     folder = ADAPTERS_DIR / name
     if not (folder / "adapter.yml").is_file():
         import difflib
