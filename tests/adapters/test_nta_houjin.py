@@ -1,9 +1,9 @@
 """国税庁 法人番号公表サイト full-data and diff files -> firmo_companies, through the real loader.
 
 The files are written as the site publishes them (30 columns in the resource definition's
-order, the Unicode edition in UTF-8 and the Shift_JIS edition in CP932) with the header
-line of resource names the adapter asks to be put on top; every row must end up mapped or
-excluded with its reason, and the mapped rows must load through the ordinary loader.
+order, no header line, the Unicode edition in UTF-8 and the Shift_JIS edition in CP932);
+every row must end up mapped or excluded with its reason, and the mapped rows must load
+through the ordinary loader.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _row(seq: int, number: str, process: str, update: str, name: str, **more: st
 
 
 def _drop(landing: Path, table: str, rows: list[list[str]], encoding: str = "utf-8",
-          header: bool = True, day: date = DAY) -> None:
+          header: bool = False, day: date = DAY) -> None:
     folder = landing / "nta" / table / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
@@ -109,17 +109,17 @@ def test_every_nta_row_is_mapped_or_excluded_with_its_reason(nta_home: Path) -> 
     assert excluded == report.rows("excluded") == 6
 
 
-def test_a_file_without_the_header_line_maps_nothing_and_says_why(nta_home: Path) -> None:
+def test_files_are_read_as_published_without_a_header_line(nta_home: Path) -> None:
+    """The NTA's files have no header: every line is a record (a header line someone
+    added is left out, saying so)."""
     day = date(2026, 3, 3)
     _drop(nta_home / "landing", "zenken", [
         _row(1, A, "01", "2026-03-03", "株式会社一"), _row(2, B, "01", "2026-03-03", "株式会社二"),
-        _row(3, E, "01", "2026-03-03", "株式会社三")], header=False, day=day)
+        _row(3, E, "01", "2026-03-03", "株式会社三")], header=True, day=day)
     report = adapt_window(day, date(2026, 3, 4))
-    # the reader takes the first record as the header: the other two are excluded, each
-    # with the reason, and the first record's values come back as unknown columns
     assert _counts(report, "zenken") == {
-        "no NTA columns: the file has no header row naming them (prepend one)": 2}
-    assert "nta/zenken" in report.unknown_columns
+        None: 3, "a header line (the NTA publishes its files without one)": 1}
+    assert "nta/zenken" not in report.unknown_columns
 
 
 def test_adapted_nta_rows_load_through_the_ordinary_loader(nta_home: Path) -> None:

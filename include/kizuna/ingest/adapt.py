@@ -26,7 +26,7 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -129,6 +129,8 @@ class _Engine:
         where a file lacks it) and the ``_interval`` each file belongs to; unreadable
         lines go to ``<name>__unreadable``."""
         reader = reader_for(spec, self.eng, self.tmpdir)
+        if not table.header:
+            files = [_with_header(f, table, self.tmpdir) for f in files]
         result = reader.read([f for f in files if f.size > 0])
         present = result.columns
         extra = [c for c in present if c not in table.column_names]
@@ -178,6 +180,20 @@ def _entity(table: str) -> Entity:
     from kizuna.contract import ENTITIES
 
     return next(e for e in ENTITIES if e.table == table)
+
+
+def _with_header(f: DeliveredFile, table: VendorTable, tmpdir: Path) -> DeliveredFile:
+    """A copy of a header-less CSV file with the documented columns as its header line
+    (rows keep their numbers: row 1 is the file's first line)."""
+    if f.size == 0:
+        return f
+    data = f.path.read_bytes()
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    header = (table.delimiter.join(table.columns) + "\r\n").encode(
+        "cp932" if table.encoding == "cp932" else "utf-8")
+    copy = tmpdir / f"header-{abs(hash(f.relpath)):x}-{f.path.name}"
+    copy.write_bytes(bom + header + data[len(bom):])
+    return replace(f, path=copy, size=copy.stat().st_size)
 
 
 def _check_headers(vendor: VendorSpec, table: VendorTable, present: Sequence[str]) -> None:

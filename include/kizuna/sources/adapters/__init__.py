@@ -7,7 +7,9 @@ An adapter is a folder beside this module (``hubspot_export/``, ``salesforce_fiv
   under ``landing/<vendor>/``) with its file ``format`` (csv, jsonl, parquet), optional
   ``encoding`` and ``delimiter``, and the ``columns`` the vendor documents (headers as
   delivered; they are matched after :func:`kizuna.identifiers.column_name`, so ``Record ID``
-  is ``record_id`` in SQL). ``entities``: each contract table it produces and the vendor
+  is ``record_id`` in SQL; ``header: false`` for CSV files without a header line, whose
+  columns are then the documented ones in order). ``entities``: each contract table it
+  produces and the vendor
   table(s) its rows come from.
 - ``<raw table>.sql`` per produced entity (``ma_leads.sql``, ``crm_opportunities.sql``):
   one DuckDB ``SELECT`` over the vendor tables, returning the contract's columns (as
@@ -39,7 +41,7 @@ from kizuna.identifiers import column_name
 
 ADAPTERS_DIR = Path(__file__).parent
 TABLE_FORMATS = ("csv", "jsonl", "parquet")
-_TABLE_KEYS = {"format", "encoding", "delimiter", "columns", "description"}
+_TABLE_KEYS = {"format", "encoding", "delimiter", "columns", "description", "header"}
 _CONTRACT_TABLES = {e.table: e for e in ENTITIES}
 
 #: DuckDB macros every adapter's SQL may use. Timestamps come out as ISO text: with
@@ -120,6 +122,7 @@ class VendorTable:
     encoding: str = "utf-8"
     delimiter: str = ","
     columns: tuple[str, ...] = ()  # as delivered, in the vendor's spelling
+    header: bool = True  # csv: False when the files carry no header line (columns in order)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -155,9 +158,12 @@ def _table(name: str, raw: dict[str, Any], where: str) -> VendorTable:
     fmt = raw.get("format", "csv")
     if fmt not in TABLE_FORMATS:
         raise AdapterError(f"{where}: format {fmt!r} is not one of {TABLE_FORMATS}")
+    header = bool(raw.get("header", True))
+    if not header and (fmt != "csv" or not raw.get("columns")):
+        raise AdapterError(f"{where}: header: false needs format csv and the columns in order")
     return VendorTable(name, fmt, str(raw.get("encoding", "utf-8")),
                        str(raw.get("delimiter", ",")),
-                       tuple(str(c) for c in raw.get("columns") or ()))
+                       tuple(str(c) for c in raw.get("columns") or ()), header)
 
 
 def _read(folder: Path) -> Adapter:

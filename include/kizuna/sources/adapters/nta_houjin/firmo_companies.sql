@@ -43,9 +43,8 @@ select
     null as listed,
     kz_date(updatedate) as updated_at,
     case
-        when kz_trim(corporatenumber) is null and kz_trim(name) is null
-            and kz_trim(sequencenumber) is null
-            then 'no NTA columns: the file has no header row naming them (prepend one)'
+        when lower(kz_trim(corporatenumber)) = 'corporatenumber'
+            then 'a header line (the NTA publishes its files without one)'
         when not regexp_full_match(coalesce(kz_trim(corporatenumber), ''), '[0-9]{13}')
             then 'corporate number is not 13 digits'
         when kz_trim(process) = '99' then 'deleted by the NTA (process 99)'
