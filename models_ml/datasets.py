@@ -66,10 +66,11 @@ class TrainingData:
     #: that learn from past cutoffs need them; the lookalike learns from today's accounts.
     history_problem: str | None = None
 
-    def require_history(self, model_name: str) -> None:
-        """Raise :class:`NotEnoughHistoryError` when the cutoffs cannot train ``model_name``."""
+    def require_history(self) -> None:
+        """Raise :class:`NotEnoughHistoryError` when the cutoffs cannot train a model that
+        learns from past cutoffs."""
         if self.history_problem is not None:
-            raise NotEnoughHistoryError(f"{model_name}: {self.history_problem}")
+            raise NotEnoughHistoryError(self.history_problem)
 
     @property
     def evaluation_cutoff(self) -> pd.Timestamp:

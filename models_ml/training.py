@@ -78,11 +78,11 @@ def train_model(data: TrainingData, recipe: Recipe, registry: Registry,
     started = time.monotonic()
     try:
         problem = recipe.rows(data)
-        require_outcomes(recipe.name, problem)
+        require_outcomes(problem)
         screening = screen_features(problem.spec, problem.training.X)
         if not screening.spec.columns:
             raise NotTrainableError(
-                f"{recipe.name}: no usable feature: every input is all null or constant on "
+                "no usable feature: every input is all null or constant on "
                 f"the training rows ({set_aside_text(screening.set_aside)})")
     except NotTrainableError as exc:
         log.warning("%s not trained: %s", recipe.name, exc)
@@ -115,7 +115,7 @@ def train_model(data: TrainingData, recipe: Recipe, registry: Registry,
     return outcome
 
 
-def require_outcomes(model_name: str, problem: Problem) -> None:
+def require_outcomes(problem: Problem) -> None:
     """Raise :class:`NotTrainableError` unless the problem has rows of both outcomes to
     learn from (``MIN_TRAINING_OUTCOMES`` each) and to be evaluated on
     (``MIN_EVALUATION_OUTCOMES`` each)."""
@@ -124,11 +124,11 @@ def require_outcomes(model_name: str, problem: Problem) -> None:
         y = np.asarray(y).astype(int)
         positives, negatives = int(y.sum()), int(len(y) - y.sum())
         if len(y) == 0:
-            raise NotTrainableError(f"{model_name}: no {what} rows "
+            raise NotTrainableError(f"no {what} rows "
                                     f"({_where(problem, what)})")
         if positives < least or negatives < least:
             raise NotTrainableError(
-                f"{model_name}: the {what} rows ({_where(problem, what)}) hold {positives:,} "
+                f"the {what} rows ({_where(problem, what)}) hold {positives:,} "
                 f"positive(s) and {negatives:,} negative(s); at least {least} of each are "
                 "needed. Load more data (more accounts or months) and rebuild.")
 

@@ -76,7 +76,7 @@ def cross_sell_split(data: TrainingData, months: int = 6, min_cutoffs: int = 3
 
 
 def cross_sell_problem(data: TrainingData) -> CrossSellProblem:
-    data.require_history(NAME)
+    data.require_history()
     rows = candidate_rows(data.products, data.features)
     labelled = rows[rows[LABEL].notna()]
     split, training_cutoffs = cross_sell_split(data)

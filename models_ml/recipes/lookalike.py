@@ -55,8 +55,8 @@ class LookalikeProblem(Problem):
 def lookalike_problem(data: TrainingData) -> LookalikeProblem:
     rows = data.features[data.features["is_scoring_date"]].reset_index(drop=True)
     if rows.empty:
-        raise NotTrainableError(f"{NAME}: marts.mart_account_features has no account on the "
-                                "scoring date: build the marts first (kizuna_transform)")
+        raise NotTrainableError("marts.mart_account_features has no account on the scoring "
+                                "date: build the marts first (kizuna_transform)")
     spec = lookalike_spec(account_spec(data.features))
     s = rows["account_id"].isin(data.good_customers).to_numpy().astype(int)
     holdout = holdout_mask(rows["account_id"]) & (s == 1)

@@ -60,7 +60,7 @@ SCORE = "engagement_score"
 def propensity_problem(model_name: str, data: TrainingData) -> Problem:
     """Every account at every labelled cutoff, sorted by cutoff (the calibration folds
     are blocks of consecutive cutoffs)."""
-    data.require_history(model_name)
+    data.require_history()
     label = LABELS[model_name]
     spec = account_spec(data.features)
     labelled = data.features[data.features[label].notna()]

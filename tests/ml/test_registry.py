@@ -310,7 +310,7 @@ def test_a_model_with_no_positive_label_is_skipped_with_its_reason(warehouse, tm
     out = train(dataclasses.replace(data, features=no_wins), "won_90d", registry, warehouse)
     assert out.version is None and not out.is_champion
     assert out.skipped is not None
-    assert out.skipped.startswith("won_90d: the training rows (")
+    assert out.skipped.startswith("the training rows (2025-01-01..2025-06-01 (6 cutoffs)) hold")
     assert "hold 0 positive(s)" in out.skipped and "at least 10 of each" in out.skipped
     assert out.to_dict()["skipped"] == out.skipped
     assert registry.versions("won_90d") == []
@@ -329,7 +329,7 @@ def test_a_warehouse_too_young_for_propensity_skips_it_with_the_reason(warehouse
     registry = Registry(tmp_path / "models")
     out = train(too_young, "opportunity_90d", registry, warehouse)
     assert out.skipped is not None
-    assert out.skipped.startswith("opportunity_90d: not enough history to train")
+    assert out.skipped.startswith("not enough history to train")
     # the lookalike learns from today's accounts: it trains all the same
     today = data.features[data.features["is_scoring_date"]]
     good = set(today.nlargest(60, "signal")["account_id"])
