@@ -1,7 +1,6 @@
 -- Salesforce tasks and events stacked as CRM activities. The type comes from TaskSubtype
 -- or Type (a proposal from the subject); the contact is WhoId when it is a contact (003
 -- prefix, not a lead's 00Q); the account is AccountId, else WhatId's account or opportunity.
--- Meetings scheduled after the delivery's data interval wait for a later delivery.
 with opportunity_accounts as (
     select
         id,
@@ -59,9 +58,6 @@ activities as (
 typed as (
     select
         *,
-        -- the end of the data interval the file was delivered for (its date folder)
-        cast(regexp_extract(_file, '/([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]*$', 1) as date)
-            + interval 1 day as delivered_until,
         case
             when subject_text similar to '.*(proposal|quote|提案|見積).*'
                 or type_name similar to '.*(proposal|quote|提案|見積).*' then 'proposal'
@@ -101,8 +97,6 @@ select
                 || ': no call, e-mail, meeting or proposal'
         when not t.is_done then 'open task: not done yet'
         when t.occurred_at is null then 'no date the activity took place'
-        when try_cast(replace(t.occurred_at, 'Z', '+00:00') as timestamptz) >= t.delivered_until
-            then 'scheduled after the data interval: not happened yet'
     end as _excluded
 from typed as t
 left join opportunity_accounts as o on t.whatid = o.id
