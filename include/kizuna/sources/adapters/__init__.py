@@ -24,7 +24,9 @@ In the SQL, each vendor table is a relation of the data interval's rows (all tex
 ``<table>_history`` holds the rows of every interval up to this one (with
 ``_interval``), for lookups that arrive once (associations, activity types, programs).
 Macros for the date and amount forms vendors use are defined for every adapter (see
-:data:`MACROS`). The runner is :mod:`kizuna.ingest.adapt`.
+:data:`MACROS`): epoch seconds and milliseconds, `` UTC``, M/D/Y with AM/PM, Y/M/D,
+2026年3月2日, amounts with signs and separators, currencies. The runner is
+:mod:`kizuna.ingest.adapt`.
 """
 
 from __future__ import annotations
@@ -51,8 +53,18 @@ _CONTRACT_TABLES = {e.table: e for e in ENTITIES}
 #: it with its reason instead of the adapter hiding it.
 MACROS: tuple[str, ...] = (
     """CREATE OR REPLACE MACRO kz_trim(v) AS nullif(trim(CAST(v AS VARCHAR)), '')""",
+    # 2026年3月2日 (with or without a time after it) as an ISO date
+    """CREATE OR REPLACE MACRO kz_japanese_date(v) AS strftime(make_date(
+        CAST(regexp_extract(v, '([0-9]{4})年', 1) AS INTEGER),
+        CAST(regexp_extract(v, '年\\s*([0-9]{1,2})月', 1) AS INTEGER),
+        CAST(regexp_extract(v, '月\\s*([0-9]{1,2})日', 1) AS INTEGER)), '%Y-%m-%d')""",
     """CREATE OR REPLACE MACRO kz_timestamp(v) AS CASE
         WHEN kz_trim(v) IS NULL THEN NULL
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{4}年\\s*[0-9]{1,2}月\\s*[0-9]{1,2}日.*')
+            THEN coalesce(strftime(try_strptime(kz_japanese_date(kz_trim(v)) || ' '
+                || regexp_extract(kz_trim(v), '日\\s*([0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)', 1),
+                ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']), '%Y-%m-%dT%H:%M:%S'),
+                kz_japanese_date(kz_trim(v)))
         WHEN regexp_full_match(kz_trim(v), '-?[0-9]{11,13}')
             THEN strftime(make_timestamp(CAST(kz_trim(v) AS BIGINT) * 1000),
                           '%Y-%m-%dT%H:%M:%S.%f') || '+00:00'
@@ -68,6 +80,13 @@ MACROS: tuple[str, ...] = (
         ELSE kz_trim(v) END""",
     """CREATE OR REPLACE MACRO kz_date(v) AS CASE
         WHEN kz_trim(v) IS NULL THEN NULL
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{4}年\\s*[0-9]{1,2}月\\s*[0-9]{1,2}日.*')
+            THEN kz_japanese_date(kz_trim(v))
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}( .*)?')
+            THEN coalesce(strftime(try_strptime(split_part(kz_trim(v), ' ', 1), '%Y/%m/%d'),
+                                   '%Y-%m-%d'), kz_trim(v))
+        WHEN regexp_full_match(kz_trim(v), '[0-9]{9,10}')
+            THEN strftime(make_timestamp(CAST(kz_trim(v) AS BIGINT) * 1000000), '%Y-%m-%d')
         WHEN regexp_full_match(kz_trim(v), '-?[0-9]{11,13}')
             THEN strftime(make_timestamp(CAST(kz_trim(v) AS BIGINT) * 1000), '%Y-%m-%d')
         WHEN regexp_full_match(kz_trim(v), '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}.*')
