@@ -11,7 +11,6 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 from corpus import DAY, OPPORTUNITIES, File, lines, opportunity  # tests/bad_input/corpus.py
 from test_bad_input import run, write
@@ -41,19 +40,24 @@ def deals(cases: list[tuple[str, Decimal | None]]) -> str:
                                   for i, (text, _) in enumerate(cases, start=1)))
 
 
-def load_deals(home: Path, cases: list[tuple[str, Decimal | None]]) -> duckdb.DuckDBPyConnection:
+def load_deals(home: Path, cases: list[tuple[str, Decimal | None]]) -> None:
     # the CRM's exports are CP932 (sources.yml)
     tables = write(home, (File(f"crm/opportunities/{DAY}/part-0001.csv", deals(cases), "cp932"),))
     _, gate_error = run((DAY, "2026-01-06"), tables)
     assert gate_error is None, gate_error
-    return duckdb.connect(str(home / "warehouse" / "kizuna.duckdb"), read_only=True)
 
 
-def check(con: duckdb.DuckDBPyConnection, cases: list[tuple[str, Decimal | None]]) -> None:
-    raw = dict(con.execute("SELECT opportunity_id, amount_jpy FROM raw.crm_opportunities")
-               .fetchall())
-    quarantined = dict(con.execute(
-        "SELECT row_number, reason FROM quarantine.rejected_rows").fetchall())
+def check(cases: list[tuple[str, Decimal | None]]) -> None:
+    """raw holds each amount as a decimal, quarantine each refused one with its reason."""
+    from kizuna.warehouse import connection
+
+    with connection() as wh:
+        raw = dict(wh.query("SELECT opportunity_id, amount_jpy FROM raw.crm_opportunities"))
+        quarantined = dict(wh.query("SELECT row_number, reason FROM quarantine.rejected_rows"))
+        (status,) = wh.query("SELECT status FROM audit.load_batches")[0]
+        (kind,) = wh.query(
+            "SELECT upper(data_type) FROM information_schema.columns WHERE table_schema = 'raw' "
+            "AND table_name = 'crm_opportunities' AND column_name = 'amount_jpy'")[0]
     for i, (text, want) in enumerate(cases, start=1):
         if want is None:
             assert f"O{i}" not in raw, text
@@ -61,21 +65,14 @@ def check(con: duckdb.DuckDBPyConnection, cases: list[tuple[str, Decimal | None]
         else:
             assert raw[f"O{i}"] == want, text
             assert isinstance(raw[f"O{i}"], Decimal)
-    (status,) = con.execute("SELECT status FROM audit.load_batches").fetchone()
     assert status == "published"
-    (kind,) = con.execute(
-        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'raw' "
-        "AND table_name = 'crm_opportunities' AND column_name = 'amount_jpy'").fetchone()
-    assert kind == "DECIMAL(18,2)"
+    assert kind in ("DECIMAL(18,2)", "NUMERIC")  # DuckDB, PostgreSQL
 
 
 def test_decimal_amounts_load_and_odd_ones_are_quarantined(kizuna_home, monkeypatch):
     monkeypatch.delenv("KIZUNA_CURRENCY", raising=False)
-    con = load_deals(kizuna_home, JPY_CASES)
-    try:
-        check(con, JPY_CASES)
-    finally:
-        con.close()
+    load_deals(kizuna_home, JPY_CASES)
+    check(JPY_CASES)
 
 
 BRL_CASES: list[tuple[str, Decimal | None]] = [
@@ -90,11 +87,19 @@ BRL_CASES: list[tuple[str, Decimal | None]] = [
 
 def test_amounts_are_read_in_the_reporting_currency(kizuna_home, monkeypatch):
     monkeypatch.setenv("KIZUNA_CURRENCY", "brl")
-    con = load_deals(kizuna_home, BRL_CASES)
-    try:
-        check(con, BRL_CASES)
-    finally:
-        con.close()
+    load_deals(kizuna_home, BRL_CASES)
+    check(BRL_CASES)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_decimal_amounts_load_on_postgres(kizuna_home, postgres_database, monkeypatch):
+    monkeypatch.delenv("KIZUNA_CURRENCY", raising=False)
+    monkeypatch.setenv("KIZUNA_WAREHOUSE", "postgres")
+    for key, value in postgres_database.items():
+        monkeypatch.setenv(key, value)
+    load_deals(kizuna_home, JPY_CASES)
+    check(JPY_CASES)
 
 
 def test_an_unknown_currency_setting_says_what_to_set(monkeypatch):

@@ -140,12 +140,15 @@ def test_local_dates_follow_the_business_time_zone_on_duckdb(duckdb_settings):
     check_reporting_days(duckdb_settings)
 
 
-def test_the_default_zone_is_asia_tokyo(duckdb_settings, monkeypatch):
+def test_the_defaults_are_asia_tokyo_and_yen(duckdb_settings, monkeypatch):
     monkeypatch.delenv("KIZUNA_TIMEZONE", raising=False)
+    monkeypatch.delenv("KIZUNA_CURRENCY", raising=False)
     duckdb_settings.duckdb_path.parent.mkdir(parents=True)
     rows = dbt_show("select {{ local_date(\"cast('2025-01-01 15:00:00' as timestamp)\") }} "
-                    "as d", get_settings())
-    assert rows == [{"d": date(2025, 1, 2)}]
+                    "as d, {{ reporting_currency() }} as currency, "
+                    "cast(cast(1234.505 as {{ type_amount() }}) as {{ dbt.type_string() }}) "
+                    "as amount", get_settings())
+    assert rows == [{"d": date(2025, 1, 2), "currency": "JPY", "amount": "1234.51"}]
 
 
 @pytest.mark.slow
