@@ -1,10 +1,11 @@
+-- The world's domain is what was typed into Website (at times a URL): written as it is.
 select
     _day,
     account_id as Id,
     false as IsDeleted,
     null as MasterRecordId,
     account_name as Name,
-    'https://' || domain as Website,
+    domain as Website,
     industry as Industry,
     'JPY' as CurrencyIsoCode,
     '005' || left(md5(owner), 15) as OwnerId,
