@@ -170,6 +170,12 @@ def simulate(
     accounts: int = 2000,
     start: str = "2025-01-01",
     end: str = "2026-09-30",
+    as_vendor: Annotated[list[str] | None, typer.Option(
+        "--as", help="write the world as a vendor's files, FOLDER=WRITER (e.g. "
+                     "hubspot=hubspot_fivetran; repeat for a CRM and an MA tool); then "
+                     "set KIZUNA_SOURCES to OUT/sources.yml")] = None,
+    folder_days: Annotated[int, typer.Option(
+        help="with --as: days per delivery folder")] = 1,
 ) -> None:
     """Generate the simulated B2B world (file drops and truth)."""
     from kizuna.simulator import SimulationConfig
@@ -177,8 +183,23 @@ def simulate(
 
     cfg = SimulationConfig(seed=seed, n_accounts=accounts, start=date.fromisoformat(start),
                            end=date.fromisoformat(end))
-    result = run(cfg, out_dir=out)
+    if not as_vendor:
+        console.print(run(cfg, out_dir=out))
+        return
+    from kizuna.simulator.vendors import simulate_as_vendors, writers
+
+    vendors: dict[str, str] = {}
+    for v in as_vendor:  # FOLDER=WRITER, or WRITER alone (folder: the vendor's name)
+        folder, _, writer = v.rpartition("=")
+        vendors[folder or writer.split("_")[0]] = writer
+    unknown = sorted(set(vendors.values()) - set(writers()))
+    if unknown:
+        raise typer.BadParameter(f"no vendor writer {', '.join(unknown)} (available: "
+                                 f"{', '.join(writers())})", param_hint="--as")
+    result, world = simulate_as_vendors(cfg, out, vendors, folder_days)
     console.print(result)
+    console.print(world)
+    console.print(f"export KIZUNA_SOURCES={world.sources_file}")
 
 
 @app.command()
