@@ -483,7 +483,8 @@ def ml_train(
         for why, columns in by_reason.items():
             console.print(f"  set aside, {escape(why)}: {', '.join(columns)}")
     if not any(out["version"] for out in outcomes):
-        console.print("[red]No model trained:[/red] the data supports none of them yet.")
+        console.print("[red]No model trained:[/red] the data supports none of those asked for "
+                      "(the reasons are above).")
         raise typer.Exit(1)
     console.print("Every metric and the charts: kizuna ml evaluate")
 
