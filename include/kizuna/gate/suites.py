@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kizuna.contract import entity
+from kizuna.contract import ENTITIES, entity
 from kizuna.ledger import LEVELS, LOADER_RULES, SEVERITIES, Rule
 from kizuna.settings import EXPECTATIONS_DIR
 
@@ -181,3 +181,31 @@ def loader_rules(table: str) -> dict[str, Rule]:
         return load_suite(table).loader_rules
     except SuiteError:
         return dict(LOADER_RULES)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference the gate checks: ``table.column`` names a key ``ref_table.ref_column``
+    (a rule on the derived column ``<column>__in__<ref_table>.<ref_column>``)."""
+
+    table: str
+    column: str
+    ref_table: str
+    ref_column: str
+    rule: str
+    severity: str  # critical | warning
+
+
+def references(directory: Path | None = None) -> list[Reference]:
+    """Every reference between entities the suites check, with the rule's severity: what
+    dbt's relationships tests on the same references must agree with (a warning here is a
+    warning there), and what ``marts.kpi_orphan_references`` counts."""
+    out = []
+    for ent in ENTITIES:
+        for rule in load_suite(ent.table, directory).rules:
+            for col in rule.columns:
+                d = parse_derived(col)
+                if d is not None and d.kind == "in":
+                    out.append(Reference(ent.table, d.source, d.ref_table or "",
+                                         d.ref_column or "", rule.name, rule.severity))
+    return out

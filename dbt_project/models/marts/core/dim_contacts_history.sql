@@ -79,22 +79,32 @@ intervals as (
     from changes
 ),
 
+accounts as (
+    select account_id from {{ ref('stg_crm__accounts') }}
+),
+
 final as (
     select
-        {{ dbt.concat(["contact_id", "'@'", "cast(valid_from as " ~ dbt.type_string() ~ ")"]) }} as contact_history_key,
-        contact_id,
-        account_id,
-        email,
-        last_name,
-        first_name,
-        department,
-        title,
-        buying_role,
-        valid_from,
-        valid_to,
-        valid_to is null as is_current,
-        version_source
+        {{ dbt.concat([
+            "intervals.contact_id", "'@'", "cast(intervals.valid_from as " ~ dbt.type_string() ~ ")"
+        ]) }} as contact_history_key,
+        intervals.contact_id,
+        intervals.account_id,
+        intervals.email,
+        intervals.last_name,
+        intervals.first_name,
+        intervals.department,
+        intervals.title,
+        intervals.buying_role,
+        intervals.valid_from,
+        intervals.valid_to,
+        intervals.valid_to is null as is_current,
+        intervals.version_source,
+        -- false for an account the CRM export never delivered (the contact is kept)
+        case when intervals.account_id is not null then accounts.account_id is not null end as has_known_account
     from intervals
+    left join accounts
+        on intervals.account_id = accounts.account_id
 )
 
 select * from final

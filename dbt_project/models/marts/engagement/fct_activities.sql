@@ -7,7 +7,9 @@
     )
 }}
 {#- Every touchpoint, marketing (MA) and sales (CRM), resolved to contact, account and
-    the account's company (its primary account counts duplicates together).
+    the account's company (its primary account counts duplicates together). Activities
+    naming a lead, campaign, account or contact the exports left out are kept, flagged
+    (has_known_*).
 
     Incremental: a run rebuilds the activities of the last `activities_lookback_days`
     days (late or re-delivered rows), activity keys not yet in the table, and the
@@ -41,6 +43,10 @@ contacts as (
         contact_id,
         buying_role
     from {{ ref('stg_crm__contacts') }}
+),
+
+campaigns as (
+    select campaign_id from {{ ref('stg_ma__campaigns') }}
 ),
 
 ma as (
@@ -107,12 +113,22 @@ resolved as (
         (
             unioned.source = 'crm'
             and unioned.outcome in ('completed', 'inbound', 'replied', 'accepted')
-        ) as is_two_way
+        ) as is_two_way,
+        -- false for a reference to a row the export never delivered (the activity is
+        -- kept), null when the activity names none
+        case when unioned.lead_id is not null then known_leads.lead_id is not null end as has_known_lead,
+        case when unioned.campaign_id is not null then campaigns.campaign_id is not null end as has_known_campaign,
+        case when unioned.account_id is not null then account_matches.account_id is not null end as has_known_account,
+        case when unioned.contact_id is not null then contacts.contact_id is not null end as has_known_contact
     from unioned
     left join account_matches
         on unioned.account_id = account_matches.account_id
     left join contacts
         on unioned.contact_id = contacts.contact_id
+    left join leads as known_leads
+        on unioned.lead_id = known_leads.lead_id
+    left join campaigns
+        on unioned.campaign_id = campaigns.campaign_id
 ),
 
 {% if is_incremental() %}

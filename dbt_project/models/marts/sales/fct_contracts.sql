@@ -54,6 +54,9 @@ final as (
             ordered.started_on <= data_date.data_date
             and (ordered.ended_on is null or ordered.ended_on >= data_date.data_date)
         ) as is_in_force,
+        -- false for a reference to a row the export never delivered (the row is kept)
+        account_matches.account_id is not null as has_known_account,
+        case when ordered.product_id is not null then products.product_id is not null end as has_known_product,
         ordered.updated_at
     from ordered
     cross join data_date

@@ -1,4 +1,5 @@
-{#- Deals, one row each in their latest state, with the account's company, the product,
+{#- Deals, one row each in their latest state (also those naming an account or product
+    the export left out: flagged, not dropped), with the account's company, the product,
     the ABM tier the account had when the deal was created (dim_accounts_history as of
     then) and the length of the sales cycle. -#}
 with opportunities as (
@@ -74,6 +75,9 @@ final as (
         end as cycle_days,
         coalesce(tier_at_creation.abm_tier, 'untiered') as abm_tier_at_creation,
         tier_at_creation.is_tier_inferred,
+        -- false for a reference to a row the export never delivered (the row is kept)
+        account_matches.account_id is not null as has_known_account,
+        case when opportunities.product_id is not null then products.product_id is not null end as has_known_product,
         opportunities.updated_at
     from opportunities
     left join products

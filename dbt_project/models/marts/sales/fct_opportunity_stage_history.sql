@@ -7,6 +7,10 @@ data_date as (
     select data_date from {{ ref('int_data_date') }}
 ),
 
+opportunities as (
+    select opportunity_id from {{ ref('stg_crm__opportunities') }}
+),
+
 intervals as (
     select
         opportunity_id,
@@ -40,9 +44,13 @@ final as (
             when intervals.stage in ('closed_won', 'closed_lost') then null
             else {{ days_between(local_date('intervals.valid_from'),
                                  'coalesce(' ~ local_date('intervals.valid_to') ~ ', data_date.data_date)') }}
-        end as days_in_stage
+        end as days_in_stage,
+        -- false when the deal itself was never delivered (its history is kept)
+        opportunities.opportunity_id is not null as has_known_opportunity
     from intervals
     cross join data_date
+    left join opportunities
+        on intervals.opportunity_id = opportunities.opportunity_id
 )
 
 select * from final
