@@ -127,6 +127,7 @@ def check(response: Response, what: str) -> Response:
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL_2 = re.compile(r"([a-z])([A-Z])")
 _DIGITS = re.compile(r"([A-Za-z])([0-9])")
+_DIGIT_CAMEL = re.compile(r"([0-9])([A-Z])")
 
 
 def snake_case(name: str) -> str:
@@ -136,6 +137,7 @@ def snake_case(name: str) -> str:
     s = _CAMEL_1.sub(r"\1_\2", name.strip())
     s = _CAMEL_2.sub(r"\1_\2", s)
     s = _DIGITS.sub(r"\1_\2", s)
+    s = _DIGIT_CAMEL.sub(r"\1_\2", s)
     s = re.sub(r"[^0-9A-Za-z]+", "_", s).strip("_").lower()
     return re.sub(r"_+", "_", s)
 

@@ -39,8 +39,12 @@ from kizuna.sources.extract.base import (
     snake_case,
 )
 
+# every object the salesforce_fivetran adapter reads (line items give an opportunity its
+# product, contact roles a contact's buying role, assets the contracts)
 OBJECTS: tuple[str, ...] = ("Account", "Contact", "Lead", "Opportunity", "OpportunityHistory",
-                            "Task", "Event", "Campaign", "CampaignMember", "Product2")
+                            "OpportunityLineItem", "OpportunityContactRole", "OpportunityStage",
+                            "Task", "Event", "Campaign", "CampaignMember", "Product2",
+                            "PricebookEntry", "Pricebook2", "Asset", "User")
 # compound fields (their parts are fields of their own) and blobs: not in a query's columns
 SKIPPED_TYPES = {"address", "location", "base64"}
 MAX_REST_SOQL = 15_000  # a longer query would not fit a GET URL: it goes as a bulk job
