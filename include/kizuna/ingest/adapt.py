@@ -154,7 +154,8 @@ class _Engine:
 
     def show_day(self, table: str, day: date, with_history: bool) -> None:
         """Point the relations the SQL reads at ``day``: ``<table>`` (that day's rows) and
-        ``<table>_history`` (every day up to it)."""
+        ``<table>__history`` (every day up to it; also ``<table>_history`` unless a vendor
+        table has that name)."""
         d = f"DATE {literal(day.isoformat())}"
         source = quote(table + "__all")
         self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table)} AS SELECT * EXCLUDE "
@@ -163,8 +164,11 @@ class _Engine:
                          f"SELECT * EXCLUDE (_interval) FROM {quote(table + '__all__unreadable')}"
                          f" WHERE _interval = {d}")
         if with_history:
-            self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table + '_history')} AS "
-                             f"SELECT * FROM {source} WHERE _interval <= {d}")
+            history = f"SELECT * FROM {source} WHERE _interval <= {d}"
+            self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table + '__history')} AS {history}")
+            if table + "_history" not in self.vendor.adapter.tables:  # a vendor table's name
+                self.eng.execute(
+                    f"CREATE OR REPLACE VIEW {quote(table + '_history')} AS {history}")
 
     def run(self, table: str, sql: str) -> str:
         """Run an entity's SELECT into ``out``; its columns, checked."""
@@ -369,7 +373,9 @@ def adapt_window(start: date, end: date, settings: Settings | None = None,
                         today[f.interval].setdefault(table.name, []).append(f)
                     files = found.files
                     # lookups that arrive once are read from every day up to the window's end
-                    if re.search(rf"\b{re.escape(table.name)}_history\b", sqls):
+                    if re.search(rf"\b{re.escape(table.name)}__history\b", sqls) or (
+                            table.name + "_history" not in adp.tables
+                            and re.search(rf"\b{re.escape(table.name)}_history\b", sqls)):
                         engine.with_history.add(table.name)
                         files = discover(s.landing, spec, date.min, end).files
                     engine.register(table, spec, table.name + "__all", files)

@@ -21,8 +21,9 @@ An adapter is a folder beside this module (``hubspot_export/``, ``salesforce_fiv
   ``not selected by the adapter``, so nothing is lost silently.
 
 In the SQL, each vendor table is a relation of the data interval's rows (all text), and
-``<table>_history`` holds the rows of every interval up to this one (with
-``_interval``), for lookups that arrive once (associations, activity types, programs).
+``<table>__history`` (or ``<table>_history``, unless a vendor table has that name, as
+Salesforce's ``opportunity_history`` does) holds the rows of every interval up to this one
+(with ``_interval``), for lookups that arrive once (associations, activity types, programs).
 Macros for the date and amount forms vendors use are defined for every adapter (see
 :data:`MACROS`): epoch seconds and milliseconds, `` UTC``, M/D/Y with AM/PM, Y/M/D,
 2026年3月2日, amounts with signs and separators, currencies. The runner is

@@ -1,14 +1,14 @@
 -- Salesforce tasks and events stacked as CRM activities. The type comes from TaskSubtype
 -- or Type (a proposal from the subject); the contact is WhoId when it is a contact (003
 -- prefix, not a lead's 00Q); the account is AccountId, else WhatId's account or opportunity.
--- Fivetran's opportunity_history table is OpportunityHistory, so the opportunities looked
--- up here are those of the same sync (the opportunity relation), not earlier ones.
+-- (Fivetran's opportunity_history table is OpportunityHistory: every sync's opportunities
+-- are opportunity__history.)
 with opportunity_accounts as (
     select
         id,
-        any_value(account_id) as account_id
-    from opportunity
-    group by id
+        account_id
+    from opportunity__history
+    qualify row_number() over (partition by id order by _interval desc, _row_number desc) = 1
 ),
 
 activities as (
