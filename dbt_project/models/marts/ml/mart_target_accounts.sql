@@ -1,8 +1,10 @@
 {#- The ranked ABM target list, step 1 of the ABM loop: every account (primary account)
-    scored on the latest scoring date, ranked by the geometric mean of its fit (ICP fit
-    score), its propensity (percentile of the probability of a new opportunity) and its
+    on the latest scoring date, ranked by the geometric mean of its fit (ICP fit score),
+    its propensity (percentile of the probability of a new opportunity) and its
     relationship quality, tiered by the seed ml_target_tiers; with what to offer next,
-    the top reason and the good customer it resembles. -#}
+    the top reason and the good customer it resembles. Until a propensity model is
+    champion (young or sparse data), the list ranks by fit and relationship alone and
+    scored_with says so: there is always a target list. -#}
 with accounts as (
     select * from {{ ref('dim_accounts') }}
     where account_id = primary_account_id
@@ -16,6 +18,7 @@ account_scores as (
 features as (
     select
         account_id,
+        cutoff_date,
         relationship_quality_score,
         open_opportunities
     from {{ ref('mart_account_features') }}
@@ -57,7 +60,11 @@ combined as (
         accounts.is_customer,
         accounts.arr_jpy,
         accounts.abm_tier as current_abm_tier,
-        propensity.scored_on,
+        coalesce(propensity.scored_on, features.cutoff_date) as scored_on,
+        case
+            when propensity.account_id is not null then 'fit, propensity, relationship'
+            else 'fit, relationship (no propensity model yet)'
+        end as scored_with,
         coalesce(account_scores.fit_score, 0) as fit_score,
         account_scores.engagement_score,
         account_scores.grade,
@@ -78,7 +85,7 @@ combined as (
         100 * power(
             cast(
                 (coalesce(account_scores.fit_score, 0) / 100.0)
-                * (propensity.propensity_score / 100.0)
+                * coalesce(propensity.propensity_score / 100.0, 1)
                 * (
                     {{ var('ml_target_relationship_floor') }}
                     + (1 - {{ var('ml_target_relationship_floor') }})
@@ -86,10 +93,13 @@ combined as (
                 )
                 as {{ type_double() }}
             ),
-            cast(1.0 / 3 as {{ type_double() }})
+            cast(
+                case when propensity.account_id is null then 1.0 / 2 else 1.0 / 3 end
+                as {{ type_double() }}
+            )
         ) as target_score
     from accounts
-    inner join propensity
+    left join propensity
         on accounts.account_id = propensity.account_id
     left join account_scores
         on accounts.account_id = account_scores.account_id
@@ -104,7 +114,9 @@ combined as (
 ranked as (
     select
         *,
-        row_number() over (order by target_score desc, p_opportunity_90d desc, account_id asc) as target_rank
+        row_number() over (
+            order by target_score desc, p_opportunity_90d desc nulls last, account_id asc
+        ) as target_rank
     from combined
 ),
 
@@ -131,6 +143,7 @@ final as (
         ranked.arr_jpy,
         ranked.current_abm_tier,
         ranked.scored_on,
+        ranked.scored_with,
         {{ round_to('ranked.target_score', 2) }} as target_score,
         ranked.fit_score,
         ranked.propensity_score,
