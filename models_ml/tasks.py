@@ -49,7 +49,8 @@ def train_models(model_names: Sequence[str] = MODELS) -> list[dict[str, Any]]:
         data = load_training_data(wh)
         for name in model_names:
             outcome = train_model(data, recipe(name), registry, wh)
-            log.info("%s %s: %s", outcome.model_name, outcome.version, outcome.decision)
+            if outcome.version is not None:  # a skipped model was logged with its reason
+                log.info("%s %s: %s", outcome.model_name, outcome.version, outcome.decision)
             out.append(outcome.to_dict())
     return out
 
