@@ -18,7 +18,7 @@ from airflow.sdk import Asset, Connection, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from kizuna.settings import task_defaults
+from kizuna.settings import task_defaults, timezone_name
 from kizuna.sources import extract
 
 LANDING = Asset(name="kizuna_landing", uri="kizuna://landing/api")
@@ -33,8 +33,8 @@ def _credentials(vendor: str) -> extract.Credentials | None:
 
 @dag(
     dag_id="kizuna_extract",
-    schedule=CronDataIntervalTimetable("0 5 * * *", timezone="Asia/Tokyo"),
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    schedule=CronDataIntervalTimetable("0 5 * * *", timezone=timezone_name()),
+    start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
     default_args=task_defaults(),

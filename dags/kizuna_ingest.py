@@ -21,7 +21,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from kizuna import tasks
 from kizuna.pipeline import WAREHOUSE_POOL
-from kizuna.settings import task_defaults
+from kizuna.settings import task_defaults, timezone_name
 
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 
@@ -33,8 +33,8 @@ def _window() -> tuple:
 
 @dag(
     dag_id="kizuna_ingest",
-    schedule=CronDataIntervalTimetable("0 6 * * *", timezone="Asia/Tokyo"),
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    schedule=CronDataIntervalTimetable("0 6 * * *", timezone=timezone_name()),
+    start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
     default_args=task_defaults(),

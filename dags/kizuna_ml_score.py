@@ -27,7 +27,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from kizuna.pipeline import ML_MARTS, WAREHOUSE_POOL
-from kizuna.settings import DBT_PROJECT_DIR, task_defaults
+from kizuna.settings import DBT_PROJECT_DIR, task_defaults, timezone_name
 from kizuna.transform import (
     MANIFEST_PATH,
     cosmos_operator_args,
@@ -45,7 +45,7 @@ require_manifest()
 @dag(
     dag_id="kizuna_ml_score",
     schedule=(MARTS | MODELS_ASSET),
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
     default_args=task_defaults(),

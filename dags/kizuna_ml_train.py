@@ -24,7 +24,7 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from kizuna.pipeline import WAREHOUSE_POOL
-from kizuna.settings import task_defaults
+from kizuna.settings import task_defaults, timezone_name
 from models_ml.tasks import MODELS
 
 MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
@@ -32,8 +32,8 @@ MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
 
 @dag(
     dag_id="kizuna_ml_train",
-    schedule=CronDataIntervalTimetable("0 3 * * 1", timezone="Asia/Tokyo"),
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    schedule=CronDataIntervalTimetable("0 3 * * 1", timezone=timezone_name()),
+    start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
     default_args=task_defaults(),

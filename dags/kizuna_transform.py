@@ -38,7 +38,7 @@ from cosmos.constants import (
 from cosmos.operators.local import DbtBuildLocalOperator, DbtTestLocalOperator
 
 from kizuna.pipeline import IDENTITY_INPUT, INTEGRITY_TESTS, SEEDS, WAREHOUSE_POOL
-from kizuna.settings import DBT_PROJECT_DIR, task_defaults
+from kizuna.settings import DBT_PROJECT_DIR, task_defaults, timezone_name
 from kizuna.transform import (
     MANIFEST_PATH,
     cosmos_operator_args,
@@ -89,7 +89,7 @@ def dbt_task_group(group_id: str, **selection: list[str]) -> DbtTaskGroup:
 @dag(
     dag_id="kizuna_transform",
     schedule=[RAW],
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Tokyo"),
+    start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
     default_args=task_defaults(),
