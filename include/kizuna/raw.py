@@ -29,6 +29,30 @@ def ensure_raw_tables(wh: Warehouse, entities: Iterable[Entity] = ENTITIES) -> N
             f'"_row_number" {integer} NOT NULL',
         ]
         wh.execute(f"CREATE TABLE IF NOT EXISTS raw.{quote(ent.table)} ({', '.join(cols)})")
+        _widen_amounts(wh, ent)
+
+
+def _widen_amounts(wh: Warehouse, ent: Entity) -> None:
+    """Amount columns of a warehouse made when amounts were whole numbers become decimals
+    (else a decimal amount loaded into them would be rounded)."""
+    amounts = [c.name for c in ent.columns if c.type == "amount"]
+    if not amounts:
+        return
+    found = dict(wh.query(
+        "SELECT column_name, lower(data_type) FROM information_schema.columns "
+        "WHERE table_schema = 'raw' AND table_name = ?", [ent.table]))
+    for col in amounts:
+        if found.get(col, "") not in ("bigint", "integer", "int8", "int4", "hugeint"):
+            continue
+        log.info("raw.%s.%s: whole-number amounts widened to decimals", ent.table, col)
+        try:
+            wh.execute(f"ALTER TABLE raw.{quote(ent.table)} ALTER COLUMN {quote(col)} "
+                       f"TYPE {wh.sql_type('amount')}")
+        except Exception as err:  # PostgreSQL: a view over the column blocks the change
+            raise RuntimeError(
+                f"raw.{ent.table}.{col} holds whole-number amounts from an earlier version "
+                f"and could not be widened to decimals ({str(err).splitlines()[0]}); drop the "
+                "staging views (or the schema staging) and run again") from err
 
 
 def add_delivered_columns(wh: Warehouse, table: str, names: Iterable[str]) -> None:
