@@ -56,9 +56,6 @@ CHANGED: dict[str, dict[str, tuple[str, str]]] = {
                    "day it ended reads back active"),
     },
     "crm_activities": {
-        "contact_id": ("null",
-                       "the adapter takes WhoId as a contact only with Salesforce's 003 key "
-                       "prefix; the world's contact ids (which the truth names) have none"),
         "outcome": ("case when activity_type = 'email' then 'sent' "
                     "when outcome in ('inbound', 'no_answer') then outcome "
                     "else 'completed' end",

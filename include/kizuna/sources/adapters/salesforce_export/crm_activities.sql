@@ -1,7 +1,13 @@
 -- Salesforce tasks and events stacked as CRM activities. The type comes from TaskSubtype
 -- or Type (a proposal from the subject); the contact is WhoId when it is a contact (003
--- prefix, not a lead's 00Q); the account is AccountId, else WhatId's account or opportunity.
-with opportunity_accounts as (
+-- prefix, or a contact delivered so far; not a lead's 00Q); the account is AccountId, else
+-- WhatId's account or opportunity.
+with known_contacts as (
+    select distinct id as contact_id
+    from contact__history
+),
+
+opportunity_accounts as (
     select
         id,
         accountid
@@ -79,7 +85,7 @@ select
         case when t.whatid like '001%' then t.whatid end,
         case when t.whatid like '006%' then o.accountid end
     ) as account_id,
-    case when t.whoid like '003%' then t.whoid end as contact_id,
+    case when t.whoid like '003%' or k.contact_id is not null then t.whoid end as contact_id,
     t.activity_type,
     t.occurred_at,
     case
@@ -100,3 +106,4 @@ select
     end as _excluded
 from typed as t
 left join opportunity_accounts as o on t.whatid = o.id
+left join known_contacts as k on t.whoid = k.contact_id

@@ -1,9 +1,15 @@
 -- Salesforce tasks and events stacked as CRM activities. The type comes from TaskSubtype
 -- or Type (a proposal from the subject); the contact is WhoId when it is a contact (003
--- prefix, not a lead's 00Q); the account is AccountId, else WhatId's account or opportunity.
+-- prefix, or a contact delivered so far; not a lead's 00Q); the account is AccountId, else
+-- WhatId's account or opportunity.
 -- (Fivetran's opportunity_history table is OpportunityHistory: every sync's opportunities
 -- are opportunity__history.)
-with opportunity_accounts as (
+with known_contacts as (
+    select distinct id as contact_id
+    from contact__history
+),
+
+opportunity_accounts as (
     select
         id,
         account_id
@@ -83,7 +89,7 @@ select
         case when t.what_id like '001%' then t.what_id end,
         case when t.what_id like '006%' then o.account_id end
     ) as account_id,
-    case when t.who_id like '003%' then t.who_id end as contact_id,
+    case when t.who_id like '003%' or k.contact_id is not null then t.who_id end as contact_id,
     t.activity_type,
     t.occurred_at,
     case
@@ -105,3 +111,4 @@ select
     end as _excluded
 from typed as t
 left join opportunity_accounts as o on t.what_id = o.id
+left join known_contacts as k on t.who_id = k.contact_id
