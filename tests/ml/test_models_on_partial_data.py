@@ -25,8 +25,7 @@ BLANKED = ("industry_code", "employees", "revenue_jpy", "revenue_growth_rate",
 #: Features of mart_account_features that only the company database fills.
 COMPANY_FEATURES = ("employees", "revenue_jpy", "revenue_growth_rate")
 #: Each ml table, the model it needs a champion of, and the marts that read it.
-TABLES = {"account_propensity": ("opportunity_90d", ("mart_account_propensity",
-                                                     "mart_target_accounts")),
+TABLES = {"account_propensity": ("opportunity_90d", ("mart_account_propensity",)),
           "lookalike_scores": ("lookalike", ("mart_lookalike_prospects",)),
           "cross_sell_scores": ("cross_sell", ("mart_cross_sell_matrix",))}
 
@@ -136,3 +135,11 @@ def test_scoring_uses_the_champions_that_exist_and_every_ml_mart_builds(world, s
         for mart in marts:
             in_mart = query(world, f"SELECT count(*) FROM marts.{mart}")[0][0]
             assert (in_mart > 0) == has_champion, (mart, in_mart)
+    # the target list is there either way, and says what ranked it
+    accounts = query(world, "SELECT count(*) FROM marts.dim_accounts "
+                            "WHERE account_id = primary_account_id")[0][0]
+    listed = dict(query(world, "SELECT scored_with, count(*) FROM marts.mart_target_accounts "
+                               "GROUP BY 1"))
+    propensity = registry.champion("opportunity_90d") is not None
+    assert listed == {("fit, propensity, relationship" if propensity else
+                       "fit, relationship (no propensity model yet)"): accounts}
