@@ -15,7 +15,10 @@
 {% macro reporting_currency() -%}
     {%- set code = (var('reporting_currency') | string | trim | upper) or 'JPY' -%}
     {%- if code | length != 3 or not code.isalpha() -%}
-        {{ exceptions.raise_compiler_error("reporting_currency (KIZUNA_CURRENCY) must be an ISO 4217 code such as JPY or BRL, not " ~ code) }}
+        {{ exceptions.raise_compiler_error(
+            "reporting_currency (KIZUNA_CURRENCY) must be an ISO 4217 code such as JPY or "
+            ~ "BRL, not " ~ code
+        ) }}
     {%- endif -%}
     '{{ code }}'
 {%- endmacro %}

@@ -7,7 +7,10 @@
 {% macro reporting_timezone(zone=none) -%}
     {%- set name = ((zone if zone is not none else var('reporting_timezone')) | string | trim) or 'Asia/Tokyo' -%}
     {%- if "'" in name or "\\" in name or ' ' in name -%}
-        {{ exceptions.raise_compiler_error("reporting_timezone (KIZUNA_TIMEZONE) must be an IANA time zone name such as Asia/Tokyo, not " ~ name) }}
+        {{ exceptions.raise_compiler_error(
+            "reporting_timezone (KIZUNA_TIMEZONE) must be an IANA time zone name such as "
+            ~ "Asia/Tokyo, not " ~ name
+        ) }}
     {%- endif -%}
     '{{ name }}'
 {%- endmacro %}
