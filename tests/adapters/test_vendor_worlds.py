@@ -24,7 +24,8 @@ from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.vendors import native_parquet, simulate_as_vendors
 from kizuna.simulator.world import SimulationResult, simulate
 
-pytestmark = pytest.mark.slow
+# one worker writes the world once; the last test builds it through to the target list
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("vendor_world")]
 
 CONFIG = SimulationConfig(seed=7, n_accounts=200, start=date(2025, 10, 1),
                           end=date(2026, 3, 31))
@@ -168,3 +169,47 @@ def test_raw_rows_are_the_worlds_except_what_the_vendor_cannot_carry(
         differs = con.execute(f"SELECT count(*) FROM {world} WHERE CAST({expr} AS "
                               f"{types[col]}) IS DISTINCT FROM {col}").fetchall()[0][0]
         assert differs > 0, f"{entity.table}.{col} is unchanged; stale reason: {reason}"
+
+
+def test_the_vendor_world_builds_through_to_the_target_list(vendor_run: VendorRun) -> None:
+    """From the vendors' documented files to the ML target list: the transform builds with
+    no failure, identity resolution links leads as it does on the native world, training
+    trains what six months support (nothing raises), and every account is on the target
+    list, saying what ranked it (the transform builds the ML marts from whatever was
+    scored; six months are too few for any model, so scoring says nothing was scored)."""
+    from kizuna.pipeline import build_warehouse, score_models, train_models
+    from models_ml.registry import NoChampionError
+
+    out = vendor_run.warehouse.parent.parent
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIZUNA_HOME", str(out))
+        mp.setenv("KIZUNA_SOURCES", str(out / "sources.yml"))
+        for var in ("KIZUNA_LANDING", "KIZUNA_DUCKDB_PATH", "KIZUNA_WAREHOUSE", "KIZUNA_MODELS",
+                    "KIZUNA_REPORTS"):
+            mp.delenv(var, raising=False)
+        failed = [r for r in build_warehouse() if r.status not in ("success", "pass", "no-op")]
+        assert failed == []
+        train_models()
+        try:
+            score_models()
+        except NoChampionError as err:
+            assert "nothing scored" in str(err)
+    c = duckdb.connect()
+    c.execute(f"ATTACH {literal(str(vendor_run.warehouse))} AS wh (READ_ONLY)")
+    c.execute(f"CREATE TABLE truth AS SELECT * FROM read_csv("
+              f"{literal(str(out / 'truth' / 'lead_company.csv'))}, all_varchar = true)")
+    c.execute(f"CREATE TABLE accounts AS SELECT * FROM read_csv("
+              f"{literal(str(out / 'truth' / 'account_company.csv'))}, all_varchar = true)")
+    linked, right = c.execute(
+        """SELECT count(l.account_id), count(*) FILTER (WHERE a.corporate_number
+                                                     = t.corporate_number)
+           FROM wh.marts.dim_leads l
+           JOIN truth t ON t.record_type = 'ma_lead' AND t.record_id = l.lead_id
+           LEFT JOIN accounts a ON a.account_id = l.account_id""").fetchone()
+    primary = c.execute("SELECT count(*) FROM wh.marts.dim_accounts "
+                        "WHERE account_id = primary_account_id").fetchone()[0]
+    targets = c.execute("SELECT count(*), count(DISTINCT scored_with) "
+                        "FROM wh.marts.mart_target_accounts").fetchone()
+    c.close()
+    assert linked > 0 and right / linked >= 0.98
+    assert targets == (primary, 1)
