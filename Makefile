@@ -38,7 +38,7 @@ test: install
 	@$(BIN)/sqlfluff lint dbt_project --processes 2
 	@$(BIN)/mypy
 	@$(BIN)/kizuna dbt-parse --quiet
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=25
 
 ## lint: ruff, sqlfluff over the dbt SQL, mypy over include/ and models_ml/ (ruff format is not applied)
 lint: install

@@ -48,10 +48,10 @@ def test_unknown_entity_names_the_known_ones():
 
 
 @pytest.mark.parametrize(("yaml_text", "message"), [
-    ("crm:\n  format: xlsx\n", "format 'xlsx'"),
-    ("crm:\n  encoding: latin-9\n", "encoding 'latin-9'"),
+    ("crm:\n  format: xlsx\n", "crm.format: 'xlsx' is not one of csv, jsonl, parquet"),
+    ("crm:\n  encoding: latin-9\n", "crm.encoding: 'latin-9' is not one of"),
     ("crm:\n  entities:\n    accounts:\n      columns: {ID: account_key}\n", "account_key"),
-    ("crm:\n  fromat: csv\n", "unknown keys"),
+    ("crm:\n  fromat: csv\n", "unknown key 'fromat'; did you mean 'format'"),
 ])
 def test_a_malformed_source_config_names_the_problem(tmp_path: Path, yaml_text, message):
     path = tmp_path / "sources.yml"
