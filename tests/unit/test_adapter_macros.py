@@ -57,3 +57,21 @@ def test_booleans(eng) -> None:
     got = eng.execute("SELECT list(kz_bool(v)) FROM (VALUES ('TRUE'), ('1'), ('no'), ('f'), "
                       "(NULL), ('maybe')) t(v)").fetchone()[0]
     assert got == ["true", "true", "false", "false", None, "maybe"]
+
+
+@pytest.mark.parametrize(("won", "closed", "label", "probability", "stage"), [
+    (True, True, "Anything", None, "closed_won"),
+    (None, True, "Closed Lost", None, "closed_lost"),
+    (False, False, "Contract Sent", None, "negotiation"),
+    (None, None, "Presentation Scheduled", None, "proposal"),
+    (None, None, "Id. Decision Makers", None, "proposal"),
+    (None, None, "提案中", None, "proposal"),
+    (None, None, "Qualified To Buy", None, "qualification"),
+    (None, None, "Appointment Scheduled", None, "prospecting"),
+    (None, None, "Stage 4", 80.0, "negotiation"),  # a custom name: the probability decides
+    (None, None, "Stage 2", 25.0, "qualification"),
+    (None, None, None, None, "prospecting"),
+])
+def test_stages_in_the_contracts_words(eng, won, closed, label, probability, stage) -> None:
+    assert eng.execute("SELECT kz_stage(?, ?, ?, ?)",
+                       [won, closed, label, probability]).fetchone()[0] == stage

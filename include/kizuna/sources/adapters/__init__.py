@@ -117,6 +117,24 @@ MACROS: tuple[str, ...] = (
                            AS BIGINT) AS VARCHAR)
         ELSE CAST(round(CAST(kz_amount(amount) AS DECIMAL(18, 4)) * kz_rate(code), 2)
                   AS VARCHAR) END""",
+    # An opportunity stage in the contract's words: won / closed flags first, then the
+    # vendor's stage label (English and Japanese sales words), then the win probability
+    # in percent; a stage none of these names is early: prospecting.
+    """CREATE OR REPLACE MACRO kz_stage(won, closed, label, probability_pct) AS CASE
+        WHEN won THEN 'closed_won'
+        WHEN closed THEN 'closed_lost'
+        WHEN lower(label) SIMILAR TO '.*(negotiat|review|contract|commit|交渉|契約|稟議).*'
+            THEN 'negotiation'
+        WHEN lower(label) SIMILAR TO ('.*(proposal|quote|value prop|decision|perception|'
+            || 'solution|demo|present|提案|見積).*') THEN 'proposal'
+        WHEN lower(label) SIMILAR TO '.*(qualif|needs analysis|discovery|ヒアリング|課題).*'
+            THEN 'qualification'
+        WHEN lower(label) SIMILAR TO '.*(prospect|lead|initial|アプローチ|初回).*'
+            THEN 'prospecting'
+        WHEN probability_pct >= 75 THEN 'negotiation'
+        WHEN probability_pct >= 40 THEN 'proposal'
+        WHEN probability_pct >= 20 THEN 'qualification'
+        ELSE 'prospecting' END""",
     """CREATE OR REPLACE MACRO kz_bool(v) AS CASE
         WHEN lower(kz_trim(v)) IN ('true', 't', '1', 'yes', 'y') THEN 'true'
         WHEN lower(kz_trim(v)) IN ('false', 'f', '0', 'no', 'n') THEN 'false'

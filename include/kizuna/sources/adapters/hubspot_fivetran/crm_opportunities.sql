@@ -36,7 +36,8 @@ flags as (
             kz_bool(d.property_hs_is_closed) = 'true',
             lower(d.deal_pipeline_stage_id) in ('closedwon', 'closedlost')
         ) as closed,
-        s.label
+        s.label,
+        s.probability
     from deal as d
     left join stages as s on d.deal_pipeline_stage_id = s.stage_id
 )
@@ -47,20 +48,8 @@ select
     d.deal_id as opportunity_id,
     coalesce(c.primary_company, c.any_company) as account_id,
     d.property_product_id as product_id,
-    case
-        when d.won then 'closed_won'
-        when d.closed then 'closed_lost'
-        when lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%negotiat%'
-            or lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%contract%'
-            then 'negotiation'
-        when lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%proposal%'
-            or lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%presentation%'
-            or lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%decision%'
-            then 'proposal'
-        when lower(coalesce(d.label, d.deal_pipeline_stage_id)) like '%qualif%'
-            then 'qualification'
-        else 'prospecting'
-    end as stage,
+    kz_stage(d.won, d.closed, coalesce(d.label, d.deal_pipeline_stage_id), d.probability * 100)
+        as stage,
     kz_in_reporting_currency(d.property_amount, d.property_deal_currency_code) as amount_jpy,
     coalesce(kz_timestamp(d.property_createdate), kz_timestamp(d.created_at),
              kz_timestamp(d._fivetran_synced)) as created_at,

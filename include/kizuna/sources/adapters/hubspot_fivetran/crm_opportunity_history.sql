@@ -14,17 +14,12 @@ select
     h._row_number,
     h.deal_id as opportunity_id,
     kz_timestamp(h.date_entered) as changed_at,
-    case
-        when s.is_won then 'closed_won'
-        when s.is_closed then 'closed_lost'
-        when lower(coalesce(s.label, h.value)) like '%negotiat%'
-            or lower(coalesce(s.label, h.value)) like '%contract%' then 'negotiation'
-        when lower(coalesce(s.label, h.value)) like '%proposal%'
-            or lower(coalesce(s.label, h.value)) like '%presentation%'
-            or lower(coalesce(s.label, h.value)) like '%decision%' then 'proposal'
-        when lower(coalesce(s.label, h.value)) like '%qualif%' then 'qualification'
-        else 'prospecting'
-    end as stage,
+    kz_stage(
+        coalesce(s.is_won, lower(h.value) = 'closedwon'),
+        coalesce(s.is_closed, lower(h.value) in ('closedwon', 'closedlost')),
+        coalesce(s.label, h.value),
+        null
+    ) as stage,
     null as amount_jpy,
     case when kz_trim(h.date_entered) is null then 'no date the stage was entered' end
         as _excluded

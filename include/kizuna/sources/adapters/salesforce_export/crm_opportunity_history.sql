@@ -36,23 +36,7 @@ select
     _row_number,
     opportunityid as opportunity_id,
     kz_timestamp(createddate) as changed_at,
-    case
-        when won then 'closed_won'
-        when closed then 'closed_lost'
-        when stage_key similar to '.*(negotiat|review|contract|commit|交渉|契約|稟議).*'
-            then 'negotiation'
-        when stage_key similar to
-            '.*(proposal|quote|value prop|decision maker|perception|solution|demo|present|提案|見積).*'
-            then 'proposal'
-        when stage_key similar to '.*(qualif|needs analysis|discovery|ヒアリング|課題).*'
-            then 'qualification'
-        when stage_key similar to '.*(prospect|lead|initial|アプローチ|初回).*'
-            then 'prospecting'
-        when probability_pct >= 75 then 'negotiation'
-        when probability_pct >= 40 then 'proposal'
-        when probability_pct >= 20 then 'qualification'
-        else 'prospecting'
-    end as stage,
+    kz_stage(won, closed, stage_key, probability_pct) as stage,
     kz_in_reporting_currency(amount, currencyisocode) as amount_jpy,
     case
         when kz_bool(isdeleted) = 'true' then 'deleted in Salesforce'
