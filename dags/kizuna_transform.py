@@ -124,11 +124,19 @@ def kizuna_transform() -> None:
         **OPERATOR_ARGS,
     )
 
+    @task(pool=WAREHOUSE_POOL)
+    def measure_against_truth() -> dict[str, float | None]:
+        """On a simulated world, identity resolution against its truth (kizuna.accuracy)."""
+        from kizuna.pipeline import measure_against_truth
+
+        return measure_against_truth()
+
     @task(outlets=[MARTS])
     def marts_built() -> None:
         """Marks the marts asset updated for the ML scoring DAG."""
 
-    seeds >> prepare >> resolve_identities() >> build >> integrity_tests >> marts_built()
+    (seeds >> prepare >> resolve_identities() >> build >> integrity_tests
+     >> measure_against_truth() >> marts_built())
 
 
 kizuna_transform()

@@ -12,9 +12,11 @@
         account_id {{ text }}, corporate_number {{ text }}, match_method {{ text }}, match_confidence {{ float }});
     create table if not exists identity.lead_company_links (
         lead_id {{ text }}, corporate_number {{ text }}, match_method {{ text }}, match_confidence {{ float }},
-        account_id {{ text }});
-    {#- a warehouse made before leads could resolve straight to an account -#}
+        account_id {{ text }}, prospect_key {{ text }});
+    {#- a warehouse made before leads could resolve straight to an account, or before
+        leads of unknown companies had a prospect key -#}
     alter table identity.lead_company_links add column if not exists account_id {{ text }};
+    alter table identity.lead_company_links add column if not exists prospect_key {{ text }};
     create table if not exists identity.match_candidates (
         record_type {{ text }}, record_id {{ text }}, corporate_number {{ text }}, match_probability {{ float }}, candidate_rank {{ int }});
     {%- endif -%}

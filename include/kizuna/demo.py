@@ -108,6 +108,25 @@ def target_accounts(settings: Settings, limit: int = 10) -> list[tuple[Any, ...]
         )
 
 
+def accuracy_summary(settings: Settings, console: Console) -> None:
+    """On a simulated world: the latest build against the truth (marts.kpi_identity_accuracy)."""
+    with connection(settings, read_only=True) as wh:
+        if not wh.columns("marts", "kpi_identity_accuracy"):
+            return
+        rows = wh.query("SELECT metric, numerator, denominator, value, previous_value "
+                        "FROM marts.kpi_identity_accuracy ORDER BY metric")
+    if not rows:
+        return  # real data: no truth to measure against
+    table = Table(title="Identity resolution against the simulator's truth "
+                        "(marts.kpi_identity_accuracy)")
+    for col in ("metric", "right / counted", "value", "before"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for metric, num, den, value, before in rows:
+        table.add_row(metric, f"{num:,} / {den:,}", "-" if value is None else f"{value:.4f}",
+                      "-" if before is None else f"{before:.4f}")
+    console.print(table)
+
+
 def quality_summary(settings: Settings, console: Console) -> None:
     """Data quality per entity, from marts.kpi_data_quality (or the audit tables before the
     transform has built it), and where the Data Docs are."""
@@ -176,10 +195,13 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
         ranked.add_column("offer next", no_wrap=True, max_width=16)
         ranked.add_column("why")
         for rank, _tier, name, _score, p_opp, product, reason in targets:
-            ranked.add_row(str(rank), str(name), f"{p_opp:.0%}", product or "-", reason or "-")
+            # no propensity champion yet: the list is ranked without one
+            chance = "-" if p_opp is None else f"{p_opp:.0%}"
+            ranked.add_row(str(rank), str(name), chance, product or "-", reason or "-")
         console.print(ranked)
 
     quality_summary(settings, console)
+    accuracy_summary(settings, console)
 
     db = settings.duckdb_path
     console.print(

@@ -88,7 +88,7 @@ TABLES: dict[str, tuple[tuple[str, LogicalType], ...]] = {
                               ("match_method", "text"), ("match_confidence", "float")),
     "lead_company_links": (("lead_id", "text"), ("corporate_number", "text"),
                            ("match_method", "text"), ("match_confidence", "float"),
-                           ("account_id", "text")),
+                           ("account_id", "text"), ("prospect_key", "text")),
     "match_candidates": (("record_type", "text"), ("record_id", "text"),
                          ("corporate_number", "text"), ("match_probability", "float"),
                          ("candidate_rank", "int")),
@@ -447,13 +447,77 @@ def resolve(accounts: pd.DataFrame, contacts: pd.DataFrame, leads: pd.DataFrame,
                                            settings).links
         direct = direct[direct["account_id"].notna()].set_index("lead_id")
         if direct.empty:
-            return account_res, Resolution(links, lead_res.candidates)
+            return account_res, Resolution(
+                _with_prospect_keys(links, leads, reference, not companies.empty),
+                lead_res.candidates)
         hit = links["lead_id"].isin(direct.index)
         for col in ("account_id", "match_method", "match_confidence"):
             links.loc[hit, col] = links.loc[hit, "lead_id"].map(direct[col])
         log.info("lead resolution to CRM accounts: %s",
                  direct["match_method"].value_counts().to_dict())
-    return account_res, Resolution(links, lead_res.candidates)
+    return account_res, Resolution(
+        _with_prospect_keys(links, leads, reference, not companies.empty),
+        lead_res.candidates)
+
+
+def _with_prospect_keys(links: pd.DataFrame, leads: pd.DataFrame, reference: Reference,
+                        has_company_database: bool) -> pd.DataFrame:
+    """``links`` with ``prospect_key`` set for the leads left without company or account
+    (:func:`prospect_keys`, by name only without a company database); ambiguous leads
+    keep none, their company being one of the known ones."""
+    open_ = links["corporate_number"].isna() & links["account_id"].isna() & (
+        links["match_method"] == "unmatched")
+    keys = prospect_keys(leads[leads["lead_id"].isin(links.loc[open_, "lead_id"])], reference,
+                         by_name=not has_company_database)
+    links = links.assign(prospect_key=links["lead_id"].map(keys))
+    log.info("leads known by their own domain or name only: %d, %d companies",
+             links["prospect_key"].notna().sum(), links["prospect_key"].nunique())
+    return links
+
+
+def prospect_keys(leads: pd.DataFrame, reference: Reference,
+                  by_name: bool = True) -> dict[str, str]:
+    """A company key for leads no company and no CRM account was found for, from what the
+    leads themselves say: their business e-mail domain and their normalised company name.
+
+    Leads sharing a domain are one company; a name joins its domain's company when every
+    lead of that name that has a business domain has the same one (a name seen with two
+    domains is two companies' and joins neither). The key is ``domain:<registrable
+    domain>`` or, for a company known by name only, ``name:<name key>``; a lead with
+    neither (free mail and no company name) gets none.
+    """
+    import networkx as nx
+
+    graph = nx.Graph()
+    domains_of_name: dict[str, set[str]] = defaultdict(set)
+    seen: list[tuple[str, str | None, str | None]] = []
+    for lead, mail, name in zip(leads["lead_id"], leads["email"], leads["company_name"],
+                                strict=True):
+        domain = reference.business_domain(email_domain(mail))
+        key = company_name_key(name)
+        if key in NO_COMPANY or (isinstance(name, str) and nfkc(name).lower() in NO_COMPANY):
+            key = None
+        seen.append((lead, domain, key))
+        if domain:
+            graph.add_node(f"domain:{domain}")
+        if key:
+            graph.add_node(f"name:{key}")
+            if domain:
+                domains_of_name[key].add(domain)
+    for key, domains in domains_of_name.items():
+        if len(domains) == 1:
+            graph.add_edge(f"name:{key}", f"domain:{next(iter(domains))}")
+    component_key: dict[str, str] = {}
+    for component in nx.connected_components(graph):
+        # named by its domain (the most stable identifier), else by its name
+        first = min(component, key=lambda n: (not n.startswith("domain:"), n))
+        component_key.update(dict.fromkeys(component, first))
+    keys = {}
+    for lead, domain, key in seen:
+        node = f"domain:{domain}" if domain else (f"name:{key}" if key else None)
+        if node and (by_name or component_key[node].startswith("domain:")):
+            keys[lead] = component_key[node]
+    return keys
 
 
 def _finish(record_type: str, links: list[tuple[str, str | None, str, float]],

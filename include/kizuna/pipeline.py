@@ -13,6 +13,7 @@ dbt_prepare    the models identity resolution reads (:data:`IDENTITY_INPUT`)  ki
 identity       名寄せ into schema ``identity`` (:mod:`kizuna.identity`)  kizuna_transform
 dbt_build      every other model, snapshot and its tests                kizuna_transform
 dbt_integrity  tests no single node can run (:data:`INTEGRITY_TESTS`)   kizuna_transform
+accuracy       on a simulated world, against its truth (:mod:`kizuna.accuracy`)  kizuna_transform
 ml_train       train, evaluate, register (``models_ml``)                kizuna_ml_train
 ml_score       score with the champions, then the ML marts (:data:`ML_MARTS`)  kizuna_ml_score
 =============  ======================================================  =================
@@ -108,6 +109,14 @@ def dbt_integrity_tests(settings: Settings | None = None, quiet: bool = True
     return run_dbt(["test", "--select", INTEGRITY_TESTS], settings=settings, quiet=quiet)
 
 
+def measure_against_truth(settings: Settings | None = None) -> dict[str, float | None]:
+    """On a simulated world, the build against its truth (:func:`kizuna.accuracy.record`):
+    metric -> value; empty on real data."""
+    from kizuna import accuracy
+
+    return {m.metric: m.value for m in accuracy.record(settings)}
+
+
 def build_warehouse(settings: Settings | None = None, quiet: bool = True,
                     full_refresh: bool = False) -> list[NodeResult]:
     """The transform steps in the transform DAG's order; returns every dbt result."""
@@ -115,7 +124,9 @@ def build_warehouse(settings: Settings | None = None, quiet: bool = True,
     extra = ["--full-refresh"] if full_refresh else []
     results = dbt_seeds(s, quiet, extra) + dbt_prepare(s, quiet, extra)
     resolve_identities(s)
-    return results + dbt_build(s, quiet, extra) + dbt_integrity_tests(s, quiet)
+    results += dbt_build(s, quiet, extra) + dbt_integrity_tests(s, quiet)
+    measure_against_truth(s)
+    return results
 
 
 def train_models(model_names: Sequence[str] | None = None) -> list[Any]:

@@ -109,7 +109,8 @@ def test_tests_of_several_models_run_once_every_model_is_built(dagbag):
     assert task.pool == "kizuna_duckdb"
     groups = {t.split(".")[0] for t in task.upstream_task_ids}
     assert groups == {"dbt"}
-    assert dag.get_task("marts_built").upstream_task_ids == {"dbt_integrity_tests"}
+    assert dag.get_task("measure_against_truth").upstream_task_ids == {"dbt_integrity_tests"}
+    assert dag.get_task("marts_built").upstream_task_ids == {"measure_against_truth"}
     assert not [t for t in dag.tasks if t.task_id.endswith("_test")]
 
 

@@ -83,6 +83,39 @@ def test_lead_to_account_precision_and_recall(world, record_property):
             assert m["precision"] >= 0.97, method
 
 
+def test_every_company_is_an_account_and_activities_reach_it(world):
+    """Accounts are companies (DESIGN 3b): the build measured itself against the truth
+    (kizuna.accuracy, read back from marts.kpi_identity_accuracy), and the MA activities
+    of leads whose true company exists reach that company's one ABM account, prospects
+    included; the ABM accounts hold every CRM account and every company database record."""
+    db, truth, _ = world
+    con = connect(db, truth)
+    recorded = {m: (n, d, v) for m, n, d, v in con.execute(
+        "SELECT metric, numerator, denominator, value FROM marts.kpi_identity_accuracy"
+    ).fetchall()}
+    keys = con.execute("""
+        SELECT count(*), count(*) FILTER (WHERE crm_account_id IS NULL AND NOT is_customer),
+               (SELECT count(*) FROM marts.dim_companies),
+               count(*) FILTER (WHERE key_source = 'company_database'),
+               (SELECT count(DISTINCT account_key) FROM marts.dim_accounts),
+               count(*) FILTER (WHERE crm_account_count > 0)
+        FROM marts.dim_abm_accounts""").fetchone()
+    reached_prospects = con.execute("""
+        SELECT count(*) FROM marts.dim_leads l JOIN marts.dim_abm_accounts a USING (account_key)
+        WHERE a.crm_account_id IS NULL""").fetchone()[0]
+    con.close()
+    print(json.dumps({"recorded": recorded, "abm_accounts": keys,
+                      "leads_at_prospects": reached_prospects}))
+    precision = recorded["activity_account_precision"]
+    recall = recorded["activity_account_recall"]
+    assert recall[1] > 500_000  # the activities of leads whose true company exists
+    assert precision[2] >= 0.99
+    assert recall[2] >= 0.97
+    total, prospects, companies, from_companies, crm_keys, with_crm = keys
+    assert from_companies == companies and with_crm == crm_keys
+    assert prospects > total / 2 and reached_prospects > 1_000
+
+
 def test_account_to_company_links_are_right(world):
     db, truth, _ = world
     con = connect(db, truth)

@@ -129,3 +129,33 @@ def test_links_straight_to_accounts_say_how_sure_they_are(accounts, contacts, le
     assert conf["L1"] == 0.9  # a group may share one mail domain: below a company's 0.99
     assert conf["L2"] == 0.95
     assert conf["L4"] == 0.0
+
+
+def test_leads_of_companies_nobody_knows_are_accounts_by_domain_and_name(reference):
+    """Prospects the CRM and the company database do not know are companies too: leads
+    sharing a business domain are one, a name joins its domain's company, free mail and a
+    company name alone make a company by name only when there is no company database."""
+    leads = frame([
+        ("P1", "a@hikari-kogyo.co.jp", "光工業株式会社", None),
+        ("P2", "b@hikari-kogyo.co.jp", "", None),  # same domain, no name
+        ("P3", "c@gmail.com", "光工業（株）", None),  # free mail, the name of P1's domain
+        ("P4", "d@gmail.com", "青空商店", None),  # free mail, a name nobody has a domain for
+        ("P5", "e@gmail.com", "個人", None),  # no company
+        ("P6", "f@sora.co.jp", "共通", None),  # a name seen with two domains
+        ("P7", "g@umi.co.jp", "共通", None),
+    ], ["lead_id", "email", "company_name", "phone"])
+    empty = frame([], ["account_id", "account_name", "domain", "industry"])
+    no_contacts = frame([], ["account_id", "email"])
+    _, lead_res = resolve(empty, no_contacts, leads, no_companies(), reference)
+    keys = dict(zip(lead_res.links["lead_id"], lead_res.links["prospect_key"], strict=True))
+    assert keys["P1"] == keys["P2"] == keys["P3"] == "domain:hikari-kogyo.co.jp"
+    assert keys["P4"].startswith("name:")
+    assert pd.isna(keys["P5"])
+    assert keys["P6"] == "domain:sora.co.jp" and keys["P7"] == "domain:umi.co.jp"
+    # beside a company database, an unknown name without a business domain stays open
+    companies = frame([(YAMADA, "株式会社山田精機", "ヤマダセイキ", "東京都", "E", None,
+                        "yamada-seiki.co.jp")], COMPANY_COLUMNS)
+    _, lead_res = resolve(empty, no_contacts, leads, companies, reference)
+    keys = dict(zip(lead_res.links["lead_id"], lead_res.links["prospect_key"], strict=True))
+    assert pd.isna(keys["P4"])
+    assert keys["P1"] == keys["P3"] == "domain:hikari-kogyo.co.jp"

@@ -1,6 +1,7 @@
 {#- Account -> company: the corporate number where it checks out (dbt), else the identity
     task's cascade (domain, name, probabilistic). Also names, per company, the primary
-    account (the oldest), so duplicate accounts of one company can be told apart. -#}
+    account (the oldest), so duplicate accounts of one company can be told apart, and the
+    account key (the company's corporate number, else `crm:` and the primary account). -#}
 with accounts as (
     select * from {{ ref('stg_crm__accounts') }}
 ),
@@ -58,7 +59,8 @@ final as (
         ranked.match_method,
         cast(ranked.match_confidence as {{ type_double() }}) as match_confidence,
         coalesce(primaries.primary_account_id, ranked.account_id) as primary_account_id,
-        ranked.corporate_number is not null and ranked.account_rank > 1 as is_duplicate_account
+        ranked.corporate_number is not null and ranked.account_rank > 1 as is_duplicate_account,
+        {{ account_key('ranked.corporate_number', 'ranked.account_id') }} as account_key
     from ranked
     left join primaries
         on ranked.corporate_number = primaries.corporate_number

@@ -41,7 +41,8 @@ by_contact as (
         contact_matches.lead_id,
         contact_matches.contact_id,
         contacts.account_id,
-        account_companies.corporate_number
+        account_companies.corporate_number,
+        account_companies.account_key
     from contact_matches
     inner join contacts
         on contact_matches.contact_id = contacts.contact_id
@@ -57,6 +58,10 @@ final as (
             by_contact.account_id, company_accounts.primary_account_id, lead_companies.account_id
         ) as account_id,
         coalesce(by_contact.corporate_number, lead_companies.corporate_number) as corporate_number,
+        coalesce(
+            by_contact.account_key, lead_companies.corporate_number,
+            direct_accounts.account_key, lead_companies.prospect_key
+        ) as account_key,
         case
             when by_contact.account_id is not null then 'email'
             when company_accounts.primary_account_id is not null then lead_companies.match_method
@@ -82,6 +87,8 @@ final as (
         on leads.lead_id = lead_companies.lead_id
     left join company_accounts
         on lead_companies.corporate_number = company_accounts.corporate_number
+    left join account_companies as direct_accounts
+        on lead_companies.account_id = direct_accounts.account_id
 )
 
 select * from final

@@ -71,6 +71,7 @@ final as (
         matches.match_confidence,
         matches.primary_account_id,
         matches.is_duplicate_account,
+        matches.account_key,
         accounts.created_at,
         accounts.updated_at
     from accounts

@@ -22,6 +22,7 @@ final as (
         matches.contact_id,
         matches.account_id,
         matches.corporate_number,
+        matches.account_key,
         matches.match_method,
         matches.match_confidence,
         leads.created_at,

@@ -1,0 +1,90 @@
+{#- ABM accounts: every company the pipeline can identify, customer or prospect, one row
+    per company. A company of the company database is one whether or not it is in the CRM;
+    a CRM account the company database does not know stands for its own company; a
+    company known only from its leads (their business e-mail domain and company name, the
+    identity task's prospect key) is one too. CRM accounts and customer status are
+    attributes of an account, where they exist. -#}
+with companies as (
+    select * from {{ ref('dim_companies') }}
+),
+
+crm_accounts as (
+    select * from {{ ref('dim_accounts') }}
+),
+
+leads as (
+    select
+        account_key,
+        company_name,
+        email
+    from {{ ref('int_lead_account_matches') }} as matches
+    inner join {{ ref('stg_ma__leads') }} as leads
+        on matches.lead_id = leads.lead_id
+    where matches.account_key is not null
+),
+
+crm_per_key as (
+    select
+        account_key,
+        min(primary_account_id) as crm_account_id,
+        count(*) as crm_account_count,
+        max(case when account_id = primary_account_id then account_name end) as crm_account_name,
+        max(case when account_id = primary_account_id then domain end) as crm_domain,
+        max(case when is_customer then 1 else 0 end) = 1 as is_customer,
+        sum(arr_jpy) as arr_jpy,
+        min(customer_since) as customer_since
+    from crm_accounts
+    group by account_key
+),
+
+leads_per_key as (
+    select
+        account_key,
+        count(*) as lead_count,
+        -- the name most of its leads typed
+        {{ mode_of('company_name') }} as lead_company_name
+    from leads
+    group by account_key
+),
+
+keys as (
+    select corporate_number as account_key from companies
+    union
+    select account_key from crm_per_key
+    union
+    select account_key from leads_per_key
+),
+
+final as (
+    select
+        keys.account_key,
+        case
+            when companies.corporate_number is not null then 'company_database'
+            when crm_per_key.account_key is not null then 'crm'
+            when keys.account_key like 'domain:%' then 'lead_domain'
+            else 'lead_name'
+        end as key_source,
+        companies.corporate_number,
+        coalesce(
+            companies.company_name, crm_per_key.crm_account_name, leads_per_key.lead_company_name
+        ) as account_name,
+        coalesce(
+            companies.domain, crm_per_key.crm_domain,
+            case when keys.account_key like 'domain:%' then substr(keys.account_key, 8) end
+        ) as domain,
+        crm_per_key.crm_account_id,
+        coalesce(crm_per_key.crm_account_count, 0) as crm_account_count,
+        coalesce(crm_per_key.is_customer, false) as is_customer,
+        coalesce(crm_per_key.arr_jpy, 0) as arr_jpy,
+        crm_per_key.customer_since,
+        coalesce(leads_per_key.lead_count, 0) as lead_count
+    from keys
+    left join companies
+        on keys.account_key = companies.corporate_number
+    left join crm_per_key
+        on keys.account_key = crm_per_key.account_key
+    left join leads_per_key
+        on keys.account_key = leads_per_key.account_key
+)
+
+select * from final
