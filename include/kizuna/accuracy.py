@@ -77,15 +77,21 @@ def measure(wh: Warehouse, truth: Path) -> list[Measure]:
         con.close()
 
 
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, ...]:
+    row = con.execute(sql).fetchone()
+    assert row is not None  # an aggregate always returns a row
+    return tuple(int(v) for v in row)
+
+
 def _lead_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
-    linked, right, relevant = con.execute("""
+    linked, right, relevant = _one(con, """
         SELECT count(l.account_id),
                count(*) FILTER (WHERE a.corporate_number = t.corporate_number),
                count(*) FILTER (WHERE t.corporate_number IN
                                 (SELECT corporate_number FROM truth_account_company))
         FROM leads l
         JOIN truth_lead_company t ON t.record_type = 'ma_lead' AND t.record_id = l.lead_id
-        LEFT JOIN truth_account_company a ON a.account_id = l.account_id""").fetchone()
+        LEFT JOIN truth_account_company a ON a.account_id = l.account_id""")
     return [Measure("lead_account_precision", right, linked),
             Measure("lead_account_recall", right, relevant)]
 
@@ -116,17 +122,17 @@ def _activity_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
         FROM key_company k JOIN (SELECT account_key, sum(activities) AS activities
                                  FROM reach GROUP BY 1) r USING (account_key)
         WHERE k.company IS NOT NULL GROUP BY k.company""")
-    keyed, right, relevant = con.execute("""
+    keyed, right, relevant = _one(con, """
         SELECT coalesce(sum(r.activities) FILTER (WHERE r.account_key IS NOT NULL), 0),
                coalesce(sum(r.activities) FILTER (WHERE c.account_key = r.account_key), 0),
                coalesce(sum(r.activities), 0)
         FROM reach r LEFT JOIN company_key c ON c.company = r.true_company
-        WHERE r.true_company IS NOT NULL""").fetchone()
-    split, reached = con.execute(
-        "SELECT count(*) FILTER (WHERE keys > 1), count(*) FROM company_key").fetchone()
-    return [Measure("activity_account_precision", int(right), int(keyed)),
-            Measure("activity_account_recall", int(right), int(relevant)),
-            Measure("abm_accounts_split", int(split), int(reached))]
+        WHERE r.true_company IS NOT NULL""")
+    split, reached = _one(
+        con, "SELECT count(*) FILTER (WHERE keys > 1), count(*) FROM company_key")
+    return [Measure("activity_account_precision", right, keyed),
+            Measure("activity_account_recall", right, relevant),
+            Measure("abm_accounts_split", split, reached)]
 
 
 def record(settings: Settings | None = None) -> list[Measure]:

@@ -486,7 +486,7 @@ def prospect_keys(leads: pd.DataFrame, reference: Reference,
     domain>`` or, for a company known by name only, ``name:<name key>``; a lead with
     neither (free mail and no company name) gets none.
     """
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]  # no stubs in the lock
 
     graph = nx.Graph()
     domains_of_name: dict[str, set[str]] = defaultdict(set)

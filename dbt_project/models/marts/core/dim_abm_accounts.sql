@@ -14,9 +14,8 @@ crm_accounts as (
 
 leads as (
     select
-        account_key,
-        company_name,
-        email
+        matches.account_key,
+        leads.company_name
     from {{ ref('int_lead_account_matches') }} as matches
     inner join {{ ref('stg_ma__leads') }} as leads
         on matches.lead_id = leads.lead_id
