@@ -1,6 +1,7 @@
 -- Fivetran's Marketo programs as campaigns: channel from the program's channel (free text
--- per instance) or else its type; cost the sum of its program_cost periods. A program
--- deleted in Marketo (_fivetran_deleted) or in the Operational channel is left out.
+-- per instance) or else its type (kz_marketo_channel, shared with marketo_export); cost
+-- the sum of its program_cost periods. A program deleted in Marketo (_fivetran_deleted)
+-- or in the Operational channel is left out.
 with costs as (
     select
         kz_trim(program_id) as program_id,
@@ -12,8 +13,7 @@ with costs as (
 programs as (
     select
         *,
-        lower(kz_trim(channel)) as channel_text,
-        lower(kz_trim(type)) as type_text
+        lower(kz_trim(channel)) as channel_text
     from program
 )
 
@@ -22,36 +22,7 @@ select
     p._row_number,
     kz_trim(p.id) as campaign_id,
     kz_trim(p.name) as name,
-    case
-        when regexp_matches(
-            p.channel_text,
-            'webinar|virtual|online event|ウェビナー'
-        ) then 'webinar'
-        when regexp_matches(
-            p.channel_text,
-            'seminar|roadshow|workshop|セミナー'
-        ) then 'seminar'
-        when regexp_matches(
-            p.channel_text,
-            'trade ?show|event|conference|exhibition|field|展示会'
-        ) then 'event'
-        when regexp_matches(
-            p.channel_text,
-            'email|e-mail|nurture|newsletter|メール'
-        ) then 'email'
-        when regexp_matches(
-            p.channel_text,
-            'content|whitepaper|syndication|download|コンテンツ'
-        ) then 'content'
-        when regexp_matches(
-            p.channel_text,
-            'advertis|paid|ppc|sem|display|social|retarget|広告'
-        ) then 'ads'
-        when p.type_text = 'webinar' then 'webinar'
-        when p.type_text = 'event' then 'event'
-        when p.type_text in ('email', 'nurture', 'engagement') then 'email'
-        else p.channel_text
-    end as channel,
+    kz_marketo_channel(p.channel, p.type) as channel,
     null as product_id,
     kz_date(p.start_date) as started_on,
     kz_date(p.end_date) as ended_on,
