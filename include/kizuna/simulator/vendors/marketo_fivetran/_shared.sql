@@ -19,7 +19,7 @@ from (
         cast(occurred_at as timestamptz) as started_at
     from ma_activities
     where campaign_id is not null
-)
+) as program_days
 group by campaign_id;
 
 -- Every world activity with the columns all of Fivetran's activity tables have: the

@@ -43,16 +43,16 @@ select
     cast(updated_at as timestamptz) + interval 1 hour as _fivetran_synced,
     cast(updated_at as timestamptz) as activity_date,
     13 as activity_type_id,
-    null::bigint as campaign_id,
+    cast(null as bigint) as campaign_id,
     lead_id,
-    null::varchar as api_method_name,
-    null::varchar as modifying_user,
+    cast(null as varchar) as api_method_name,
+    cast(null as varchar) as modifying_user,
     change.new as new_value,
     change.old as old_value,
     change.field as primary_attribute_value,
-    null::varchar as primary_attribute_value_id,
-    null::varchar as reason,
-    null::varchar as request_id,
-    null::varchar as source
+    cast(null as varchar) as primary_attribute_value_id,
+    cast(null as varchar) as reason,
+    cast(null as varchar) as request_id,
+    cast(null as varchar) as source
 from changes
 where change.old is distinct from change.new

@@ -14,7 +14,7 @@ select
         as new_status,
     case a.activity_type when 'event_registration' then 'Invited' else 'Registered' end
         as old_status,
-    null::varchar as reason,
+    cast(null as varchar) as reason,
     true as success
 from marketo_activity as a
 left join (

@@ -9,7 +9,7 @@ select
     smart_campaign_id as campaign_id,
     lead_id,
     asset_id as email_template_id,
-    null::varchar as primary_attribute_value,
+    cast(null as varchar) as primary_attribute_value,
     asset_id as primary_attribute_value_id
 from marketo_activity
 where activity_type = 'email_send'

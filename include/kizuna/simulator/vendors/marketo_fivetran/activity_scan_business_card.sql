@@ -7,7 +7,7 @@ select
     100002 as activity_type_id,
     smart_campaign_id as campaign_id,
     lead_id,
-    null::varchar as primary_attribute_value,
+    cast(null as varchar) as primary_attribute_value,
     asset_id as primary_attribute_value_id,
     'Business card' as source
 from marketo_activity

@@ -9,7 +9,7 @@ select
     lead_id,
     asset_id as email_template_id,
     url as referrer_url,
-    null::varchar as primary_attribute_value,
+    cast(null as varchar) as primary_attribute_value,
     asset_id as primary_attribute_value_id
 from marketo_activity
 where activity_type = 'unsubscribe'

@@ -6,7 +6,7 @@ select
     false as _fivetran_deleted,
     true as active,
     s.created_at,
-    null::varchar as description,
+    cast(null as varchar) as description,
     coalesce(p.name, s.program_id) || ' - Smart Campaign' as name,
     s.program_id,
     'trigger' as type,

@@ -14,7 +14,7 @@ select
         else channel
     end as channel,
     cast(started_on as timestamptz) as created_at,
-    null::varchar as description,
+    cast(null as varchar) as description,
     cast(ended_on as timestamptz) as end_date,
     name,
     cast(started_on as timestamptz) as start_date,

@@ -4,7 +4,7 @@ select
     campaign_id as program_id,
     0 as index,
     cost_jpy as cost,
-    null::varchar as note,
+    cast(null as varchar) as note,
     started_on as start_date,
     cast(started_on as timestamptz) + interval 1 hour as _fivetran_synced
 from ma_campaigns
