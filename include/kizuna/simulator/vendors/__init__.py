@@ -3,10 +3,12 @@
 A writer is a folder here named after the adapter that reads its output
 (``hubspot_fivetran/``): ``writer.yml`` lists the vendor tables it writes, and one DuckDB
 ``<vendor table>.sql`` each selects that table's rows from the world's contract tables
-(every row with ``_day``, the date folder it belongs to). The round trip world -> vendor
-files -> adapter -> raw contract is what the vendor tests measure against the native path:
-what the vendor's shape cannot carry (e.g. web visits in HubSpot's e-mail events) is lost
-there as it would be in a real export, and the figures say so.
+(every row with ``_day``, the date folder it belongs to); ``_shared.sql``, where present,
+creates views those SQLs share, and ``format`` in ``writer.yml`` writes every table in
+another format than the adapter's default (the sources file then says so). The round trip
+world -> vendor files -> adapter -> raw contract is what the vendor tests measure against
+the native path: what the vendor's shape cannot carry (e.g. web visits in HubSpot's e-mail
+events) is lost there as it would be in a real export, and the figures say so.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from kizuna.sources.adapters import Adapter, adapter
 from kizuna.sources.config import DeliverySpec, delivery_specs
 
 WRITERS_DIR = Path(__file__).parent
+#: Views a writer's table SQLs share (e.g. ids that several tables name), run before them.
+SHARED_SQL = "_shared.sql"
 
 
 @dataclass
@@ -94,8 +98,10 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
             world.native_entities.append(ent.table)
         _register_world(eng, native_landing, folder_days)
         for vendor, (folder, spec, adp) in plans.items():
+            if (folder / SHARED_SQL).is_file():
+                eng.execute((folder / SHARED_SQL).read_text(encoding="utf-8"))
             for table in spec["tables"]:
-                _write_table(eng, folder / f"{table}.sql", adp.tables[table].format,
+                _write_table(eng, folder / f"{table}.sql", _format(spec, adp, table),
                              out_landing / vendor / table)
                 world.rows[f"{vendor}/{table}"] = int(
                     eng.execute("SELECT count(*) FROM out").fetchall()[0][0])
@@ -108,9 +114,19 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
         for src in sorted({e.source for e in ENTITIES})}
     sources["vendors"] = {v: {"adapter": adp.name, "timezone": "UTC"}
                           for v, (_, _, adp) in plans.items()}
+    for v, (_, spec, adp) in plans.items():
+        formats = {t: {"format": _format(spec, adp, t)} for t in spec["tables"]
+                   if _format(spec, adp, t) != adp.tables[t].format}
+        if formats:
+            sources["vendors"][v]["tables"] = formats
     sources_file.write_text(yaml.safe_dump(sources, sort_keys=False), encoding="utf-8")
     world.sources_file = sources_file
     return world
+
+
+def _format(spec: dict[str, Any], adp: Adapter, table: str) -> str:
+    """The file format a writer writes ``table`` in: its ``format``, else the adapter's."""
+    return str(spec.get("format") or adp.tables[table].format)
 
 
 def _write_table(eng: duckdb.DuckDBPyConnection, sql: Path, fmt: str, root: Path) -> None:

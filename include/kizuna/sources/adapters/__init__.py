@@ -26,7 +26,9 @@ Salesforce's ``opportunity_history`` does) holds the rows of every interval up t
 (with ``_interval``), for lookups that arrive once (associations, activity types, programs).
 Macros for the date and amount forms vendors use are defined for every adapter (see
 :data:`MACROS`): epoch seconds and milliseconds, `` UTC``, M/D/Y with AM/PM, Y/M/D,
-2026年3月2日, amounts with signs and separators, currencies. The runner is
+2026年3月2日, amounts with signs and separators, currencies; and the value maps a vendor
+family's shapes share (``macros/marketo.sql``: ``kz_marketo_lead_source``,
+``kz_marketo_channel``, ``kz_marketo_activity_type``). The runner is
 :mod:`kizuna.ingest.adapt`.
 """
 
@@ -140,6 +142,11 @@ MACROS: tuple[str, ...] = (
         WHEN lower(kz_trim(v)) IN ('false', 'f', '0', 'no', 'n') THEN 'false'
         ELSE kz_trim(v) END""",
 )
+#: Value maps a vendor family's adapters share (Marketo's lead sources, channels and
+#: activity types for both Marketo shapes): ``macros/<family>.sql`` beside this module, DuckDB
+#: ``CREATE MACRO`` statements registered with the ones above for every adapter.
+MACROS += tuple(p.read_text(encoding="utf-8")
+                for p in sorted((ADAPTERS_DIR / "macros").glob("*.sql")))
 
 
 #: Currencies without a minor unit (ISO 4217 exponent 0); the others keep two decimals.

@@ -1,6 +1,7 @@
 -- Marketo Bulk Activity Extract rows as MA activities. The type is named by the types
 -- table where delivered, else by Marketo's standard ids, and mapped by name (so custom
--- types can map); the smart campaign leads to its program, the contract's campaign.
+-- types can map) with kz_marketo_activity_type, shared with marketo_fivetran; the smart
+-- campaign leads to its program, the contract's campaign.
 with activity_rows as (
     select
         _file,
@@ -87,33 +88,8 @@ kinds as (
         t.*,
         c.program_id as smart_campaign_program_id,
         t.attrs ->> '$."New Status"' as new_status,
-        case lower(t.type_name)
-            when 'visit webpage' then 'web_visit'
-            when 'click link' then 'web_visit'
-            when 'fill out form' then 'form_submit'
-            when 'fill out facebook lead ads form' then 'form_submit'
-            when 'fill out linkedin lead gen form' then 'form_submit'
-            when 'fill out linked lead gen form' then 'form_submit'
-            when 'send email' then 'email_send'
-            when 'open email' then 'email_open'
-            when 'click email' then 'email_click'
-            when 'unsubscribe email' then 'unsubscribe'
-            -- custom activity types a team may define
-            when 'download content' then 'content_download'
-            when 'content download' then 'content_download'
-            when 'register for event' then 'event_registration'
-            when 'attend event' then 'event_attendance'
-            when 'scan business card' then 'business_card_scan'
-            when 'business card scan' then 'business_card_scan'
-            -- a program status change: registered / attended (events), engaged (content)
-            when 'change status in progression' then case
-                when lower(t.attrs ->> '$."New Status"') = 'registered' then 'event_registration'
-                when lower(t.attrs ->> '$."New Status"') in ('attended', 'attended on-demand')
-                    then 'event_attendance'
-                when lower(t.attrs ->> '$."New Status"') = 'engaged'
-                    and p.channel like '%content%' then 'content_download'
-            end
-        end as activity_type
+        kz_marketo_activity_type(t.type_name, t.attrs ->> '$."New Status"', p.channel)
+            as activity_type
     from typed as t
     left join program_of_smart_campaign as c on kz_trim(t.campaignid) = c.smart_campaign_id
     left join program_channel as p on kz_trim(t.primaryattributevalueid) = p.program_id

@@ -1,5 +1,5 @@
 -- Marketo programs (Asset API) as campaigns: channel from the program's channel (free
--- text per instance) or else its type; cost the sum of its period costs. The Asset API
+-- text per instance) or else its type (kz_marketo_channel, shared with marketo_fivetran); cost the sum of its period costs. The Asset API
 -- writes dates as 2020-08-14T20:43:13Z+0000; the Z before the offset is dropped.
 with program_values as (
     select
@@ -12,8 +12,7 @@ with program_values as (
 program_rows as (
     select
         *,
-        lower(kz_trim(channel)) as channel_text,
-        lower(kz_trim(type)) as type_text
+        lower(kz_trim(channel)) as channel_text
     from program_values
 ),
 
@@ -40,36 +39,7 @@ select
     p._row_number,
     kz_trim(p.id) as campaign_id,
     kz_trim(p.name) as name,
-    case
-        when regexp_matches(
-            p.channel_text,
-            'webinar|virtual|online event|ウェビナー'
-        ) then 'webinar'
-        when regexp_matches(
-            p.channel_text,
-            'seminar|roadshow|workshop|セミナー'
-        ) then 'seminar'
-        when regexp_matches(
-            p.channel_text,
-            'trade ?show|event|conference|exhibition|field|展示会'
-        ) then 'event'
-        when regexp_matches(
-            p.channel_text,
-            'email|e-mail|nurture|newsletter|メール'
-        ) then 'email'
-        when regexp_matches(
-            p.channel_text,
-            'content|whitepaper|syndication|download|コンテンツ'
-        ) then 'content'
-        when regexp_matches(
-            p.channel_text,
-            'advertis|paid|ppc|sem|display|social|retarget|広告'
-        ) then 'ads'
-        when p.type_text = 'event with webinar' then 'webinar'
-        when p.type_text = 'event' then 'event'
-        when p.type_text in ('email', 'engagement') then 'email'
-        else p.channel_text
-    end as channel,
+    kz_marketo_channel(p.channel, p.type) as channel,
     t.product_id,
     kz_date(regexp_replace(p.startdate, 'Z([+-][0-9]{2}:?[0-9]{2})$', '\1')) as started_on,
     kz_date(regexp_replace(p.enddate, 'Z([+-][0-9]{2}:?[0-9]{2})$', '\1')) as ended_on,

@@ -1,6 +1,7 @@
 -- Marketo Bulk Lead Extract rows as MA leads (the text null is an empty field). A lead
 -- deleted in Marketo (Get Deleted Leads, or a Delete Lead activity) or merged into another
--- lead is left out. leadSource is free text; Marketo's originalSourceType is the fallback.
+-- lead is left out. leadSource is free text (mapped by kz_marketo_lead_source, shared with
+-- marketo_fivetran); Marketo's originalSourceType is the fallback.
 with lead_rows as (
     select
         _file,
@@ -42,7 +43,7 @@ merged_leads as (
 sources as (
     select
         *,
-        lower(coalesce(kz_trim(leadsource), kz_trim(originalsourcetype))) as source_text
+        coalesce(kz_trim(leadsource), kz_trim(originalsourcetype)) as source_text
     from lead_rows
 )
 
@@ -57,27 +58,7 @@ select
     s.department,
     s.title as job_title,
     coalesce(kz_trim(s.phone), kz_trim(s.mobilephone), kz_trim(s.mainphone)) as phone,
-    case
-        when s.source_text is null then null
-        when regexp_matches(
-            s.source_text,
-            'business card|card scan|名刺|sansan'
-        ) then 'business_card'
-        when regexp_matches(
-            s.source_text,
-            'trade ?show|event|seminar|webinar|conference|exhibition|展示会|セミナー|イベント'
-        ) then 'event'
-        when regexp_matches(
-            s.source_text,
-            'import|list|upload|purchased|salesforce|sfdc|crm|web service api'
-        ) then 'import'
-        when regexp_matches(
-            s.source_text,
-            'web|site|form|search|organic|social|email|landing|inbound|ウェブ|フォーム'
-        ) then 'web_form'
-        -- anything else passes through, so the gate names the value instead of hiding it
-        else coalesce(kz_trim(s.leadsource), kz_trim(s.originalsourcetype))
-    end as lead_source,
+    kz_marketo_lead_source(s.source_text) as lead_source,
     kz_bool(s.unsubscribed) as opt_out,
     kz_timestamp(s.createdat) as created_at,
     coalesce(kz_timestamp(s.updatedat), kz_timestamp(s.createdat)) as updated_at,

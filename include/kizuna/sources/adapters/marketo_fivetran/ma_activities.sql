@@ -1,6 +1,8 @@
--- Fivetran's Marketo activity tables (one per activity type) stacked as MA activities.
--- The smart campaign (campaign_id) leads to its program, the contract's campaign; a
--- program status change counts as event registration/attendance or a content download.
+-- Fivetran's Marketo activity tables (one per activity type, custom ones included) stacked
+-- as MA activities, each type mapped by its name with kz_marketo_activity_type (shared
+-- with marketo_export). The smart campaign (campaign_id) leads to its program, the
+-- contract's campaign; a program status change counts as event registration/attendance or
+-- a content download.
 with stacked as (
     select
         _file,
@@ -11,7 +13,6 @@ with stacked as (
         campaign_id,
         action_result as action_result,
         'Send Email' as type_name,
-        'email_send' as activity_type,
         coalesce(email_template_id, primary_attribute_value_id) as asset_id,
         null as url,
         null as new_status
@@ -26,7 +27,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Email Delivered' as type_name,
-        null as activity_type,
         coalesce(email_template_id, primary_attribute_value_id) as asset_id,
         null as url,
         null as new_status
@@ -41,7 +41,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Open Email' as type_name,
-        'email_open' as activity_type,
         coalesce(email_template_id, primary_attribute_value_id) as asset_id,
         null as url,
         null as new_status
@@ -56,7 +55,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Click Email' as type_name,
-        'email_click' as activity_type,
         coalesce(email_template_id, primary_attribute_value_id) as asset_id,
         link as url,
         null as new_status
@@ -71,7 +69,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Email Bounced' as type_name,
-        null as activity_type,
         coalesce(email_template_id, primary_attribute_value_id) as asset_id,
         null as url,
         null as new_status
@@ -86,7 +83,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Unsubscribe Email' as type_name,
-        'unsubscribe' as activity_type,
         coalesce(email_template_id, primary_attribute_value_id) as asset_id,
         referrer_url as url,
         null as new_status
@@ -101,7 +97,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Visit Webpage' as type_name,
-        'web_visit' as activity_type,
         coalesce(webpage_id, primary_attribute_value_id) as asset_id,
         coalesce(webpage_url, primary_attribute_value) as url,
         null as new_status
@@ -116,7 +111,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Fill Out Form' as type_name,
-        'form_submit' as activity_type,
         coalesce(webform_id, primary_attribute_value_id) as asset_id,
         referrer_url as url,
         null as new_status
@@ -131,7 +125,6 @@ with stacked as (
         campaign_id,
         null as action_result,
         'Click Link' as type_name,
-        'web_visit' as activity_type,
         coalesce(link_id, primary_attribute_value_id) as asset_id,
         coalesce(link, primary_attribute_value) as url,
         null as new_status
@@ -147,11 +140,67 @@ with stacked as (
         primary_attribute_value_id as campaign_id,
         null as action_result,
         'Change Status in Progression' as type_name,
-        null as activity_type,
         null as asset_id,
         null as url,
         new_status
     from activity_change_status_in_progression
+    -- custom activity types a team defines: Fivetran lands each as activity_<name>
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Download Content' as type_name,
+        primary_attribute_value_id as asset_id,
+        null as url,
+        null as new_status
+    from activity_download_content
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Scan Business Card' as type_name,
+        primary_attribute_value_id as asset_id,
+        null as url,
+        null as new_status
+    from activity_scan_business_card
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Register for Event' as type_name,
+        primary_attribute_value_id as asset_id,
+        null as url,
+        null as new_status
+    from activity_register_for_event
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        'Attend Event' as type_name,
+        primary_attribute_value_id as asset_id,
+        null as url,
+        null as new_status
+    from activity_attend_event
 ),
 
 program_of_smart_campaign as (
@@ -195,14 +244,7 @@ resolved as (
             when s.type_name = 'Change Status in Progression' then kz_trim(s.campaign_id)
             else c.program_id
         end as program_id,
-        case
-            when s.type_name <> 'Change Status in Progression' then s.activity_type
-            when lower(kz_trim(s.new_status)) = 'registered' then 'event_registration'
-            when lower(kz_trim(s.new_status)) in ('attended', 'attended on-demand')
-                then 'event_attendance'
-            when lower(kz_trim(s.new_status)) = 'engaged' and p.channel like '%content%'
-                then 'content_download'
-        end as activity_type
+        kz_marketo_activity_type(s.type_name, s.new_status, p.channel) as activity_type
     from stacked as s
     left join program_of_smart_campaign as c on kz_trim(s.campaign_id) = c.smart_campaign_id
     left join program_channel as p on kz_trim(s.campaign_id) = p.program_id

@@ -1,19 +1,41 @@
 -- Fivetran's Marketo programs as campaigns: channel from the program's channel (free text
--- per instance) or else its type; cost the sum of its program_cost periods. A program
--- deleted in Marketo (_fivetran_deleted) or in the Operational channel is left out.
-with costs as (
+-- per instance) or else its type (kz_marketo_channel, shared with marketo_export); cost
+-- the sum of its program_cost periods; product a "Product" tag, where the instance tags
+-- programs with what they promote. A program deleted in Marketo (_fivetran_deleted) or in
+-- the Operational channel is left out.
+with cost_periods as (
+    -- a period synced again after a change is the same period (program_id, index)
     select
         kz_trim(program_id) as program_id,
-        sum(try_cast(kz_amount(cost) as decimal(18, 4))) as cost
+        kz_trim(index) as period,
+        arg_max(try_cast(kz_amount(cost) as decimal(18, 4)), _interval) as cost
     from program_cost_history
+    group by 1, 2
+),
+
+costs as (
+    select
+        program_id,
+        sum(cost) as cost
+    from cost_periods
+    group by 1
+),
+
+product_tags as (
+    select
+        kz_trim(program_id) as program_id,
+        arg_max(kz_trim(tag_value), _interval) as product_id
+    from program_tag_history
+    where
+        lower(kz_trim(tag_type)) like 'product%'
+        and coalesce(kz_bool(_fivetran_deleted), 'false') <> 'true'
     group by 1
 ),
 
 programs as (
     select
         *,
-        lower(kz_trim(channel)) as channel_text,
-        lower(kz_trim(type)) as type_text
+        lower(kz_trim(channel)) as channel_text
     from program
 )
 
@@ -22,37 +44,8 @@ select
     p._row_number,
     kz_trim(p.id) as campaign_id,
     kz_trim(p.name) as name,
-    case
-        when regexp_matches(
-            p.channel_text,
-            'webinar|virtual|online event|ウェビナー'
-        ) then 'webinar'
-        when regexp_matches(
-            p.channel_text,
-            'seminar|roadshow|workshop|セミナー'
-        ) then 'seminar'
-        when regexp_matches(
-            p.channel_text,
-            'trade ?show|event|conference|exhibition|field|展示会'
-        ) then 'event'
-        when regexp_matches(
-            p.channel_text,
-            'email|e-mail|nurture|newsletter|メール'
-        ) then 'email'
-        when regexp_matches(
-            p.channel_text,
-            'content|whitepaper|syndication|download|コンテンツ'
-        ) then 'content'
-        when regexp_matches(
-            p.channel_text,
-            'advertis|paid|ppc|sem|display|social|retarget|広告'
-        ) then 'ads'
-        when p.type_text = 'webinar' then 'webinar'
-        when p.type_text = 'event' then 'event'
-        when p.type_text in ('email', 'nurture', 'engagement') then 'email'
-        else p.channel_text
-    end as channel,
-    null as product_id,
+    kz_marketo_channel(p.channel, p.type) as channel,
+    t.product_id,
     kz_date(p.start_date) as started_on,
     kz_date(p.end_date) as ended_on,
     kz_in_reporting_currency(cast(c.cost as varchar), null) as cost_jpy,
@@ -64,3 +57,4 @@ select
     end as _excluded
 from programs as p
 left join costs as c on kz_trim(p.id) = c.program_id
+left join product_tags as t on kz_trim(p.id) = t.program_id

@@ -1,6 +1,7 @@
 -- Fivetran's Marketo lead table as MA leads. A lead deleted in Marketo (_fivetran_deleted,
 -- or a Delete Lead activity) or merged into another (its id in a Merge Leads activity's
--- merge_ids) is left out. lead_source is free text; original_source_type the fallback.
+-- merge_ids) is left out. lead_source is free text (mapped by kz_marketo_lead_source, shared
+-- with marketo_export); original_source_type the fallback.
 with deleted_leads as (
     select distinct kz_trim(lead_id) as lead_id
     from activity_delete_lead_history
@@ -15,7 +16,7 @@ merged_leads as (
 sources as (
     select
         *,
-        lower(coalesce(kz_trim(lead_source), kz_trim(original_source_type))) as source_text
+        coalesce(kz_trim(lead_source), kz_trim(original_source_type)) as source_text
     from lead
 )
 
@@ -30,27 +31,7 @@ select
     department,
     title as job_title,
     coalesce(kz_trim(phone), kz_trim(mobile_phone), kz_trim(main_phone)) as phone,
-    case
-        when source_text is null then null
-        when regexp_matches(
-            source_text,
-            'business card|card scan|名刺|sansan'
-        ) then 'business_card'
-        when regexp_matches(
-            source_text,
-            'trade ?show|event|seminar|webinar|conference|exhibition|展示会|セミナー|イベント'
-        ) then 'event'
-        when regexp_matches(
-            source_text,
-            'import|list|upload|purchased|salesforce|sfdc|crm|web service api'
-        ) then 'import'
-        when regexp_matches(
-            source_text,
-            'web|site|form|search|organic|social|email|landing|inbound|ウェブ|フォーム'
-        ) then 'web_form'
-        -- anything else passes through, so the gate names the value instead of hiding it
-        else coalesce(kz_trim(lead_source), kz_trim(original_source_type))
-    end as lead_source,
+    kz_marketo_lead_source(source_text) as lead_source,
     kz_bool(unsubscribed) as opt_out,
     kz_timestamp(created_at) as created_at,
     coalesce(kz_timestamp(updated_at), kz_timestamp(created_at), kz_timestamp(_fivetran_synced))

@@ -1,0 +1,15 @@
+-- Unsubscribe Email (9): the page it was done on.
+select
+    _day,
+    activity_id as id,
+    _fivetran_synced,
+    activity_date,
+    9 as activity_type_id,
+    smart_campaign_id as campaign_id,
+    lead_id,
+    asset_id as email_template_id,
+    url as referrer_url,
+    cast(null as varchar) as primary_attribute_value,
+    asset_id as primary_attribute_value_id
+from marketo_activity
+where activity_type = 'unsubscribe'
