@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,15 +23,15 @@ DAY = date(2026, 3, 2)
 ENTERED = 'Date entered "{} (Sales Pipeline)"'
 
 
-def _drop(landing: Path, table: str, rows: list[dict[str, str]]) -> None:
-    folder = landing / "hubspot" / table / DAY.isoformat()
+def _drop(landing: Path, table: str, rows: list[dict[str, str]], day: date = DAY) -> None:
+    folder = landing / "hubspot" / table / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     header = list(dict.fromkeys(k for r in rows for k in r))
     text = io.StringIO()
     writer = csv.DictWriter(text, header, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
-    (folder / f"hubspot-crm-exports-all-{table}-2026-03-02.csv").write_bytes(
+    (folder / f"hubspot-crm-exports-all-{table}-{day.isoformat()}.csv").write_bytes(
         text.getvalue().encode("utf-8-sig"))
     (folder / "_SUCCESS").touch()
 
@@ -177,3 +177,43 @@ def test_exported_rows_load_through_the_ordinary_loader(hubspot_home: Path) -> N
     assert str(leads["103"][2]).startswith("2026-03-02 00:00:00")  # epoch ms is UTC
     assert contacts == {"101": ("9001", "decision_maker"), "103": ("9002", None),
                         "105": ("9001", None)}
+
+
+def test_stage_dates_a_later_export_repeats_come_in_once(hubspot_home: Path) -> None:
+    """Every export of a deal repeats the dates of the stages it entered before: the next
+    day's export (and a second row of the deal in one file) adds only the new ones."""
+    from kizuna.pipeline import load_and_gate
+
+    next_day = date(2026, 3, 3)
+    appointment, qualified = ENTERED.format("Appointment Scheduled"), ENTERED.format(
+        "Qualified To Buy")
+    _drop(hubspot_home / "landing", "deals", [
+        {"Record ID": "5001", "Deal Stage": "Closed Won", "Amount": "1,200.50",
+         "Deal currency code": "USD", "Create Date": "2026-02-10 10:00",
+         "Last Modified Date": "2026-03-03 08:00", "Associated Company IDs": "9001",
+         appointment: "2026-02-10 10:00", ENTERED.format("Closed Won"): "2026-03-01 15:00"},
+        {"Record ID": "5002", "Deal Stage": "contractsent", "Amount": "300000",
+         "Create Date": "2026-02-11 10:00", "Last Modified Date": "2026-03-03 09:00",
+         "Associated Company IDs": "9002", qualified: "2026-02-12 10:00",
+         ENTERED.format("Contract Sent"): "2026-03-03 09:00"},
+        {"Record ID": "5007", "Deal Stage": "appointmentscheduled",
+         "Create Date": "2026-03-03 08:00", "Last Modified Date": "2026-03-03 08:00",
+         "Associated Company IDs": "9001", appointment: "2026-03-03 08:00"},
+        {"Record ID": "5007", "Deal Stage": "qualifiedtobuy",
+         "Create Date": "2026-03-03 08:00", "Last Modified Date": "2026-03-03 09:30",
+         "Associated Company IDs": "9001", appointment: "2026-03-03 08:00",
+         qualified: "2026-03-03 09:30"},
+    ], day=next_day)
+    report = load_and_gate(DAY, next_day + timedelta(days=1))
+    assert report.rows_quarantined() == 0, [b.message for b in report.batches]
+    counts = adapt_window(next_day, next_day + timedelta(days=1))
+    assert _counts(counts, "deals", "crm_opportunity_history") == {
+        None: 3, "no new stage date: each came with an earlier export row of the deal": 1}
+    with connection() as wh:
+        history = wh.query("SELECT opportunity_id, stage, changed_at "
+                           "FROM raw.crm_opportunity_history ORDER BY opportunity_id, changed_at")
+    assert [(h[0], h[1]) for h in history] == [
+        ("5001", "prospecting"), ("5001", "closed_won"), ("5002", "qualification"),
+        ("5002", "negotiation"), ("5005", "negotiation"), ("5006", "closed_lost"),
+        ("5007", "prospecting"), ("5007", "qualification")]
+    assert str(history[3][2]).startswith("2026-03-03 00:00:00")  # 09:00 JST

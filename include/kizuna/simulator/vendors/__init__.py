@@ -5,10 +5,13 @@ A writer is a folder here named after the adapter that reads its output
 ``<vendor table>.sql`` each selects that table's rows from the world's contract tables
 (every row with ``_day``, the date folder it belongs to); ``_shared.sql``, where present,
 creates views those SQLs share, and ``format`` in ``writer.yml`` writes every table in
-another format than the adapter's default (the sources file then says so). The round trip
-world -> vendor files -> adapter -> raw contract is what the vendor tests measure against
-the native path: what the vendor's shape cannot carry (e.g. web visits in HubSpot's e-mail
-events) is lost there as it would be in a real export, and the figures say so.
+another format than the adapter's default (the sources file then says so). A vendor that
+writes local date-times writes them on the clock ``timezone`` of writer.yml names (UTC
+unless set; ``getvariable('timezone')`` in the SQL), and the sources file reads them on
+it. The round trip world -> vendor files -> adapter -> raw contract is what the vendor
+tests measure against the native path: what the vendor's shape cannot carry (e.g. web
+visits in HubSpot's e-mail events) is lost there as it would be in a real export, and the
+figures say so.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ def _writer(name: str) -> tuple[Path, dict[str, Any], Adapter]:
     return folder, spec, adapter(spec["adapter"])
 
 
+def _timezone(spec: dict[str, Any]) -> str:
+    """The clock a writer's files show local date-times on (``timezone`` in writer.yml)."""
+    return str(spec.get("timezone", "UTC"))
+
+
 def _register_world(eng: duckdb.DuckDBPyConnection, native_landing: Path,
                     folder_days: int) -> None:
     """Each contract table of the world as a view, ``_day`` its (coarsened) folder date."""
@@ -98,6 +106,7 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
             world.native_entities.append(ent.table)
         _register_world(eng, native_landing, folder_days)
         for vendor, (folder, spec, adp) in plans.items():
+            eng.execute(f"SET VARIABLE timezone = {literal(_timezone(spec))}")
             if (folder / SHARED_SQL).is_file():
                 eng.execute((folder / SHARED_SQL).read_text(encoding="utf-8"))
             for table in spec["tables"]:
@@ -112,8 +121,8 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
     sources: dict[str, Any] = {
         src: {"format": "parquet", "timezone": "UTC", "done_marker": "_SUCCESS"}
         for src in sorted({e.source for e in ENTITIES})}
-    sources["vendors"] = {v: {"adapter": adp.name, "timezone": "UTC"}
-                          for v, (_, _, adp) in plans.items()}
+    sources["vendors"] = {v: {"adapter": adp.name, "timezone": _timezone(spec)}
+                          for v, (_, spec, adp) in plans.items()}
     for v, (_, spec, adp) in plans.items():
         formats = {t: {"format": _format(spec, adp, t)} for t in spec["tables"]
                    if _format(spec, adp, t) != adp.tables[t].format}
