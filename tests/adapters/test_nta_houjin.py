@@ -36,11 +36,12 @@ def _row(seq: int, number: str, process: str, update: str, name: str, **more: st
 
 
 def _drop(landing: Path, table: str, rows: list[list[str]], encoding: str = "utf-8",
-          header: bool = False, day: date = DAY) -> None:
+          header: bool = False, day: date = DAY, newline: str = "\r\n",
+          quoting: int = csv.QUOTE_ALL) -> None:
     folder = landing / "nta" / table / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer = csv.writer(text, lineterminator=newline, quoting=quoting)
     if header:
         writer.writerow(COLUMNS)
     writer.writerows(rows)
@@ -120,6 +121,21 @@ def test_files_are_read_as_published_without_a_header_line(nta_home: Path) -> No
     assert _counts(report, "zenken") == {
         None: 3, "a header line (the NTA publishes its files without one)": 1}
     assert "nta/zenken" not in report.unknown_columns
+
+
+def test_files_with_lf_line_ends_are_read_by_the_strict_reader(
+        nta_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A file unpacked or rewritten with LF line ends (fields unquoted, empty ones empty)
+    reads as strictly as the published CRLF one: the header line put above it ends as
+    its lines do."""
+    day = date(2026, 3, 3)
+    _drop(nta_home / "landing", "zenken", [
+        _row(1, A, "01", "2026-03-03", "株式会社一"), _row(2, B, "01", "2026-03-03", "株式会社二")],
+        day=day, newline="\n", quoting=csv.QUOTE_MINIMAL)
+    with caplog.at_level("WARNING"):
+        report = adapt_window(day, date(2026, 3, 4))
+    assert _counts(report, "zenken") == {None: 2}
+    assert [r.getMessage() for r in caplog.records if "leniently" in r.getMessage()] == []
 
 
 def test_adapted_nta_rows_load_through_the_ordinary_loader(nta_home: Path) -> None:

@@ -188,12 +188,15 @@ def _entity(table: str) -> Entity:
 
 def _with_header(f: DeliveredFile, table: VendorTable, tmpdir: Path) -> DeliveredFile:
     """A copy of a header-less CSV file with the documented columns as its header line
-    (rows keep their numbers: row 1 is the file's first line)."""
+    (rows keep their numbers: row 1 is the file's first line), ended as the file's own
+    lines end (a CRLF header over LF lines is a mix DuckDB's strict reader refuses)."""
     if f.size == 0:
         return f
     data = f.path.read_bytes()
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    header = (table.delimiter.join(table.columns) + "\r\n").encode(
+    first_line = data[:data.find(b"\n") + 1]
+    newline = "\r\n" if first_line.endswith(b"\r\n") or not first_line else "\n"
+    header = (table.delimiter.join(table.columns) + newline).encode(
         "cp932" if table.encoding == "cp932" else "utf-8")
     copy = tmpdir / f"header-{abs(hash(f.relpath)):x}-{f.path.name}"
     copy.write_bytes(bom + header + data[len(bom):])

@@ -5,13 +5,16 @@ A writer is a folder here named after the adapter that reads its output
 ``<vendor table>.sql`` each selects that table's rows from the world's contract tables
 (every row with ``_day``, the date folder it belongs to); ``_shared.sql``, where present,
 creates views those SQLs share, and ``format`` in ``writer.yml`` writes every table in
-another format than the adapter's default (the sources file then says so). A vendor that
-writes local date-times writes them on the clock ``timezone`` of writer.yml names (UTC
-unless set; ``getvariable('timezone')`` in the SQL), and the sources file reads them on
-it. The round trip world -> vendor files -> adapter -> raw contract is what the vendor
-tests measure against the native path: what the vendor's shape cannot carry (e.g. web
-visits in HubSpot's e-mail events) is lost there as it would be in a real export, and the
-figures say so.
+another format than the adapter's default (the sources file then says so). ``writer.yml``
+may also give the vendor's ``timezone`` (the clock its local date-times are on, UTC unless
+said; ``getvariable('timezone')`` in the SQL; the sources file reads them on it) and the
+``encoding`` of its CSV files (UTF-8 unless said, ``cp932`` for Shift_JIS). Two writers
+may split one entity (SATORI and Sansan both deliver MA leads): each SQL sees
+``kz_writers`` (one row per writer of this run, column ``writer``), so one can leave to
+the other what it carries. The round trip world -> vendor files -> adapter -> raw
+contract is what the vendor tests measure against the native path: what the vendor's
+shape cannot carry (e.g. web visits in HubSpot's e-mail events) is lost there as it would
+be in a real export, and the figures say so.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from kizuna.contract import ENTITIES
 from kizuna.identifiers import literal, quote
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.world import SimulationResult, simulate
-from kizuna.sources.adapters import Adapter, adapter
+from kizuna.sources.adapters import Adapter, VendorTable, adapter
 from kizuna.sources.config import DeliverySpec, delivery_specs
 
 WRITERS_DIR = Path(__file__).parent
@@ -105,13 +108,16 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
             shutil.copytree(root, out_landing / ent.source / ent.name, dirs_exist_ok=True)
             world.native_entities.append(ent.table)
         _register_world(eng, native_landing, folder_days)
+        eng.execute("CREATE TABLE kz_writers AS SELECT unnest(?::VARCHAR[]) AS writer",
+                    [sorted(set(vendors.values()))])
         for vendor, (folder, spec, adp) in plans.items():
             eng.execute(f"SET VARIABLE timezone = {literal(_timezone(spec))}")
             if (folder / SHARED_SQL).is_file():
                 eng.execute((folder / SHARED_SQL).read_text(encoding="utf-8"))
             for table in spec["tables"]:
-                _write_table(eng, folder / f"{table}.sql", _format(spec, adp, table),
-                             out_landing / vendor / table)
+                _write_table(eng, folder / f"{table}.sql", adp.tables[table],
+                             _format(spec, adp, table), out_landing / vendor / table,
+                             spec.get("encoding", "utf-8"))
                 world.rows[f"{vendor}/{table}"] = int(
                     eng.execute("SELECT count(*) FROM out").fetchall()[0][0])
     finally:
@@ -138,11 +144,12 @@ def _format(spec: dict[str, Any], adp: Adapter, table: str) -> str:
     return str(spec.get("format") or adp.tables[table].format)
 
 
-def _write_table(eng: duckdb.DuckDBPyConnection, sql: Path, fmt: str, root: Path) -> None:
+def _write_table(eng: duckdb.DuckDBPyConnection, sql: Path, table: VendorTable, fmt: str,
+                 root: Path, encoding: str = "utf-8") -> None:
     eng.execute(f"CREATE OR REPLACE TABLE out AS {sql.read_text(encoding='utf-8')}")
     days = [r[0] for r in eng.execute(
         "SELECT DISTINCT _day FROM out WHERE _day IS NOT NULL ORDER BY 1").fetchall()]
-    options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true",
+    options = {"jsonl": "FORMAT json", "csv": f"FORMAT csv, HEADER {str(table.header).lower()}",
                "parquet": "FORMAT parquet"}[fmt]
     for day in days:
         target = root / day.isoformat()
@@ -151,8 +158,21 @@ def _write_table(eng: duckdb.DuckDBPyConnection, sql: Path, fmt: str, root: Path
         tmp = path.with_name(path.name + ".part")
         eng.execute(f"COPY (SELECT * EXCLUDE (_day) FROM out WHERE _day = "
                     f"DATE {literal(day.isoformat())}) TO {literal(str(tmp))} ({options})")
+        if fmt == "csv" and encoding.lower().replace("-", "") not in ("utf8", "utf_8"):
+            _reencode(tmp, encoding, sql)
         os.replace(tmp, path)
         (target / "_SUCCESS").touch()
+
+
+def _reencode(path: Path, encoding: str, sql: Path) -> None:
+    """DuckDB writes UTF-8: re-encode the file as the vendor delivers it (e.g. cp932)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError as err:
+        raise ValueError(f"{sql.parent.name}/{sql.stem}: {text[err.start:err.end]!r} has no "
+                         f"{encoding} code; the writer's SQL must replace it") from None
+    path.write_bytes(data)
 
 
 def _coarsen(landing: Path, tables: list[str], folder_days: int) -> None:

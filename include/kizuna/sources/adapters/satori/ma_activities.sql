@@ -1,6 +1,8 @@
 -- SATORI action history as MA activities. The customer comes from the customer ID, else
 -- from the e-mail address among every customers export so far; an action without an ID of
--- its own gets a stable one from its customer, time, kind and URL.
+-- its own gets a stable one from its customer, time, kind and URL. The campaign ID is
+-- SATORI's own, unprefixed: SATORI delivers no campaign list, so the campaigns its actions
+-- name come from a campaigns file kept beside it, under those IDs.
 with customer_by_email as (
     select
         lower(kz_trim("メールアドレス")) as email,
@@ -51,7 +53,7 @@ select
     'satori-' || customer_id as lead_id,
     activity_type,
     kz_timestamp("アクション日時") as occurred_at,
-    'satori-campaign-' || kz_trim("キャンペーンid") as campaign_id,
+    kz_trim("キャンペーンid") as campaign_id,
     'satori-mail-' || kz_trim("メールid") as asset_id,
     kz_trim(url) as url,
     case
