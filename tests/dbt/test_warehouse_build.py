@@ -191,6 +191,14 @@ def test_every_mart_has_rows(built, ml_scored_marts):
 ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "w_shaped", "time_decay")
 
 
+def _dbt_vars() -> dict:
+    import yaml
+
+    from kizuna.settings import DBT_PROJECT_DIR
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
 def test_each_attribution_model_splits_every_opportunity_to_the_cent(built):
     """Per model: credits sum exactly (decimals, not floats) to each opportunity's amount,
     every opportunity is credited, and the total is the pipeline of fct_opportunities."""
@@ -222,7 +230,7 @@ def test_each_attribution_model_splits_every_opportunity_to_the_cent(built):
         assert sum(per_opportunity.values()) == pipeline == kpi[model]
 
 
-def _hand_touches(con) -> dict[str, list[tuple]]:
+def _hand_touches(con, lookback_days: int) -> dict[str, list[tuple]]:
     """Each opportunity's touches, read from the activities and the touch-type seed:
     (occurred_at, activity_key, occurred_on, campaign_id, channel), in time order."""
     rows = con.execute("""
@@ -231,10 +239,11 @@ def _hand_touches(con) -> dict[str, list[tuple]]:
                     ELSE coalesce(c.channel, 'unknown') END
         FROM marts.fct_opportunities o
         JOIN marts.fct_activities a ON a.primary_account_id = o.primary_account_id
-          AND a.occurred_at <= o.created_at AND a.occurred_at >= o.created_at - INTERVAL 90 DAY
+          AND a.occurred_at <= o.created_at
+          AND a.occurred_at >= o.created_at - to_days(CAST(? AS INTEGER))
         JOIN seeds.attribution_touch_types t USING (source, activity_type)
         LEFT JOIN staging.stg_ma__campaigns c USING (campaign_id)
-        WHERE t.counts_as_touch""").fetchall()
+        WHERE t.counts_as_touch""", [lookback_days]).fetchall()
     touches: dict[str, list[tuple]] = {}
     for opp, *touch in rows:
         touches.setdefault(opp, []).append(tuple(touch))
@@ -269,7 +278,9 @@ def test_attribution_of_an_opportunity_matches_its_touches_by_hand(built):
         ORDER BY opportunity_id""").fetchall()
     counted = dict(con.execute("SELECT opportunity_id, count(*) FROM "
                                "marts.fct_attribution_touches GROUP BY 1").fetchall())
-    by_hand = _hand_touches(con)
+    settings = _dbt_vars()
+    lookback = settings["attribution_lookback_days"]
+    by_hand = _hand_touches(con, lookback)
     assert counted == {opp: len(touches) for opp, touches in by_hand.items()}
     chosen = None
     for opp in opps:
@@ -277,8 +288,8 @@ def test_attribution_of_an_opportunity_matches_its_touches_by_hand(built):
         if chosen is None and len(touches) >= 5:
             (mqa_on,) = con.execute("""
                 SELECT max(qualified_on) FROM marts.fct_mqa_events
-                WHERE account_id = ? AND qualified_on <= ? AND qualified_on >= ? - 90""",
-                                    [opp[1], opp[3], opp[3]]).fetchone()
+                WHERE account_id = ? AND qualified_on <= ? AND qualified_on >= ? - ?""",
+                                    [opp[1], opp[3], opp[3], lookback]).fetchone()
             before = [i for i, t in enumerate(touches) if mqa_on and t[2] <= mqa_on]
             if before and 0 < before[-1] < len(touches) - 1 and len({t[3] for t in touches}) > 2:
                 chosen = (opp, touches, before[-1])
@@ -286,9 +297,10 @@ def test_attribution_of_an_opportunity_matches_its_touches_by_hand(built):
     (opp_id, _, _, created_on, amount), touches, mqa = chosen
     n = len(touches)
     anchors = {0, mqa, n - 1}
-    w_shaped = [Fraction(3, 10) if i in anchors else Fraction(1, 10) / (n - 3)
-                for i in range(n)]
-    decay = [2 ** (-(created_on - t[2]).days / 7) for t in touches]
+    rest = Fraction(str(settings["attribution_w_shaped_rest_share"]))
+    w_shaped = [(1 - rest) / 3 if i in anchors else rest / (n - 3) for i in range(n)]
+    half_life = settings["attribution_half_life_days"]
+    decay = [2 ** (-(created_on - t[2]).days / half_life) for t in touches]
     shares = {
         "first_touch": [Fraction(int(i == 0)) for i in range(n)],
         "last_touch": [Fraction(int(i == n - 1)) for i in range(n)],
