@@ -22,3 +22,28 @@
     {%- endif -%}
     '{{ code }}'
 {%- endmacro %}
+
+{#- `amount` split by `share` (a 0-1 double; the shares of a partition sum to 1) into
+    amounts that sum to `amount` exactly: each row gets the whole cents of its quota, and
+    the cents left over go one each to the rows with the largest remainders (ties in
+    `order_by` order). Floats only decide who gets a leftover cent, so the sum is exact
+    whatever their rounding. A window expression: `partition_by` names the split. -#}
+{% macro allocate_amount(amount, share, partition_by, order_by) -%}
+    {%- set cents = "cast(" ~ amount ~ " * 100 as bigint)" -%}
+    {%- set quota = "(" ~ cents ~ " * cast(" ~ share ~ " as " ~ type_double() ~ "))" -%}
+    {%- set whole = "cast(floor(" ~ quota ~ ") as bigint)" -%}
+    cast(
+        cast(
+            {{ whole }}
+            + case
+                when row_number() over (
+                    partition by {{ partition_by }} order by {{ quota }} - floor({{ quota }}) desc, {{ order_by }}
+                ) <= {{ cents }} - sum({{ whole }}) over (partition by {{ partition_by }})
+                    then 1
+                else 0
+            end
+            as numeric(20, 0)
+        ) * 0.01
+        as {{ type_amount() }}
+    )
+{%- endmacro %}

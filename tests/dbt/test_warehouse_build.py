@@ -186,3 +186,161 @@ def test_every_mart_has_rows(built, ml_scored_marts):
     assert {"dim_contacts_history", "fct_mqa_events", "kpi_pipeline", "kpi_group_rollup"} <= set(
         tables)
     assert empty == []
+
+
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "w_shaped", "time_decay")
+
+
+def _dbt_vars() -> dict:
+    import yaml
+
+    from kizuna.settings import DBT_PROJECT_DIR
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
+def test_each_attribution_model_splits_every_opportunity_to_the_cent(built):
+    """Per model: credits sum exactly (decimals, not floats) to each opportunity's amount,
+    every opportunity is credited, and the total is the pipeline of fct_opportunities."""
+    from decimal import Decimal
+
+    db, _ = built
+    con = duckdb.connect(str(db), read_only=True)
+    amounts = dict(con.execute(
+        "SELECT opportunity_id, amount_jpy FROM marts.fct_opportunities").fetchall())
+    credits = con.execute("""
+        SELECT attribution_model, opportunity_id, credit_jpy, credit_share
+        FROM marts.mart_attribution""").fetchall()
+    kpi = dict(con.execute("""
+        SELECT attribution_model, sum(attributed_pipeline_jpy)
+        FROM marts.kpi_campaign_attribution GROUP BY 1""").fetchall())
+    con.close()
+    assert len(amounts) > 20
+    pipeline = sum(amounts.values())
+    for model in ATTRIBUTION_MODELS:
+        per_opportunity: dict[str, Decimal] = {}
+        shares: dict[str, float] = {}
+        for name, opp, credit, share in credits:
+            if name == model:
+                assert isinstance(credit, Decimal) and credit == credit.quantize(Decimal("0.01"))
+                per_opportunity[opp] = per_opportunity.get(opp, Decimal(0)) + credit
+                shares[opp] = shares.get(opp, 0.0) + share
+        assert per_opportunity == amounts, model
+        assert all(abs(s - 1) < 1e-9 for s in shares.values()), model
+        assert sum(per_opportunity.values()) == pipeline == kpi[model]
+
+
+def _hand_touches(con, lookback_days: int) -> dict[str, list[tuple]]:
+    """Each opportunity's touches, read from the activities and the touch-type seed:
+    (occurred_at, activity_key, occurred_on, campaign_id, channel), in time order."""
+    rows = con.execute("""
+        SELECT o.opportunity_id, a.occurred_at, a.activity_key, a.occurred_on, a.campaign_id,
+               CASE WHEN a.campaign_id IS NULL THEN t.channel_without_campaign
+                    ELSE coalesce(c.channel, 'unknown') END
+        FROM marts.fct_opportunities o
+        JOIN marts.fct_activities a ON a.primary_account_id = o.primary_account_id
+          AND a.occurred_at <= o.created_at
+          AND a.occurred_at >= o.created_at - to_days(CAST(? AS INTEGER))
+        JOIN seeds.attribution_touch_types t USING (source, activity_type)
+        LEFT JOIN staging.stg_ma__campaigns c USING (campaign_id)
+        WHERE t.counts_as_touch""", [lookback_days]).fetchall()
+    touches: dict[str, list[tuple]] = {}
+    for opp, *touch in rows:
+        touches.setdefault(opp, []).append(tuple(touch))
+    return {opp: sorted(ts, key=lambda t: (t[0], t[1])) for opp, ts in touches.items()}
+
+
+def _largest_remainder(amount, shares: list) -> list:
+    """Cents per share (Fractions or floats summing to 1), leftover cents to the largest
+    remainders, ties to the earlier touch."""
+    from decimal import Decimal
+    from math import floor
+
+    cents = int(amount * 100)
+    quotas = [cents * s for s in shares]
+    whole = [floor(q) for q in quotas]
+    order = sorted(range(len(shares)), key=lambda i: (-(quotas[i] - whole[i]), i))
+    for i in order[:cents - sum(whole)]:
+        whole[i] += 1
+    return [Decimal(c) / 100 for c in whole]
+
+
+def test_attribution_of_an_opportunity_matches_its_touches_by_hand(built):
+    """The touches of every opportunity match the activities; one opportunity with an MQA
+    in the middle of its touches is credited as computed here from those activities."""
+    from fractions import Fraction
+
+    db, _ = built
+    con = duckdb.connect(str(db), read_only=True)
+    opps = con.execute("""
+        SELECT opportunity_id, primary_account_id, created_at, created_on, amount_jpy
+        FROM marts.fct_opportunities WHERE primary_account_id IS NOT NULL
+        ORDER BY opportunity_id""").fetchall()
+    counted = dict(con.execute("SELECT opportunity_id, count(*) FROM "
+                               "marts.fct_attribution_touches GROUP BY 1").fetchall())
+    settings = _dbt_vars()
+    lookback = settings["attribution_lookback_days"]
+    by_hand = _hand_touches(con, lookback)
+    assert counted == {opp: len(touches) for opp, touches in by_hand.items()}
+    chosen = None
+    for opp in opps:
+        touches = by_hand.get(opp[0], [])
+        if chosen is None and len(touches) >= 5:
+            (mqa_on,) = con.execute("""
+                SELECT max(qualified_on) FROM marts.fct_mqa_events
+                WHERE account_id = ? AND qualified_on <= ? AND qualified_on >= ? - ?""",
+                                    [opp[1], opp[3], opp[3], lookback]).fetchone()
+            before = [i for i, t in enumerate(touches) if mqa_on and t[2] <= mqa_on]
+            if before and 0 < before[-1] < len(touches) - 1 and len({t[3] for t in touches}) > 2:
+                chosen = (opp, touches, before[-1])
+    assert chosen is not None, "no opportunity with an MQA between its first and last touch"
+    (opp_id, _, _, created_on, amount), touches, mqa = chosen
+    n = len(touches)
+    anchors = {0, mqa, n - 1}
+    rest = Fraction(str(settings["attribution_w_shaped_rest_share"]))
+    w_shaped = [(1 - rest) / 3 if i in anchors else rest / (n - 3) for i in range(n)]
+    half_life = settings["attribution_half_life_days"]
+    decay = [2 ** (-(created_on - t[2]).days / half_life) for t in touches]
+    shares = {
+        "first_touch": [Fraction(int(i == 0)) for i in range(n)],
+        "last_touch": [Fraction(int(i == n - 1)) for i in range(n)],
+        "linear": [Fraction(1, n)] * n,
+        "w_shaped": w_shaped,
+        "time_decay": [d / sum(decay) for d in decay],
+    }
+    expected: dict[tuple, object] = {}
+    for model, model_shares in shares.items():
+        credits = _largest_remainder(amount, model_shares)
+        for touch, share, credit in zip(touches, model_shares, credits, strict=True):
+            if share > 0:  # the mart has a row for every campaign and channel credited
+                key = (model, touch[3], touch[4])
+                expected[key] = expected.get(key, 0) + credit
+    got = {(m, c, ch): credit for m, c, ch, credit in con.execute("""
+        SELECT attribution_model, campaign_id, channel, credit_jpy
+        FROM marts.mart_attribution WHERE opportunity_id = ?""", [opp_id]).fetchall()}
+    con.close()
+    assert got == expected
+    assert sum(w_shaped) == 1 and len(got) > 10
+
+
+def test_allocate_amount_gives_leftover_cents_to_the_largest_remainders(built):
+    from decimal import Decimal
+
+    rows = [("a", 1, 100.00, 1 / 3), ("a", 2, 100.00, 1 / 3), ("a", 3, 100.00, 1 / 3),
+            ("b", 1, 0.01, 0.25), ("b", 2, 0.01, 0.5), ("b", 3, 0.01, 0.25),
+            ("c", 1, 10.00, 0.1234), ("c", 2, 10.00, 0.3333), ("c", 3, 10.00, 0.5433),
+            ("d", 1, -5.00, 0.3), ("d", 2, -5.00, 0.7)]
+    values = ", ".join(f"('{k}', {i}, cast({a} as decimal(18, 2)), {s!r})"
+                       for k, i, a, s in rows)
+    sql = compile_inline(
+        "select k, i, {{ allocate_amount('a', 's', 'k', 'i') }} as credit "
+        f"from (values {values}) v(k, i, a, s)")
+    db, _ = built
+    con = duckdb.connect(str(db), read_only=True)
+    got = {(k, i): c for k, i, c in con.execute(sql).fetchall()}
+    con.close()
+    cents = {("a", 1): 3334, ("a", 2): 3333, ("a", 3): 3333,
+             ("b", 1): 0, ("b", 2): 1, ("b", 3): 0,
+             ("c", 1): 124, ("c", 2): 333, ("c", 3): 543,
+             ("d", 1): -150, ("d", 2): -350}
+    assert got == {key: Decimal(c) / 100 for key, c in cents.items()}

@@ -1,6 +1,8 @@
 {#- Campaign performance, one row per campaign: leads and accounts it touched, those that
     engaged, and the pipeline it influenced (opportunities created at a touched account
-    within campaign_influence_days after the campaign first touched it). -#}
+    within campaign_influence_days after the campaign first touched it). Influence is not
+    attribution: every campaign that touched an account gets the whole of each deal, so
+    influence adds up to several times the pipeline; kpi_campaign_attribution splits it. -#}
 with campaigns as (
     select * from {{ ref('stg_ma__campaigns') }}
 ),
@@ -90,7 +92,8 @@ final as (
         coalesce(influenced.influenced_pipeline_jpy, 0) as influenced_pipeline_jpy,
         coalesce(influenced.influenced_won_jpy, 0) as influenced_won_jpy,
         {{ round_to(safe_divide('campaigns.cost_jpy', 'reach.touched_accounts'), 0) }} as cost_per_touched_account_jpy,
-        {{ round_to(safe_divide('influenced.influenced_pipeline_jpy', 'campaigns.cost_jpy'), 2) }} as pipeline_per_cost
+        {{ round_to(safe_divide('influenced.influenced_pipeline_jpy', 'campaigns.cost_jpy'), 2) }}
+            as influenced_pipeline_per_cost
     from campaigns
     left join reach
         on campaigns.campaign_id = reach.campaign_id
