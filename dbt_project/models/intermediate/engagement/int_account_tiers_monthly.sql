@@ -1,6 +1,7 @@
-{#- The ABM tier of every primary account at the end of every month it existed (from
-    dim_accounts_history, as of the month end): the tier dimension of the monthly KPIs.
-    An account whose history starts after a month end takes its first recorded tier. -#}
+{#- The ABM tier and owner of every primary account at the end of every month it existed
+    (from dim_accounts_history, as of the month end): the tier and owner dimensions of the
+    monthly KPIs. An account whose history starts after a month end takes its first
+    recorded state. -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -20,11 +21,13 @@ history as (
 first_states as (
     select
         account_id,
-        abm_tier
+        abm_tier,
+        owner
     from (
         select
             account_id,
             abm_tier,
+            owner,
             row_number() over (partition by account_id order by valid_from) as state_number
         from history
     ) as numbered
@@ -35,7 +38,8 @@ final as (
     select
         accounts.account_id,
         months.month,
-        coalesce(max(history.abm_tier), max(first_states.abm_tier), 'untiered') as abm_tier
+        coalesce(max(history.abm_tier), max(first_states.abm_tier), 'untiered') as abm_tier,
+        coalesce(max(nullif(history.owner, '')), max(nullif(first_states.owner, '')), 'unassigned') as owner
     from accounts
     cross join months
     left join history
