@@ -159,10 +159,13 @@ def native_parquet() -> dict[str, DeliverySpec]:
 
 
 def simulate_as_vendors(cfg: SimulationConfig, out_dir: Path, vendors: dict[str, str],
-                        folder_days: int = 1) -> tuple[SimulationResult, VendorWorld]:
+                        folder_days: int = 1, keep_native: Path | None = None,
+                        ) -> tuple[SimulationResult, VendorWorld]:
     """Simulate ``cfg`` and write it as vendor files (``vendors``: landing folder ->
     writer): ``out_dir/landing``, ``out_dir/truth`` (the same truth as the native world)
-    and ``out_dir/sources.yml`` (set ``KIZUNA_SOURCES`` to it)."""
+    and ``out_dir/sources.yml`` (set ``KIZUNA_SOURCES`` to it). ``keep_native`` keeps the
+    world's contract tables (Parquet in UTC, see :func:`native_parquet`) there, to compare
+    the vendor path with."""
     for writer in vendors.values():
         _writer(writer)
     out_dir = Path(out_dir)
@@ -175,6 +178,8 @@ def simulate_as_vendors(cfg: SimulationConfig, out_dir: Path, vendors: dict[str,
     world = write_as_vendors(native / "landing", landing, vendors, out_dir / "sources.yml",
                              folder_days)
     shutil.move(str(native / "truth"), str(out_dir / "truth"))
+    if keep_native is not None:
+        shutil.move(str(native / "landing"), str(keep_native))
     shutil.rmtree(native)
     result.out_dir, result.landing_dir, result.truth_dir = out_dir, landing, out_dir / "truth"
     return result, world

@@ -1,0 +1,232 @@
+"""The round trip of a simulated world through vendor files, as a test class to subclass.
+
+A small world is written by simulator writers in vendors' shapes (``WorldCase.vendors``),
+mapped by their adapters and loaded through the ordinary loader and gate. Every raw row must
+be the world's row, except where the vendor's shape cannot carry it: those differences are
+stated in ``WorldCase.changed``, each with its reason, and asserted real. Then the world is
+built through the transform, ML training and scoring to the target list, and the lead ->
+account links are measured against the truth.
+
+A test module names its world and subclasses :class:`VendorWorldTests`::
+
+    pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("world_hubspot_export")]
+
+    class TestHubSpotExport(VendorWorldTests):
+        case = WorldCase(config=..., vendors={"hubspot": "hubspot_export"})
+
+(one xdist group per module, so one worker writes and builds the world once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+import pytest
+
+from kizuna.contract import ENTITIES, Entity
+from kizuna.identifiers import literal
+from kizuna.ingest.adapt import NOT_SELECTED
+from kizuna.ingest.load import LoadReport
+from kizuna.simulator.config import SimulationConfig
+from kizuna.simulator.vendors import simulate_as_vendors
+from kizuna.simulator.world import SimulationResult
+
+#: Precision of lead -> account links against the truth that every vendor path must keep.
+MIN_LEAD_ACCOUNT_PRECISION = 0.98
+
+
+@dataclass(frozen=True)
+class WorldCase:
+    """One world and the vendors that write it."""
+
+    config: SimulationConfig
+    vendors: dict[str, str]  # landing folder -> writer
+    folder_days: int = 1
+    #: What the round trip changes, per raw table and column: the world's value it is
+    #: expected to come back as (SQL over the world's row), and why.
+    changed: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    #: Rows a vendor path adds to a raw table: raw table -> (the world's table they are
+    #: copies of, the landing folder that delivers them), e.g. Salesforce contacts that
+    #: are MA leads as well.
+    extra_rows: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Vendor rows the adapters exclude although the writer wrote them, by reason
+    #: (e.g. a shape that holds rows the contract has no place for).
+    excluded: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class WorldRun:
+    result: SimulationResult
+    load: LoadReport
+    native: Path  # the same world's contract tables, as Parquet
+    warehouse: Path
+    home: Path
+
+
+def _world_env(mp: pytest.MonkeyPatch, home: Path) -> None:
+    mp.setenv("KIZUNA_HOME", str(home))
+    mp.setenv("KIZUNA_SOURCES", str(home / "sources.yml"))
+    for var in ("KIZUNA_LANDING", "KIZUNA_DUCKDB_PATH", "KIZUNA_WAREHOUSE", "KIZUNA_MODELS",
+                "KIZUNA_REPORTS"):
+        mp.delenv(var, raising=False)
+
+
+def _raw_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog "
+        "= 'wh' AND table_schema = 'raw' AND table_name = ?", [table]).fetchall())
+
+
+def lead_account_links(con: duckdb.DuckDBPyConnection, truth: Path) -> tuple[int, int, int]:
+    """(leads linked to an account, of them linked to their true company's account,
+    leads whose true company has an account) on the warehouse attached as ``wh``."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE truth AS SELECT * FROM read_csv("
+                f"{literal(str(truth / 'lead_company.csv'))}, all_varchar = true)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE accounts AS SELECT * FROM read_csv("
+                f"{literal(str(truth / 'account_company.csv'))}, all_varchar = true)")
+    linked, right = con.execute(
+        """SELECT count(l.account_id), count(*) FILTER (WHERE a.corporate_number
+                                                     = t.corporate_number)
+           FROM wh.marts.dim_leads l
+           JOIN truth t ON t.record_type = 'ma_lead' AND t.record_id = l.lead_id
+           LEFT JOIN accounts a ON a.account_id = l.account_id""").fetchone()
+    reachable = con.execute(
+        """SELECT count(*) FROM wh.marts.dim_leads l
+           JOIN truth t ON t.record_type = 'ma_lead' AND t.record_id = l.lead_id
+           WHERE t.corporate_number IN (SELECT corporate_number FROM accounts)""").fetchone()[0]
+    return linked, right, reachable
+
+
+class VendorWorldTests:
+    """The round-trip tests; a subclass sets ``case``."""
+
+    case: ClassVar[WorldCase]
+
+    @pytest.fixture(scope="class")
+    def world(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorldRun]:
+        from kizuna.pipeline import load_and_gate
+
+        case = self.case
+        home = tmp_path_factory.mktemp("vendor_world")
+        native = home.parent / f"{home.name}-native"
+        result, world = simulate_as_vendors(case.config, home, case.vendors,
+                                            folder_days=case.folder_days, keep_native=native)
+        assert world.sources_file == home / "sources.yml"
+        with pytest.MonkeyPatch.context() as mp:
+            _world_env(mp, home)
+            # folders of several days start up to folder_days - 1 days before the world does
+            report = load_and_gate(case.config.start - timedelta(days=case.folder_days),
+                                   case.config.end + timedelta(days=1))
+        yield WorldRun(result, report, native, home / "warehouse" / "kizuna.duckdb", home)
+
+    @pytest.fixture
+    def con(self, world: WorldRun) -> Iterator[duckdb.DuckDBPyConnection]:
+        c = duckdb.connect()
+        c.execute("SET TimeZone = 'UTC'")
+        c.execute(f"ATTACH {literal(str(world.warehouse))} AS wh (READ_ONLY)")
+        yield c
+        c.close()
+
+    def test_every_vendor_row_is_mapped_and_loaded_without_quarantine(
+            self, world: WorldRun, con: duckdb.DuckDBPyConnection) -> None:
+        rows = con.execute(
+            "SELECT vendor, vendor_table, target_table, outcome, coalesce(reason, ''), "
+            "sum(row_count) FROM wh.audit.vendor_mapping GROUP BY ALL ORDER BY ALL").fetchall()
+        assert {r[0] for r in rows} == set(self.case.vendors)
+        assert [r for r in rows if r[4] == NOT_SELECTED] == []
+        excluded: dict[str, int] = {}
+        for r in rows:
+            if r[3] != "mapped":
+                excluded[r[4]] = excluded.get(r[4], 0) + int(r[5])
+        assert excluded == self.case.excluded
+        assert con.execute("SELECT count(*) FROM wh.quarantine.vendor_excluded_rows"
+                           ).fetchone() == (sum(self.case.excluded.values()),)
+        assert world.load.rows_quarantined() == 0, [
+            b.message for b in world.load.batches if b.rows_quarantined]
+
+    def test_raw_tables_hold_the_worlds_rows(
+            self, world: WorldRun, con: duckdb.DuckDBPyConnection) -> None:
+        counts = world.result.counts
+        loaded = {e.table: con.execute(f"SELECT count(*) FROM wh.raw.{e.table}"
+                                       ).fetchall()[0][0] for e in ENTITIES}
+        expected = dict(counts)
+        for table, (copied, vendor) in self.case.extra_rows.items():
+            expected[table] += counts[copied]
+            # the extra rows are the copied table's, under its ids
+            key = next(e for e in ENTITIES if e.table == copied).key[0]
+            own_key = next(e for e in ENTITIES if e.table == table).key[0]
+            from_vendor = con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {own_key} IN (SELECT {key} FROM "
+                f"wh.raw.{copied})) FROM wh.raw.{table} "
+                f"WHERE _source_file LIKE {literal(f'%/{vendor}.parquet')}").fetchone()
+            assert from_vendor == (counts[copied], counts[copied]), table
+        assert loaded == expected
+
+    @pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.table)
+    def test_raw_rows_are_the_worlds_except_what_the_vendor_cannot_carry(
+            self, world: WorldRun, con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+        """Ids, timestamps (UTC), stages, types and amounts come back as the world wrote
+        them; the columns in ``changed`` come back as stated there, and only those."""
+        types = _raw_types(con, entity.table)
+        changed = self.case.changed.get(entity.table, {})
+        expected = ", ".join(
+            f"CAST({changed[c][0] if c in changed else c} AS {types[c]}) AS {c}"
+            for c in entity.column_names)
+        got = ", ".join(entity.column_names)
+        where = ""
+        if entity.table in self.case.extra_rows:
+            vendor = self.case.extra_rows[entity.table][1]
+            where = f"WHERE _source_file NOT LIKE {literal(f'%/{vendor}.parquet')}"
+        root = world.native / entity.source / entity.name
+        if not sorted(root.glob("*/*.parquet")):  # none at this size: none may appear
+            assert con.execute(f"SELECT count(*) FROM wh.raw.{entity.table}").fetchone() == (0,)
+            return
+        native = f"read_parquet({literal(str(root))} || '/*/*.parquet')"
+        missing = con.execute(f"SELECT {expected} FROM {native} EXCEPT ALL SELECT {got} "
+                              f"FROM wh.raw.{entity.table} {where} LIMIT 5").fetchall()
+        extra = con.execute(f"SELECT {got} FROM wh.raw.{entity.table} {where} EXCEPT ALL "
+                            f"SELECT {expected} FROM {native} LIMIT 5").fetchall()
+        assert (missing, extra) == ([], []), "world's rows not in raw, raw rows not in world"
+        # each stated change is real in this world (else its reason is stale)
+        for col, (expr, reason) in changed.items():
+            differs = con.execute(f"SELECT count(*) FROM {native} WHERE CAST({expr} AS "
+                                  f"{types[col]}) IS DISTINCT FROM {col}").fetchall()[0][0]
+            assert differs > 0, f"{entity.table}.{col} is unchanged; stale reason: {reason}"
+
+    def test_the_world_builds_through_to_the_target_list(
+            self, world: WorldRun, record_property: pytest.RecordProperty) -> None:
+        """From the vendors' documented files to the ML target list: the transform builds
+        with no failure, lead -> account links are as precise as on the native world,
+        training trains what the months support (nothing raises), and every account is on
+        the target list, saying what ranked it (a few months are too few for any model, so
+        scoring may say nothing was scored)."""
+        from kizuna.pipeline import build_warehouse, score_models, train_models
+        from models_ml.registry import NoChampionError
+
+        with pytest.MonkeyPatch.context() as mp:
+            _world_env(mp, world.home)
+            failed = [r for r in build_warehouse()
+                      if r.status not in ("success", "pass", "no-op")]
+            assert failed == []
+            train_models()
+            try:
+                score_models()
+            except NoChampionError as err:
+                assert "nothing scored" in str(err)
+        c = duckdb.connect()
+        c.execute(f"ATTACH {literal(str(world.warehouse))} AS wh (READ_ONLY)")
+        linked, right, reachable = lead_account_links(c, world.home / "truth")
+        primary = c.execute("SELECT count(*) FROM wh.marts.dim_accounts "
+                            "WHERE account_id = primary_account_id").fetchone()[0]
+        targets = c.execute("SELECT count(*), count(DISTINCT scored_with) "
+                            "FROM wh.marts.mart_target_accounts").fetchone()
+        c.close()
+        record_property("lead_account_precision", round(right / max(linked, 1), 5))
+        record_property("lead_account_recall", round(right / max(reachable, 1), 5))
+        assert linked > 0 and right / linked >= MIN_LEAD_ACCOUNT_PRECISION
+        assert targets == (primary, 1)
