@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# the shared vendor-world test class asserts with pytest's messages too
+pytest.register_assert_rewrite("adapters.vendor_world")
+
 _SESSION_ROOT = Path(tempfile.mkdtemp(prefix="kizuna-tests-"))
 atexit.register(shutil.rmtree, _SESSION_ROOT, ignore_errors=True)
 os.environ.update({
