@@ -30,6 +30,13 @@ def column_name(header: str) -> str:
     return _fit(name)
 
 
+def spelling_key(name: str) -> str:
+    """A column name without case and underscores: the key under which a loading tool's
+    snake_case name and the API name it comes from are one column (``account_id`` and
+    ``AccountId``, ``product_2_id`` and ``Product2Id``, ``abm_tier_c`` and ``ABM_Tier__c``)."""
+    return column_name(name).replace("_", "")
+
+
 def _fit(name: str, suffix: str = "") -> str:
     """``name`` + ``suffix`` within the byte limit; a cut name keeps a hash of the whole."""
     if len((name + suffix).encode()) <= MAX_IDENTIFIER_BYTES:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from kizuna.ingest.adapt import adapt_window
+from kizuna.sources.adapters import AdapterError
 from kizuna.sources.config import SourceConfigError
 from kizuna.sources.vendors import vendor_specs
 from kizuna.warehouse import connection
@@ -76,4 +78,61 @@ def test_an_adapter_path_that_holds_no_adapter_is_an_error(funnel_home: Path) ->
     sources = funnel_home / "config" / "sources.yml"
     sources.write_text("vendors:\n  funnel:\n    adapter: ./adapters/funel\n", encoding="utf-8")
     with pytest.raises(SourceConfigError, match=r"no adapter\.yml in .*adapters/funel"):
+        adapt_window(DAY, date(2026, 4, 2))
+
+
+def _funnel_api(home: Path, view_sql: str) -> None:
+    """The same funnel as its API lands it (JSON lines, other spellings, a deleted flag),
+    mapped by an adapter on the funnel export's adapter."""
+    own = home / "config" / "adapters" / "funnel_api"
+    (own / "views").mkdir(parents=True)
+    (own / "adapter.yml").write_text(
+        "base: ../funnel\n"
+        "tables:\n"
+        "  lead_record:\n"
+        "    format: jsonl\n"
+        "    columns: [lead, email, company_name, stage, date, is_deleted]\n"
+        "views:\n"
+        "  lead_record: leads\n", encoding="utf-8")
+    (own / "views" / "lead_record.sql").write_text(view_sql, encoding="utf-8")
+    (home / "config" / "sources.yml").write_text(
+        "vendors:\n  funnel_api:\n    adapter: ./adapters/funnel_api\n", encoding="utf-8")
+    folder = home / "landing" / "funnel_api" / "lead_record" / DAY.isoformat()
+    folder.mkdir(parents=True)
+    (folder / "part-0001.jsonl").write_text(
+        '{"lead": "F-1", "email": "ana@empresa.com.br", "company_name": "Empresa Ltda",'
+        ' "stage": "MQL", "date": "31/03/2026", "is_deleted": false}\n'
+        '{"lead": "F-2", "email": "joao@outra.com.br", "company_name": "Outra SA",'
+        ' "stage": "SQL", "date": "01/04/2026", "is_deleted": true}\n', encoding="utf-8")
+    (folder / "_SUCCESS").touch()
+
+
+def test_an_adapter_on_a_base_maps_through_the_bases_sql(funnel_home: Path) -> None:
+    # e_mail is the view's email (spelt alike); company and a deleted lead's stage are set
+    _funnel_api(funnel_home, "select * exclude (stage), company_name as company,\n"
+                "    if(kz_bool(is_deleted) = 'true', 'Spam', stage) as stage\n"
+                "from lead_record\n")
+    adp = vendor_specs()["funnel_api"].adapter
+    assert adp.entities == {"ma_leads": ("lead_record",)} and adp.base is not None
+    report = adapt_window(DAY, date(2026, 4, 2))
+    assert [(c.vendor_table, c.outcome, c.reason, c.rows)
+            for cs in report.counts.values() for c in cs] == [
+        ("lead_record", "excluded", "marked as spam in the funnel", 1),
+        ("lead_record", "mapped", None, 1)]
+    landed = funnel_home / "landing" / "ma" / "leads" / DAY.isoformat() / "funnel_api.parquet"
+    con = duckdb.connect()
+    assert con.execute(
+        "SELECT lead_id, email, company_name, created_at, vendor_file, vendor_row "
+        f"FROM read_parquet('{landed}')").fetchall() == [
+        ("F-1", "ana@empresa.com.br", "Empresa Ltda", "2026-03-31",
+         f"funnel_api/lead_record/{DAY.isoformat()}/part-0001.jsonl", 1)]
+    with connection() as wh:
+        kept = wh.query("SELECT raw_text FROM quarantine.vendor_excluded_rows")
+    assert len(kept) == 1 and '"company_name":"Outra SA"' in kept[0][0]  # as delivered
+
+
+def test_a_view_returning_a_column_neither_adapter_knows_is_an_error(
+        funnel_home: Path) -> None:
+    _funnel_api(funnel_home, "select *, company_name as compnay from lead_record\n")
+    with pytest.raises(AdapterError, match=r"views/lead_record\.sql returns \['compnay'\]"):
         adapt_window(DAY, date(2026, 4, 2))

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from adapters.salesforce_world import SALESFORCE_CHANGED
 from adapters.vendor_world import VendorWorldTests, WorldCase
 from kizuna.simulator.config import SimulationConfig
 
@@ -27,28 +28,7 @@ class TestSalesforceMarketoExports(VendorWorldTests):
                              "activity type, and the adapter keeps assets only for e-mail, "
                              "web and form activities"),
             },
-            "crm_accounts": {
-                "account_name": ("trim(account_name)", "the adapter trims text fields"),
-                "domain": ("nullif(regexp_replace(regexp_replace(lower(trim(domain)), "
-                           "'^[a-z]+://', ''), '^www\\.|[/?#:].*$', '', 'g'), '')",
-                           "Salesforce has a Website, read back as its host without www"),
-            },
-            "crm_contacts": {
-                "email": ("trim(email)", "the adapter trims text fields"),
-            },
-            "crm_contracts": {
-                "status": ("case when status = 'churned' then 'churned' when ended_on < "
-                           "cast(updated_at as date) then 'expired' else 'active' end",
-                           "an asset is installed or obsolete: a term renewed or run out on "
-                           "the day it ended reads back active"),
-            },
-            "crm_activities": {
-                "outcome": ("case when activity_type = 'email' then 'sent' "
-                            "when outcome in ('inbound', 'no_answer') then outcome "
-                            "else 'completed' end",
-                            "a done task or event records neither a reply nor acceptance, "
-                            "decline, pending or no-show"),
-            },
+            **SALESFORCE_CHANGED,
         },
         # every Salesforce contact (version) is an MA lead as well
         extra_rows={"ma_leads": ("crm_contacts", "salesforce")},

@@ -12,7 +12,10 @@ each entity's SQL (:mod:`kizuna.sources.adapters`) runs over them, and
   the counts per vendor table, entity and reason to ``audit.vendor_mapping``.
 
 Rows in = mapped + excluded for every vendor table an entity is made from; a row the SQL
-does not return is excluded as ``not selected by the adapter``. Re-running a day writes
+does not return is excluded as ``not selected by the adapter``. An adapter on a base
+(:mod:`kizuna.sources.adapters`) reads its tables into the schema ``vendor``, makes the
+base's tables from them with its views, and runs the base's entity SQL over those; rows are
+still counted, and excluded rows kept, per table of the vendor. Re-running a day writes
 the same bytes (the loader then skips the file) or, after an adapter or configuration
 fix, a changed file under the same name, which the loader loads in place of the old one.
 """
@@ -35,7 +38,7 @@ import pyarrow as pa
 
 from kizuna import ledger
 from kizuna.contract import Column, Entity
-from kizuna.identifiers import literal, quote
+from kizuna.identifiers import literal, quote, spelling_key
 from kizuna.ingest.discovery import DeliveredFile, PendingFile, discover
 from kizuna.ingest.readers import reader_for
 from kizuna.ledger import MappingCount
@@ -117,8 +120,16 @@ class _Engine:
                                  list(vendor.currency_rates.items()))
         for macro in MACROS:
             self.eng.execute(macro)
+        # an adapter on a base: its tables apart, the entity SQL reads the base's names
+        self.schema = "vendor" if vendor.adapter.base else "main"
+        if vendor.adapter.base:
+            self.eng.execute("CREATE SCHEMA vendor")
         self.unknown: dict[str, list[str]] = {}
-        self.with_history: set[str] = set()
+        self.with_history: set[str] = set()  # tables the entity SQL reads by name
+
+    def rel(self, name: str) -> str:
+        """A vendor table's relation (``<table>``, ``<table>__unreadable``, ...)."""
+        return f"{self.schema}.{quote(name)}"
 
     def close(self) -> None:
         self.eng.close()
@@ -145,28 +156,99 @@ class _Engine:
         if files:
             self.eng.executemany("INSERT INTO file_interval VALUES (?, ?)",
                                  [(f.relpath, f.interval) for f in files])
-        self.eng.execute(f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT d._file, "
+        self.eng.execute(f"CREATE OR REPLACE TABLE {self.rel(name)} AS SELECT d._file, "
                          f"d._row_number{', ' + exprs if exprs else ''}, i._interval "
                          "FROM delivered d JOIN file_interval i USING (_file)")
-        self.eng.execute(f"CREATE OR REPLACE TABLE {quote(name + '__unreadable')} AS "
+        self.eng.execute(f"CREATE OR REPLACE TABLE {self.rel(name + '__unreadable')} AS "
                          "SELECT u.*, i._interval FROM unreadable u JOIN file_interval i "
                          "USING (_file)")
 
-    def show_day(self, table: str, day: date, with_history: bool) -> None:
+    def build_views(self) -> None:
+        """An adapter on a base: each base table (``<table>__all``, every interval read)
+        from the view that stands for it, cast to text; a base table no view stands for,
+        empty. A base column the view does not return by its name is the view's column
+        spelt alike (:func:`kizuna.identifiers.spelling_key`: ``account_id`` is
+        ``accountid``), else NULL."""
+        adp = self.vendor.adapter
+        assert adp.base is not None
+        ctes = ", ".join(f"{quote(t)} AS (SELECT * EXCLUDE (_interval) FROM "
+                         f"{self.rel(t + '__all')})" for t in adp.tables)
+        vendor_columns = {c for t in adp.tables.values() for c in t.column_names}
+        vendor_columns |= {c for cols in self.unknown.values() for c in cols}
+        made: set[str] = set()
+        for view in adp.views.values():
+            where = f"adapter {adp.name}, views/{view.table}.sql"
+            try:
+                self.eng.execute(f"CREATE OR REPLACE TEMP TABLE view_out AS WITH {ctes} "
+                                 f"SELECT * FROM (\n{view.sql.strip().rstrip(';')}\n)")
+            except duckdb.Error as err:
+                raise AdapterError(f"{where}: {str(err).splitlines()[0]}") from err
+            documented = adp.base.tables[view.base_table].column_names
+            got = [r[0] for r in self.eng.execute("DESCRIBE view_out").fetchall()]
+            if not {"_file", "_row_number"} <= set(got):
+                raise AdapterError(f"{where} returns no _file and _row_number (every row "
+                                   "says which vendor row it is)")
+            got = [c for c in got if c not in ("_file", "_row_number")]
+            made_up = [c for c in got if c not in documented and c not in vendor_columns]
+            if made_up:
+                raise AdapterError(f"{where} returns {made_up}: neither a column of "
+                                   f"{adp.base.name} table {view.base_table} nor of {adp.name}")
+            exprs = []
+            for col in documented:
+                alike = [c for c in got if spelling_key(c) == spelling_key(col)]
+                source = col if col in got else alike[0] if len(alike) == 1 else None
+                if source is None and alike:
+                    raise AdapterError(f"{where}: {alike} are all spelt like {adp.base.name}'s "
+                                       f"{view.base_table}.{col}; return one of them as {col}")
+                exprs.append(f"CAST(v.{quote(source)} AS VARCHAR) AS {quote(col)}" if source
+                             else f"NULL::VARCHAR AS {quote(col)}")
+            self.eng.execute(
+                f"CREATE TABLE {quote(view.base_table + '__all')} AS SELECT v._file, "
+                f"CAST(v._row_number AS BIGINT) AS _row_number, {', '.join(exprs)}, "
+                f"i._interval FROM view_out v JOIN (SELECT DISTINCT _file, _interval FROM "
+                f"{self.rel(view.table + '__all')}) i USING (_file)")
+            self.eng.execute(
+                f"CREATE TABLE {quote(view.base_table + '__all__unreadable')} AS "
+                f"SELECT * FROM {self.rel(view.table + '__all__unreadable')}")
+            made.add(view.base_table)
+        for name, table in adp.base.tables.items():
+            if name in made:
+                continue
+            cols = "".join(f", NULL::VARCHAR AS {quote(c)}" for c in table.column_names)
+            self.eng.execute(f"CREATE TABLE {quote(name + '__all')} AS SELECT "
+                             f"NULL::VARCHAR AS _file, NULL::BIGINT AS _row_number{cols}, "
+                             "NULL::DATE AS _interval WHERE false")
+            self.eng.execute(
+                f"CREATE TABLE {quote(name + '__all__unreadable')} AS SELECT "
+                f"* FROM {self.rel(next(iter(adp.tables)) + '__all__unreadable')} WHERE false")
+
+    def show_day(self, day: date) -> None:
         """Point the relations the SQL reads at ``day``: ``<table>`` (that day's rows) and
-        ``<table>__history`` (every day up to it; also ``<table>_history`` unless a vendor
-        table has that name)."""
+        ``<table>__history`` (every day up to it; also ``<table>_history`` unless a table
+        has that name); for an adapter on a base, the base's tables, and the vendor's own
+        (that day's rows, in schema ``vendor``) for counting."""
+        adp = self.vendor.adapter
+        for table in adp.tables:
+            self._show(table, day, False if adp.base else table in self.with_history)
+        if adp.base:
+            for table in adp.base.tables:
+                self._show(table, day, table in self.with_history, "main")
+
+    def _show(self, table: str, day: date, with_history: bool, schema: str | None = None
+              ) -> None:
+        schema = schema or self.schema
         d = f"DATE {literal(day.isoformat())}"
-        source = quote(table + "__all")
-        self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table)} AS SELECT * EXCLUDE "
+        source = f"{schema}.{quote(table + '__all')}"
+        self.eng.execute(f"CREATE OR REPLACE VIEW {schema}.{quote(table)} AS SELECT * EXCLUDE "
                          f"(_interval) FROM {source} WHERE _interval = {d}")
-        self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table + '__unreadable')} AS "
-                         f"SELECT * EXCLUDE (_interval) FROM {quote(table + '__all__unreadable')}"
-                         f" WHERE _interval = {d}")
+        self.eng.execute(
+            f"CREATE OR REPLACE VIEW {schema}.{quote(table + '__unreadable')} AS SELECT * "
+            f"EXCLUDE (_interval) FROM {schema}.{quote(table + '__all__unreadable')} "
+            f"WHERE _interval = {d}")
         if with_history:
             history = f"SELECT * FROM {source} WHERE _interval <= {d}"
             self.eng.execute(f"CREATE OR REPLACE VIEW {quote(table + '__history')} AS {history}")
-            if table + "_history" not in self.vendor.adapter.tables:  # a vendor table's name
+            if table + "_history" not in self.vendor.adapter.sql_tables:  # a table's name
                 self.eng.execute(
                     f"CREATE OR REPLACE VIEW {quote(table + '_history')} AS {history}")
 
@@ -258,8 +340,7 @@ def _adapt_day(engine: _Engine, day: date, today: dict[str, list[DeliveredFile]]
     adp: Adapter = vendor.adapter
     counts: list[MappingCount] = []
     excluded_parts: list[pa.Table] = []
-    for table in adp.tables:
-        engine.show_day(table, day, table in engine.with_history)
+    engine.show_day(day)
     for target, sources in adp.entities.items():
         if not any(today.get(t) for t in sources):
             continue
@@ -275,8 +356,9 @@ def _adapt_day(engine: _Engine, day: date, today: dict[str, list[DeliveredFile]]
                 + ("; " if unknown and missing else "")
                 + (f"no {missing} (every row says where it came from and whether it "
                    "is excluded)" if missing else ""))
-        counts += _account(engine.eng, vendor, target, sources)
-        excluded_parts.append(_excluded_rows(engine.eng, vendor, day, target, sources, now))
+        relations = {t: (engine.rel(t), engine.rel(t + "__unreadable")) for t in sources}
+        counts += _account(engine.eng, target, relations)
+        excluded_parts.append(_excluded_rows(engine.eng, vendor, day, target, relations, now))
         select = ", ".join(
             (f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" if c in out_cols
              else f"NULL::VARCHAR AS {quote(c)}") for c in entity.column_names)
@@ -296,13 +378,15 @@ def _adapt_day(engine: _Engine, day: date, today: dict[str, list[DeliveredFile]]
     return counts, excluded
 
 
-def _account(eng: duckdb.DuckDBPyConnection, vendor: VendorSpec, target: str,
-             sources: Sequence[str]) -> list[MappingCount]:
-    """Rows in per vendor table = mapped + excluded by reason (+ not selected)."""
+def _account(eng: duckdb.DuckDBPyConnection, target: str,
+             relations: dict[str, tuple[str, str]]) -> list[MappingCount]:
+    """Rows in per vendor table = mapped + excluded by reason (+ not selected);
+    ``relations``: each vendor table the entity is made from -> the relations of its rows
+    and of its unreadable lines."""
     out: list[MappingCount] = []
-    for t in sources:
+    for t, (rel, unreadable) in relations.items():
         rows = eng.execute(
-            f"""WITH src AS (SELECT _file, _row_number FROM {quote(t)}),
+            f"""WITH src AS (SELECT _file, _row_number FROM {rel}),
                 got AS (SELECT _file, _row_number,
                                min(_excluded) FILTER (WHERE _excluded IS NOT NULL) AS why,
                                bool_or(_excluded IS NULL) AS mapped
@@ -313,7 +397,7 @@ def _account(eng: duckdb.DuckDBPyConnection, vendor: VendorSpec, target: str,
                                 WHEN NOT got.mapped THEN got.why END AS reason
                     FROM src LEFT JOIN got USING (_file, _row_number)
                     UNION ALL
-                    SELECT 'excluded', 'unreadable: ' || reason FROM {quote(t + '__unreadable')})
+                    SELECT 'excluded', 'unreadable: ' || reason FROM {unreadable})
                 SELECT outcome, reason, count(*) FROM per_row GROUP BY ALL ORDER BY ALL"""
         ).fetchall()
         out += [MappingCount(t, target, r[0], r[1], int(r[2])) for r in rows]
@@ -321,22 +405,22 @@ def _account(eng: duckdb.DuckDBPyConnection, vendor: VendorSpec, target: str,
 
 
 def _excluded_rows(eng: duckdb.DuckDBPyConnection, vendor: VendorSpec, day: date, target: str,
-                   sources: Sequence[str], now: datetime) -> pa.Table:
+                   relations: dict[str, tuple[str, str]], now: datetime) -> pa.Table:
     """Each excluded vendor row with its reason and its text, for the quarantine."""
     parts = []
-    for t in sources:
+    for rel, unreadable in relations.values():
         parts.append(
             f"""SELECT s._file AS vendor_file, s._row_number AS row_number,
                        coalesce(g.why, {literal(NOT_SELECTED)}) AS reason,
                        to_json(s)::VARCHAR AS raw_text
-                FROM {quote(t)} s LEFT JOIN (
+                FROM {rel} s LEFT JOIN (
                     SELECT _file, _row_number, min(_excluded) AS why,
                            bool_or(_excluded IS NULL) AS mapped FROM out GROUP BY ALL
                 ) g USING (_file, _row_number)
                 WHERE g.mapped IS NULL OR NOT g.mapped
                 UNION ALL
                 SELECT _file, _row_number, 'unreadable: ' || reason, raw_text
-                FROM {quote(t + '__unreadable')}""")
+                FROM {unreadable}""")
     return eng.sql(
         f"""SELECT {literal(vendor.name)} AS vendor, DATE {literal(day.isoformat())}
                    AS data_interval, vendor_file, CAST(row_number AS BIGINT) AS row_number,
@@ -365,6 +449,11 @@ def adapt_window(start: date, end: date, settings: Settings | None = None,
             _check_folders(s.landing, vendor)
             adp = vendor.adapter
             sqls = "\n".join(adp.queries.values())
+            names = adp.sql_tables
+            # lookups that arrive once are read from every day up to the window's end
+            engine_history = {t for t in names if re.search(rf"\b{re.escape(t)}__history\b", sqls)
+                              or (t + "_history" not in names
+                                  and re.search(rf"\b{re.escape(t)}_history\b", sqls))}
             today: dict[date, dict[str, list[DeliveredFile]]] = defaultdict(dict)
             engine = _Engine(vendor, Path(tmp))
             try:
@@ -375,13 +464,15 @@ def adapt_window(start: date, end: date, settings: Settings | None = None,
                     for f in found.files:
                         today[f.interval].setdefault(table.name, []).append(f)
                     files = found.files
-                    # lookups that arrive once are read from every day up to the window's end
-                    if re.search(rf"\b{re.escape(table.name)}__history\b", sqls) or (
-                            table.name + "_history" not in adp.tables
-                            and re.search(rf"\b{re.escape(table.name)}_history\b", sqls)):
-                        engine.with_history.add(table.name)
+                    view = adp.views.get(table.name)
+                    # on a base: a table no base table stands for is a view's lookup
+                    if (view.base_table in engine_history if view else
+                            bool(adp.base) or table.name in engine_history):
                         files = discover(s.landing, spec, date.min, end).files
                     engine.register(table, spec, table.name + "__all", files)
+                engine.with_history = engine_history
+                if adp.base:
+                    engine.build_views()
                 for name, cols in engine.unknown.items():
                     report.unknown_columns[f"{vendor.name}/{name}"] = cols
                 for day in sorted(today):

@@ -3,7 +3,9 @@
 A writer is a folder here named after the adapter that reads its output
 (``hubspot_fivetran/``): ``writer.yml`` lists the vendor tables it writes, and one DuckDB
 ``<vendor table>.sql`` each selects that table's rows from the world's contract tables
-(every row with ``_day``, the date folder it belongs to); ``_shared.sql``, where present,
+(every row with ``_day``, the date folder it belongs to). A column the SQL names otherwise
+than the adapter documents, but spelt alike (:func:`kizuna.identifiers.spelling_key`), is
+written under the documented name; ``_shared.sql``, where present,
 creates views those SQLs share, and ``format`` in ``writer.yml`` writes every table in
 another format than the adapter's default (the sources file then says so). ``writer.yml``
 may also give the vendor's ``timezone`` (the clock its local date-times are on, UTC unless
@@ -11,7 +13,13 @@ said; ``getvariable('timezone')`` in the SQL; the sources file reads them on it)
 ``encoding`` of its CSV files (UTF-8 unless said, ``cp932`` for Shift_JIS). Two writers
 may split one entity (SATORI and Sansan both deliver MA leads): each SQL sees
 ``kz_writers`` (one row per writer of this run, column ``writer``), so one can leave to
-the other what it carries. The round trip world -> vendor files -> adapter -> raw
+the other what it carries.
+
+A writer for a shape that differs from another only in names (an adapter on a base, see
+:mod:`kizuna.sources.adapters`) names that writer as its ``base``: the base writer's tables
+are made first, each under its own name (``opportunityhistory``), and this writer's SQL
+selects from them (``select *, ... from opportunityhistory``), its columns renamed to the
+adapter's spelling as above. The round trip world -> vendor files -> adapter -> raw
 contract is what the vendor tests measure against the native path: what the vendor's
 shape cannot carry (e.g. web visits in HubSpot's e-mail events) is lost there as it would
 be in a real export, and the figures say so.
@@ -30,7 +38,7 @@ import duckdb
 import yaml
 
 from kizuna.contract import ENTITIES
-from kizuna.identifiers import literal, quote
+from kizuna.identifiers import literal, quote, spelling_key
 from kizuna.simulator.config import SimulationConfig
 from kizuna.simulator.world import SimulationResult, simulate
 from kizuna.sources.adapters import Adapter, VendorTable, adapter
@@ -60,6 +68,8 @@ def _writer(name: str) -> tuple[Path, dict[str, Any], Adapter]:
         raise ValueError(f"no vendor writer {name!r} (available: {', '.join(writers())})")
     folder = WRITERS_DIR / name
     spec = yaml.safe_load((folder / "writer.yml").read_text(encoding="utf-8"))
+    if spec.get("base"):
+        _writer(spec["base"])
     return folder, spec, adapter(spec["adapter"])
 
 
@@ -92,11 +102,15 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
     """Write the world under ``native_landing`` (every entity as Parquet in UTC, see
     :func:`native_parquet`) as vendor tables: ``vendors`` maps a landing folder to a
     writer (``{"hubspot": "hubspot_fivetran"}``), written to
-    ``out_landing/<vendor>/<table>/<date>/``. Entities no vendor delivers are copied as
-    they are. ``folder_days`` > 1 lands several days per folder (fewer, larger deliveries).
-    ``sources_file`` gets the sources configuration that reads it all."""
+    ``out_landing/<vendor>/<table>/<date>/``. Entities no vendor delivers whole (every
+    table its adapter makes them from) are copied as they are. ``folder_days`` > 1 lands
+    several days per folder (fewer, larger deliveries). ``sources_file`` gets the sources
+    configuration that reads it all."""
     plans = {v: _writer(w) for v, w in vendors.items()}
-    delivered = {t for _, _, adp in plans.values() for t in adp.entities}
+    # an entity a writer delivers in part (Salesforce's MA leads are its leads and its
+    # contacts; only contacts are written) comes from the world as well
+    delivered = {t for _, spec, adp in plans.values() for t, tables in adp.entities.items()
+                 if set(tables) <= set(spec["tables"])}
     world = VendorWorld({v: adp.name for v, (_, _, adp) in plans.items()})
     eng = duckdb.connect()
     eng.execute("SET TimeZone = 'UTC'")
@@ -114,6 +128,11 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
             eng.execute(f"SET VARIABLE timezone = {literal(_timezone(spec))}")
             if (folder / SHARED_SQL).is_file():
                 eng.execute((folder / SHARED_SQL).read_text(encoding="utf-8"))
+            if spec.get("base"):  # the base writer's tables, under their names
+                base_folder, base_spec, _ = _writer(spec["base"])
+                for table in base_spec["tables"]:
+                    eng.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS "
+                                f"{(base_folder / f'{table}.sql').read_text(encoding='utf-8')}")
             for table in spec["tables"]:
                 _write_table(eng, folder / f"{table}.sql", adp.tables[table],
                              _format(spec, adp, table), out_landing / vendor / table,
@@ -147,6 +166,11 @@ def _format(spec: dict[str, Any], adp: Adapter, table: str) -> str:
 def _write_table(eng: duckdb.DuckDBPyConnection, sql: Path, table: VendorTable, fmt: str,
                  root: Path, encoding: str = "utf-8") -> None:
     eng.execute(f"CREATE OR REPLACE TABLE out AS {sql.read_text(encoding='utf-8')}")
+    documented = {spelling_key(c): c for c in table.columns}
+    for (col,) in eng.execute("SELECT column_name FROM (DESCRIBE out)").fetchall():
+        name = documented.get(spelling_key(col), col)
+        if name != col and col != "_day":
+            eng.execute(f"ALTER TABLE out RENAME {quote(col)} TO {quote(name)}")
     days = [r[0] for r in eng.execute(
         "SELECT DISTINCT _day FROM out WHERE _day IS NOT NULL ORDER BY 1").fetchall()]
     options = {"jsonl": "FORMAT json", "csv": f"FORMAT csv, HEADER {str(table.header).lower()}",

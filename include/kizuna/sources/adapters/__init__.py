@@ -30,6 +30,27 @@ Macros for the date and amount forms vendors use are defined for every adapter (
 family's shapes share (``macros/marketo.sql``: ``kz_marketo_lead_source``,
 ``kz_marketo_channel``, ``kz_marketo_activity_type``). The runner is
 :mod:`kizuna.ingest.adapt`.
+
+**An adapter on a base.** The same vendor data often arrives in two shapes (the vendor's
+export files, and the tables a loading tool such as Fivetran lands) that differ in names
+and not in meaning. Such an adapter names the other as its ``base`` (a shipped adapter, or
+a path from its own folder: ``../acme_crm``) and maps nothing itself. Instead of
+``entities`` and their SQL, its ``adapter.yml`` has ``views``: each of its tables and the
+base table it stands for (``opportunity_history: opportunityhistory``), with
+``views/<table>.sql`` beside it, one DuckDB ``SELECT`` over its tables (every data
+interval the run reads; the runner adds which interval each row belongs to) that returns
+the table's rows in the base table's columns, ``_file`` and ``_row_number`` passed
+through. A base column the view does not return by its name is the view's column spelt
+alike (:func:`kizuna.identifiers.spelling_key`: ``opportunity_id`` is ``OpportunityId``,
+``product_2_id`` is ``Product2Id``), else NULL; a column that neither adapter documents is
+an error. What the base SQL reads as a flag the view sets from the vendor's own (a row
+Fivetran marks ``_fivetran_deleted`` comes out with ``isdeleted`` true). A view should
+return each row once: a row it drops is counted ``not selected by the adapter``, so flag
+the rows the base SQL leaves out rather than filter them (a lookup that no entity is made
+from may filter). The base's entity SQL then runs unchanged over the views, by the base's
+names (``<base table>_history`` too); a base table no view stands for is empty. Rows in,
+mapped and excluded are counted per table of the adapter on the base, and an excluded row
+is kept as its table delivered it.
 """
 
 from __future__ import annotations
@@ -47,6 +68,7 @@ from kizuna.identifiers import column_name
 ADAPTERS_DIR = Path(__file__).parent
 TABLE_FORMATS = ("csv", "jsonl", "parquet")
 _TABLE_KEYS = {"format", "encoding", "delimiter", "columns", "description", "header"}
+_KEYS = {"description", "tables", "entities", "base", "views"}
 _CONTRACT_TABLES = {e.table: e for e in ENTITIES}
 
 #: DuckDB macros every adapter's SQL may use. Timestamps come out as ISO text: with
@@ -176,6 +198,15 @@ class VendorTable:
 
 
 @dataclass(frozen=True)
+class View:
+    """One vendor table of an adapter on a base, as the base table it stands for."""
+
+    table: str  # this adapter's vendor table
+    base_table: str  # the base adapter's table its rows become
+    sql: str  # SELECT over this adapter's tables, in the base table's column names
+
+
+@dataclass(frozen=True)
 class Adapter:
     """One vendor shape's mapping to the raw contract."""
 
@@ -184,7 +215,15 @@ class Adapter:
     tables: dict[str, VendorTable]
     # raw table -> the vendor tables its rows come from
     entities: dict[str, tuple[str, ...]]
-    queries: dict[str, str] = field(default_factory=dict)  # raw table -> SELECT
+    # raw table -> SELECT (for an adapter on a base: the base's, over the views)
+    queries: dict[str, str] = field(default_factory=dict)
+    base: Adapter | None = None  # the adapter whose entity SQL runs over the views
+    views: dict[str, View] = field(default_factory=dict)  # vendor table -> its view
+
+    @property
+    def sql_tables(self) -> dict[str, VendorTable]:
+        """The tables the entity SQL reads by name: the base's for an adapter on a base."""
+        return self.base.tables if self.base else self.tables
 
     @property
     def row_tables(self) -> tuple[str, ...]:
@@ -214,8 +253,15 @@ def _table(name: str, raw: dict[str, Any], where: str) -> VendorTable:
 def _read(folder: Path) -> Adapter:
     where = folder / "adapter.yml"
     doc = yaml.safe_load(where.read_text(encoding="utf-8")) or {}
+    unknown = set(doc) - _KEYS
+    if unknown:
+        raise AdapterError(f"{where}: unknown keys {sorted(unknown)}; known: {sorted(_KEYS)}")
     tables = {name: _table(name, spec or {}, f"{where}: tables.{name}")
               for name, spec in (doc.get("tables") or {}).items()}
+    if "base" in doc:
+        return _read_on_base(folder, doc, tables)
+    if "views" in doc:
+        raise AdapterError(f"{where}: views need a base adapter (base: <adapter>)")
     entities: dict[str, tuple[str, ...]] = {}
     queries: dict[str, str] = {}
     for table, sources in (doc.get("entities") or {}).items():
@@ -233,6 +279,46 @@ def _read(folder: Path) -> Adapter:
         queries[table] = sql.read_text(encoding="utf-8")
     return Adapter(folder.name, str(doc.get("description", "")).strip(), tables, entities,
                    queries)
+
+
+def _read_on_base(folder: Path, doc: dict[str, Any], tables: dict[str, VendorTable]
+                  ) -> Adapter:
+    """An adapter whose tables are views of a base adapter's tables (see the module's
+    docstring): the base's entities, each read from the tables whose views feed it."""
+    where = folder / "adapter.yml"
+    if "entities" in doc:
+        raise AdapterError(f"{where}: an adapter on a base maps through the base's entity "
+                           "SQL; give views of its tables instead of entities")
+    name = str(doc["base"])
+    base = adapter(name, folder) if "/" in name or name.startswith(".") else adapter(name)
+    if base.base is not None:
+        raise AdapterError(f"{where}: base {name!r} has a base itself; name that one")
+    views: dict[str, View] = {}
+    stands_for: dict[str, str] = {}  # base table -> vendor table
+    for table, base_table in (doc.get("views") or {}).items():
+        if table not in tables:
+            raise AdapterError(f"{where}: views.{table} is not one of its tables")
+        if base_table not in base.tables:
+            raise AdapterError(f"{where}: views.{table}: {base_table!r} is not a table of "
+                               f"{base.name} ({', '.join(base.tables)})")
+        if base_table in stands_for:
+            raise AdapterError(f"{where}: views.{table} and views.{stands_for[base_table]} "
+                               f"both stand for {base.name} table {base_table}")
+        sql = folder / "views" / f"{table}.sql"
+        if not sql.exists():
+            raise AdapterError(f"{where}: views.{table} has no views/{sql.name} beside it")
+        views[table] = View(table, str(base_table), sql.read_text(encoding="utf-8"))
+        stands_for[str(base_table)] = table
+    entities: dict[str, tuple[str, ...]] = {}
+    for target, sources in base.entities.items():
+        mine = tuple(stands_for[t] for t in sources if t in stands_for)
+        if mine:
+            entities[target] = mine
+    if not entities:
+        raise AdapterError(f"{where}: no view stands for a table {base.name} maps an entity "
+                           f"from ({', '.join(base.row_tables)})")
+    return Adapter(folder.name, str(doc.get("description", "")).strip(), tables, entities,
+                   {t: base.queries[t] for t in entities}, base, views)
 
 
 def available() -> list[str]:
