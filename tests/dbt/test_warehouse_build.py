@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -344,3 +344,59 @@ def test_allocate_amount_gives_leftover_cents_to_the_largest_remainders(built):
              ("c", 1): 124, ("c", 2): 333, ("c", 3): 543,
              ("d", 1): -150, ("d", 2): -350}
     assert got == {key: Decimal(c) / 100 for key, c in cents.items()}
+
+
+def test_funnel_cohorts_match_a_count_from_the_facts(built):
+    """For the funnel month whose MQA and deal cohorts went on most, those cohorts (all
+    tiers) and how many of them went on agree with a count made here from fct_mqa_events
+    and fct_opportunities; every rate lies in [0, 1]."""
+    db, _ = built
+    window = timedelta(days=int(_dbt_vars()["funnel_window_days"]))
+    con = duckdb.connect(str(db), read_only=True)
+    (month,) = con.execute("""
+        SELECT cohort_month FROM marts.kpi_abm_funnel GROUP BY 1
+        ORDER BY sum(mqa_then_opportunity_accounts + opportunity_then_won_accounts) DESC, 1
+        LIMIT 1""").fetchone()
+    members = {a for (a,) in con.execute(
+        "SELECT account_id FROM intermediate.int_account_tiers_monthly WHERE month = ?",
+        [month]).fetchall()}
+    deals = con.execute("""
+        SELECT primary_account_id, created_on, closed_on, is_won FROM marts.fct_opportunities
+        WHERE primary_account_id IS NOT NULL""").fetchall()
+    qualified = con.execute("SELECT account_id, qualified_on FROM marts.fct_mqa_events").fetchall()
+    row = con.execute("""
+        SELECT sum(mqa_accounts), sum(mqa_then_opportunity_accounts), sum(mqa_then_won_accounts),
+               sum(opportunity_accounts), sum(opportunity_then_won_accounts), max(window_days)
+        FROM marts.kpi_abm_funnel WHERE cohort_month = ?""", [month]).fetchone()
+    rates = con.execute("""
+        SELECT engagement_rate, mqa_rate, opportunity_rate, won_rate, engaged_to_opportunity_rate,
+               engaged_to_won_rate, mqa_to_won_rate FROM marts.kpi_abm_funnel""").fetchall()
+    con.close()
+
+    def entered(events: list[tuple[str, date]]) -> dict[str, date]:
+        """Each member's first day in the cohort: its first event of the month."""
+        first: dict[str, date] = {}
+        for account, day in events:
+            if account in members and (day.year, day.month) == (month.year, month.month):
+                first[account] = min(day, first.get(account, day))
+        return first
+
+    def went_on(cohort: dict[str, date]) -> tuple[int, int]:
+        """Members with a deal created in their window; members that won one in it."""
+        to_deal, to_won = set(), set()
+        for account, created, closed, won in deals:
+            start = cohort.get(account)
+            if start is None or not start <= created <= start + window:
+                continue
+            to_deal.add(account)
+            if won and closed <= start + window:
+                to_won.add(account)
+        return len(to_deal), len(to_won)
+
+    mqa_cohort = entered(qualified)
+    deal_cohort = entered([(a, created) for a, created, _, _ in deals])
+    expected = (len(mqa_cohort), *went_on(mqa_cohort), len(deal_cohort), went_on(deal_cohort)[1])
+    assert expected[1] > 0 and expected[4] > 0  # a cohort that went on, not an empty month
+    assert tuple(row[:5]) == expected
+    assert row[5] == window.days
+    assert all(0 <= r <= 1 for rs in rates for r in rs if r is not None)

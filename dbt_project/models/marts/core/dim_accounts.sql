@@ -36,12 +36,15 @@ in_force as (
     group by contracts.account_id
 ),
 
+-- a term signed but not started by the data date does not make a customer yet
 first_contracts as (
     select
-        account_id,
-        min(started_on) as customer_since
+        contracts.account_id,
+        min(contracts.started_on) as customer_since
     from contracts
-    group by account_id
+    cross join data_date
+    where contracts.started_on <= data_date.data_date
+    group by contracts.account_id
 ),
 
 final as (

@@ -2,13 +2,16 @@
     data date: ARR now and a year ago, net and gross revenue retention, products owned,
     tenure, revenue to date, lifetime value, and the customer segment (優良顧客 / 一般顧客)
     the customer_segments seed defines. -#}
-with contracts as (
-    select * from {{ ref('fct_contracts') }}
-    where primary_account_id is not null
+with data_date as (
+    select data_date from {{ ref('int_data_date') }}
 ),
 
-data_date as (
-    select data_date from {{ ref('int_data_date') }}
+-- terms started by the data date: a term signed to start later (a renewal or a first
+-- contract booked ahead) has earned nothing and makes no customer yet
+contracts as (
+    select * from {{ ref('fct_contracts') }}
+    where primary_account_id is not null
+        and started_on <= (select data_date.data_date from data_date)
 ),
 
 segments as (
@@ -43,10 +46,10 @@ per_account as (
             end
         ) as products_owned,
         -- each term earns its annual amount pro rata over the days elapsed
-        sum(contracts.annual_amount_jpy * greatest(0, least(
+        sum(contracts.annual_amount_jpy * least(
             contracts.term_days,
             {{ days_between('contracts.started_on', 'data_date.data_date') }} + 1
-        )) / 365.0) as revenue_to_date_jpy,
+        ) / 365.0) as revenue_to_date_jpy,
         max(data_date.data_date) as as_of_date
     from contracts
     cross join data_date

@@ -28,13 +28,16 @@ components as (
     select * from {{ ref('relationship_quality_components') }}
 ),
 
+-- the first term started by the data date (a term signed to start later adds no tenure)
 first_contract as (
     select
-        primary_account_id as account_id,
-        min(started_on) as customer_since
-    from {{ ref('fct_contracts') }}
-    where primary_account_id is not null
-    group by primary_account_id
+        contracts.primary_account_id as account_id,
+        min(contracts.started_on) as customer_since
+    from {{ ref('fct_contracts') }} as contracts
+    cross join data_date
+    where contracts.primary_account_id is not null
+        and contracts.started_on <= data_date.data_date
+    group by contracts.primary_account_id
 ),
 
 losses as (

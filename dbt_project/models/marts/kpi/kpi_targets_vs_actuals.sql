@@ -18,12 +18,20 @@ months as (
 
 funnel_actuals as (
     {% for metric in ['engaged_accounts', 'mqa_accounts'] %}
-    select month, '{{ metric }}' as metric, abm_tier, cast({{ metric }} as {{ type_double() }}) as actual
+    select
+        cohort_month as month,
+        '{{ metric }}' as metric,
+        abm_tier,
+        cast({{ metric }} as {{ type_double() }}) as actual
     from funnel
     union all
-    select month, '{{ metric }}' as metric, 'all' as abm_tier, cast(sum({{ metric }}) as {{ type_double() }}) as actual
+    select
+        cohort_month as month,
+        '{{ metric }}' as metric,
+        'all' as abm_tier,
+        cast(sum({{ metric }}) as {{ type_double() }}) as actual
     from funnel
-    group by month
+    group by cohort_month
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
