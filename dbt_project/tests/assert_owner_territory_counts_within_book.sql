@@ -1,4 +1,4 @@
-{#- Engaged and qualified accounts are among the accounts owned: rates in [0, 1]. Returns
+{#- Engaged and qualified accounts are among the accounts owned. Returns
     the rows that break this. -#}
 select territory_key
 from {{ ref('kpi_owner_territory') }}
@@ -6,5 +6,3 @@ where engaged_accounts > accounts_owned
     or mqa_accounts > accounts_owned
     or opportunity_accounts > accounts_owned
     or won_accounts > accounts_owned
-    or engagement_rate < 0 or engagement_rate > 1
-    or mqa_rate < 0 or mqa_rate > 1

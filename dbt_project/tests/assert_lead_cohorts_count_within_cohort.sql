@@ -1,5 +1,5 @@
 {#- A cohort counts each mature lead at most once per outcome: counts within the mature
-    leads, which are within the cohort, and rates in [0, 1]. Returns the rows that break
+    leads, which are within the cohort. Returns the rows that break
     this. -#}
 select cohort_key
 from {{ ref('kpi_lead_cohorts') }}
@@ -10,6 +10,3 @@ where mature_leads > leads
     or opportunity_leads > mature_leads
     or mqa_account_leads > leads_with_account
     or opportunity_leads > leads_with_account
-    or engagement_rate < 0 or engagement_rate > 1
-    or mqa_account_rate < 0 or mqa_account_rate > 1
-    or opportunity_rate < 0 or opportunity_rate > 1
