@@ -175,7 +175,7 @@ def simulate(
                      "hubspot=hubspot_fivetran; repeat for a CRM and an MA tool); then "
                      "set KIZUNA_SOURCES to OUT/sources.yml")] = None,
     folder_days: Annotated[int, typer.Option(
-        help="with --as: days per delivery folder")] = 1,
+        help="with --as: days per delivery folder (dated by its last day)")] = 1,
 ) -> None:
     """Generate the simulated B2B world (file drops and truth)."""
     from kizuna.simulator import SimulationConfig

@@ -148,9 +148,10 @@ class VendorWorldTests:
         assert world.sources_file == home / "sources.yml"
         with pytest.MonkeyPatch.context() as mp:
             _world_env(mp, home)
-            # folders of several days start up to folder_days - 1 days before the world does
-            report = load_and_gate(case.config.start - timedelta(days=case.folder_days),
-                                   case.config.end + timedelta(days=1))
+            # folders of several days are dated by their last day: up to folder_days - 1
+            # days after the world ends
+            report = load_and_gate(case.config.start,
+                                   case.config.end + timedelta(days=case.folder_days))
         yield WorldRun(result, report, native, home / "warehouse" / "kizuna.duckdb", home)
 
     @pytest.fixture

@@ -83,7 +83,8 @@ credits as (
         campaign_name,
         channel,
         count(*) as touches,
-        sum(credit_share) as credit_share,
+        -- shares that add up to 1 can sum to 1 + 2e-16 in floating point
+        least(sum(credit_share), 1.0) as credit_share,
         sum(credit_jpy) as credit_jpy
     from touch_credits
     group by opportunity_id, attribution_model, campaign_id, campaign_name, channel

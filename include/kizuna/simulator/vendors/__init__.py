@@ -84,9 +84,11 @@ def _register_world(eng: duckdb.DuckDBPyConnection, native_landing: Path,
     for ent in ENTITIES:
         root = native_landing / ent.source / ent.name
         day = ("CAST(regexp_extract(filename, '/([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1) AS DATE)")
-        if folder_days > 1:  # folders of several days: dated by their first day
+        if folder_days > 1:  # folders of several days: dated by their last day, as an
+            # export is named by the day it was taken (a row is never later than its folder)
             day = (f"CAST(DATE '2000-01-03' + {folder_days} * CAST(floor(date_diff('day', "
-                   f"DATE '2000-01-03', {day}) / {folder_days}) AS INTEGER) AS DATE)")
+                   f"DATE '2000-01-03', {day}) / {folder_days}) AS INTEGER) "
+                   f"+ {folder_days - 1} AS DATE)")
         if sorted(root.glob("*/*.parquet")):
             eng.execute(
                 f"CREATE VIEW {quote(ent.table)} AS SELECT * EXCLUDE (filename), {day} AS _day "
@@ -102,15 +104,16 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
     """Write the world under ``native_landing`` (every entity as Parquet in UTC, see
     :func:`native_parquet`) as vendor tables: ``vendors`` maps a landing folder to a
     writer (``{"hubspot": "hubspot_fivetran"}``), written to
-    ``out_landing/<vendor>/<table>/<date>/``. Entities no vendor delivers whole (every
-    table its adapter makes them from) are copied as they are. ``folder_days`` > 1 lands
-    several days per folder (fewer, larger deliveries). ``sources_file`` gets the sources
-    configuration that reads it all."""
+    ``out_landing/<vendor>/<table>/<date>/``. Entities no writer delivers (writes none of
+    their tables, or names them ``partial``) are copied as they are. ``folder_days`` > 1
+    lands several days per folder, dated by its last day (fewer, larger deliveries).
+    ``sources_file`` gets the sources configuration that reads it all."""
     plans = {v: _writer(w) for v, w in vendors.items()}
-    # an entity a writer delivers in part (Salesforce's MA leads are its leads and its
-    # contacts; only contacts are written) comes from the world as well
+    # a writer delivers an entity when it writes one of the entity's tables, unless its
+    # writer.yml names the entity ``partial`` (Salesforce's MA leads are its leads and its
+    # contacts; only contacts are written): that entity comes from the world as well
     delivered = {t for _, spec, adp in plans.values() for t, tables in adp.entities.items()
-                 if set(tables) <= set(spec["tables"])}
+                 if set(tables) & set(spec["tables"]) and t not in spec.get("partial", ())}
     world = VendorWorld({v: adp.name for v, (_, _, adp) in plans.items()})
     eng = duckdb.connect()
     eng.execute("SET TimeZone = 'UTC'")
@@ -200,8 +203,8 @@ def _reencode(path: Path, encoding: str, sql: Path) -> None:
 
 
 def _coarsen(landing: Path, tables: list[str], folder_days: int) -> None:
-    """Move daily native folders into folders of ``folder_days`` days (files renamed by
-    their day, so none overwrites another)."""
+    """Move daily native folders into folders of ``folder_days`` days, dated by their last
+    day (files renamed by their day, so none overwrites another)."""
     anchor = date(2000, 1, 3)
     for ent in ENTITIES:
         if ent.table not in tables:
@@ -209,10 +212,11 @@ def _coarsen(landing: Path, tables: list[str], folder_days: int) -> None:
         root = landing / ent.source / ent.name
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             day = date.fromisoformat(folder.name)
-            first = anchor + timedelta(days=folder_days * ((day - anchor).days // folder_days))
-            if first == day:
+            last = anchor + timedelta(days=folder_days * ((day - anchor).days // folder_days)
+                                      + folder_days - 1)
+            if last == day:
                 continue
-            target = root / first.isoformat()
+            target = root / last.isoformat()
             target.mkdir(exist_ok=True)
             for f in folder.iterdir():
                 if f.name != "_SUCCESS":
