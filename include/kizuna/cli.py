@@ -200,6 +200,46 @@ def simulate(
     console.print(result)
     console.print(world)
     console.print(f"export KIZUNA_SOURCES={world.sources_file}")
+    console.print(f"To extract it through the vendors' APIs: kizuna serve {out}")
+
+
+@app.command()
+def serve(
+    world: Annotated[Path, typer.Argument(
+        help="a world written by kizuna simulate --out WORLD --as hubspot=hubspot_fivetran "
+             "(or salesforce=salesforce_export, marketo=marketo_export)")],
+    home: Annotated[Path | None, typer.Option(
+        help="prepare this KIZUNA_HOME for the extract DAG: the world's entities no vendor "
+             "delivers in HOME/landing, and HOME/sources.yml reading what the extractors "
+             "land")] = None,
+    port: Annotated[int, typer.Option(
+        help="port of the first vendor's API, the next ones follow (0: free ports)")] = 8301,
+) -> None:
+    """Serve a simulated world's vendor files from local HubSpot, Salesforce and Marketo
+    APIs on 127.0.0.1, for the extract DAG (kizuna_extract) to read, until Ctrl-C."""
+    import threading
+
+    from kizuna.sources.extract.serve import WorldServer, api_home
+
+    server = WorldServer(world, port)
+    if home is not None:
+        sources = api_home(world, home)
+    with server:
+        for s in server.vendors.values():
+            console.print(f"[bold]{s.vendor}[/bold] {s.api.url}  "
+                          + ", ".join(f"{k} {n:,}" for k, n in s.objects.rows.items()),
+                          highlight=False, soft_wrap=True)
+        console.print("Airflow connections the extract DAG reads:", style="bold")
+        for s in server.vendors.values():
+            console.print(escape(s.airflow_command()), soft_wrap=True, highlight=False)
+        if home is not None:
+            console.print(f"export KIZUNA_HOME={home.resolve()} KIZUNA_SOURCES={sources.resolve()}",
+                          soft_wrap=True, highlight=False)
+        console.print("Serving; Ctrl-C stops.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            console.print("stopped")
 
 
 @app.command()

@@ -110,7 +110,8 @@ class MockAPI:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> MockAPI:
+    def start(self, port: int = 0) -> MockAPI:
+        """Serve on ``127.0.0.1:port`` (0: a free port)."""
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -122,7 +123,7 @@ class MockAPI:
 
             do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
@@ -323,7 +324,7 @@ class HubSpotMock(MockAPI):
             targets = links.get(str(item["id"]), [])
             if targets:
                 results.append({"from": {"id": str(item["id"])}, "to": [
-                    {"toObjectId": int(t), "associationTypes": [
+                    {"toObjectId": int(t) if str(t).isdigit() else t, "associationTypes": [
                         {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": None}]}
                     for t in targets]})
         return Reply(body={"status": "COMPLETE", "results": results,
@@ -535,7 +536,7 @@ class MarketoMock(MockAPI):
         self.activities = activities
         self._dated_key: tuple[int, int] | None = None
         self._dated_cache: list[tuple[datetime, dict[str, Any]]] = []
-        self.leads = {lead["id"]: lead for lead in leads}
+        self.leads = {str(lead["id"]): lead for lead in leads}  # ids as a query names them
         self.programs = programs or []
         self.client_id, self.client_secret = client_id, client_secret
         self.page_size = page_size
@@ -634,7 +635,7 @@ class MarketoMock(MockAPI):
         if req.query.get("filterType") != "id":
             return Reply(body={"success": False, "errors": [
                 {"code": "1003", "message": "filterType not supported here"}]})
-        ids = [int(i) for i in req.query["filterValues"].split(",") if i]
+        ids = [i.strip() for i in req.query["filterValues"].split(",") if i.strip()]
         if len(ids) > 300:
             return Reply(body={"success": False, "errors": [
                 {"code": "1003", "message": "filterValues: at most 300"}]})
