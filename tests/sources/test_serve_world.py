@@ -109,8 +109,9 @@ def _load(home: Path) -> None:
 
     with pytest.MonkeyPatch.context() as mp:
         _env(mp, home)
-        report = load_and_gate(CONFIG.start - timedelta(days=FOLDER_DAYS),
-                               LAST + timedelta(days=1))
+        # a folder of several days is dated by its last day, up to FOLDER_DAYS - 1 days
+        # after the world ends
+        report = load_and_gate(CONFIG.start, LAST + timedelta(days=FOLDER_DAYS))
     assert report.rows_quarantined() == 0, [b.message for b in report.batches]
 
 
@@ -127,8 +128,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Loaded]:
         seconds: dict[str, float] = {}
         served: dict[str, dict[str, int]] = {}
         landed: dict[str, dict[str, int]] = {}
-        # the first run of the extract DAG the day after the world's last day
-        until = datetime.combine(LAST + timedelta(days=1), clock(), tzinfo=UTC)
+        # the first run of the extract DAG the day after the last delivery (the world's
+        # files are dated by the last day of their FOLDER_DAYS)
+        until = datetime.combine(LAST + timedelta(days=FOLDER_DAYS), clock(), tzinfo=UTC)
         with WorldServer(files) as world:
             for vendor, s in world.vendors.items():
                 started = time.perf_counter()
