@@ -6,7 +6,7 @@
     {%- if execute -%}
     create schema if not exists audit;
     create table if not exists audit.simulation_accuracy (
-        measured_at {{ dbt.type_timestamp() }}, metric {{ dbt.type_string() }},
+        data_date date, measured_at {{ dbt.type_timestamp() }}, metric {{ dbt.type_string() }},
         numerator {{ dbt.type_bigint() }}, denominator {{ dbt.type_bigint() }},
         value double precision);
     {%- endif -%}

@@ -1,9 +1,11 @@
 """How right the warehouse is, against the simulator's truth (DESIGN 3a), after each build.
 
 On a simulated world (``KIZUNA_HOME/truth`` present) the build measures its identity
-resolution against the truth and appends the figures to ``audit.simulation_accuracy``
-(one row per metric per measurement), which ``marts.kpi_identity_accuracy`` and
-``kizuna summary`` read. On real data there is no truth folder and nothing is measured.
+resolution against the truth and writes the figures to ``audit.simulation_accuracy``, one
+row per metric per data date (the date the warehouse's data runs to): building the same
+data again replaces that date's rows with the same figures, so a re-run leaves the same
+tables. ``marts.kpi_identity_accuracy`` and ``kizuna summary`` read them. On real data
+there is no truth folder and nothing is measured.
 
 Metrics (a numerator over a denominator each):
 
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 SCHEMA, TABLE = "audit", "simulation_accuracy"
 #: Columns as the dbt on-run-start hook creates them (macros/accuracy_table.sql).
 COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
-    ("measured_at", pa.timestamp("us")), ("metric", pa.string()),
+    ("data_date", pa.date32()), ("measured_at", pa.timestamp("us")), ("metric", pa.string()),
     ("numerator", pa.int64()), ("denominator", pa.int64()), ("value", pa.float64()))
 
 
@@ -136,22 +138,26 @@ def _activity_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
 
 
 def record(settings: Settings | None = None) -> list[Measure]:
-    """Measure the built warehouse against the truth of this home and append the figures
-    to ``audit.simulation_accuracy``; nothing (an empty list) without a truth folder."""
+    """Measure the built warehouse against the truth of this home and write the figures
+    to ``audit.simulation_accuracy`` in place of the same data date's; nothing (an empty
+    list) without a truth folder."""
     s = settings or get_settings()
     truth = truth_dir(s)
     if truth is None:
         return []
     with connection(s) as wh:
         measures = measure(wh, truth)
+        ((data_date,),) = wh.query("SELECT data_date FROM intermediate.int_data_date")
         now = datetime.now(UTC).replace(tzinfo=None)
         rows = pa.table({
-            "measured_at": pa.array([now] * len(measures), COLUMNS[0][1]),
+            "data_date": [data_date] * len(measures),
+            "measured_at": [now] * len(measures),
             "metric": [m.metric for m in measures],
-            "numerator": pa.array([m.numerator for m in measures], pa.int64()),
-            "denominator": pa.array([m.denominator for m in measures], pa.int64()),
-            "value": pa.array([m.value for m in measures], pa.float64())})
+            "numerator": [m.numerator for m in measures],
+            "denominator": [m.denominator for m in measures],
+            "value": [m.value for m in measures]}, schema=pa.schema(COLUMNS))
         with wh.transaction():
+            wh.execute(f"DELETE FROM {SCHEMA}.{TABLE} WHERE data_date = ?", [data_date])
             wh.append_arrow(SCHEMA, TABLE, rows)
     for m in measures:
         log.info("against the truth: %s %s (%d / %d)", m.metric,

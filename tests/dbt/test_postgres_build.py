@@ -20,6 +20,8 @@ def postgres_built(postgres_cluster, small_world: Path, small_world_config: dict
 
     home = tmp_path_factory.mktemp("pg-home")
     shutil.copytree(small_world / "landing", home / "landing")
+    # the truth beside it: the build measures itself against it on PostgreSQL too
+    shutil.copytree(small_world / "truth", home / "truth")
     mp = pytest.MonkeyPatch()
     mp.setenv("KIZUNA_HOME", str(home))
     mp.setenv("KIZUNA_LANDING", str(home / "landing"))

@@ -20,6 +20,8 @@ def built(small_world: Path, small_world_config: dict, tmp_path_factory: pytest.
 
     home = tmp_path_factory.mktemp("dbt-home")
     shutil.copytree(small_world / "landing", home / "landing")
+    # the truth beside it, as the simulator writes it: the build measures itself against it
+    shutil.copytree(small_world / "truth", home / "truth")
     mp = pytest.MonkeyPatch()
     mp.setenv("KIZUNA_HOME", str(home))
     mp.setenv("KIZUNA_WAREHOUSE", "duckdb")

@@ -31,6 +31,8 @@ def airflow_db() -> None:
 def pipeline_home(small_world: Path, tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("e2e-home")
     shutil.copytree(small_world / "landing", home / "landing")
+    # the truth beside it, as the simulator writes it: the DAG measures the build against it
+    shutil.copytree(small_world / "truth", home / "truth")
     mp = pytest.MonkeyPatch()
     mp.setenv("KIZUNA_HOME", str(home))
     yield home
@@ -135,6 +137,22 @@ def test_email_matches_agree_with_truth(first_run, small_world):
     assert len(wrong) / len(links) < 0.02
 
 
+def test_the_transform_dag_measured_the_build_against_the_truth(first_run):
+    """The DAG's measure_against_truth task wrote each metric once for the data date, and
+    the quality mart reads it (a re-run replaces it: see the next test)."""
+    db, _ = first_run
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT metric, data_date, value FROM marts.kpi_identity_accuracy "
+                       "ORDER BY 1").fetchall()
+    (data_date,) = con.execute("SELECT data_date FROM intermediate.int_data_date").fetchone()
+    con.close()
+    assert [m for m, _, _ in rows] == ["abm_accounts_split", "activity_account_precision",
+                                       "activity_account_recall", "lead_account_precision",
+                                       "lead_account_recall"]
+    assert {d for _, d, _ in rows} == {data_date}
+    assert all(0 <= v <= 1 for _, _, v in rows)
+
+
 def test_running_the_pipeline_again_leaves_the_same_tables(first_run, small_world_config):
     db, before = first_run
     run_pipeline(dagbag(), small_world_config, datetime(2026, 4, 2, 12, tzinfo=UTC))
@@ -149,6 +167,7 @@ def test_kizuna_build_makes_the_same_tables_as_the_dags(first_run, small_world: 
 
     _, by_dags = first_run
     shutil.copytree(small_world / "landing", tmp_path / "landing")
+    shutil.copytree(small_world / "truth", tmp_path / "truth")  # measured as the DAGs' is
     monkeypatch.setenv("KIZUNA_HOME", str(tmp_path))
     for key in ("KIZUNA_LANDING", "KIZUNA_DUCKDB_PATH"):
         monkeypatch.delenv(key, raising=False)

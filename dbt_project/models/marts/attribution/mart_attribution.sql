@@ -83,8 +83,10 @@ credits as (
         campaign_name,
         channel,
         count(*) as touches,
-        -- shares that add up to 1 can sum to 1 + 2e-16 in floating point
-        least(sum(credit_share), 1.0) as credit_share,
+        -- summed as decimals (a float sum depends on the order the rows arrive in);
+        -- shares rounded to 9 places that add up to 1 may exceed it by a few 1e-9
+        cast(least(sum(cast(credit_share as numeric(18, 9))), 1) as {{ type_double() }})
+            as credit_share,
         sum(credit_jpy) as credit_jpy
     from touch_credits
     group by opportunity_id, attribution_model, campaign_id, campaign_name, channel

@@ -24,7 +24,8 @@ credited as (
         campaign_id,
         channel,
         count(distinct opportunity_id) as credited_opportunities,
-        sum(credit_share) as attributed_opportunities,
+        -- summed as decimals: a float sum depends on the order the rows arrive in
+        sum(cast(credit_share as numeric(18, 9))) as attributed_opportunities,
         sum(credit_jpy) as attributed_pipeline_jpy,
         sum(case when is_won then credit_jpy else 0 end) as attributed_won_jpy
     from credits
