@@ -84,8 +84,8 @@ credits as (
         channel,
         count(*) as touches,
         -- summed as decimals (a float sum depends on the order the rows arrive in);
-        -- shares rounded to 9 places that add up to 1 may exceed it by a few 1e-9
-        cast(least(sum(cast(credit_share as numeric(18, 9))), 1) as {{ type_double() }})
+        -- shares rounded to 18 places that add up to 1 may exceed it by a few 1e-18
+        cast(least(sum(cast(credit_share as numeric(38, 18))), 1) as {{ type_double() }})
             as credit_share,
         sum(credit_jpy) as credit_jpy
     from touch_credits

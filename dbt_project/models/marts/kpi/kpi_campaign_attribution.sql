@@ -25,7 +25,7 @@ credited as (
         channel,
         count(distinct opportunity_id) as credited_opportunities,
         -- summed as decimals: a float sum depends on the order the rows arrive in
-        sum(cast(credit_share as numeric(18, 9))) as attributed_opportunities,
+        sum(cast(credit_share as numeric(38, 18))) as attributed_opportunities,
         sum(credit_jpy) as attributed_pipeline_jpy,
         sum(case when is_won then credit_jpy else 0 end) as attributed_won_jpy
     from credits
