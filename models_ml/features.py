@@ -11,6 +11,7 @@ never scores data whose columns or kinds differ from what it was trained on.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,10 @@ import pandas as pd
 
 from kizuna.warehouse import Warehouse
 from models_ml.store import read_frame
+
+#: The gradient-boosting models calibrate on this many contiguous folds of their training
+#: rows (sklearn's KFold without shuffling); each fold's model learns from the others.
+CALIBRATION_FOLDS = 3
 
 #: Columns of mart_account_features that are keys, flags or labels, never inputs.
 ACCOUNT_KEYS = ("account_cutoff_key", "account_id", "cutoff_date", "is_scoring_date",
@@ -120,7 +125,22 @@ def screen_features(spec: FeatureSpec, X: pd.DataFrame) -> Screening:
             set_aside[col] = f"all null on the {rows}"
         elif values.nunique(dropna=False) == 1:
             set_aside[col] = f"constant ({_value_text(values.iloc[0])}) on the {rows}"
+        elif (fold := _only_in_one_fold(values.notna().to_numpy())) is not None:
+            # a calibration fold's model would learn it from nothing but nulls
+            set_aside[col] = (f"null outside calibration fold {fold + 1} of "
+                              f"{CALIBRATION_FOLDS} of the {rows}")
     return Screening(spec.without(set_aside), set_aside)
+
+
+def _only_in_one_fold(known: np.ndarray) -> int | None:
+    """The calibration fold holding every known value, when one does (else None)."""
+    sizes = np.full(CALIBRATION_FOLDS, len(known) // CALIBRATION_FOLDS)  # as KFold cuts
+    sizes[:len(known) % CALIBRATION_FOLDS] += 1
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    for fold, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        if not known[:lo].any() and not known[hi:].any():
+            return fold
+    return None
 
 
 def set_aside_text(set_aside: dict[str, str]) -> str:

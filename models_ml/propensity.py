@@ -40,7 +40,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from models_ml.features import FeatureSpec
+from models_ml.features import CALIBRATION_FOLDS, FeatureSpec
 
 #: Hyperparameters of the gradient-boosted trees: shallow trees (pairs of features
 #: interact: intent matters for companies that fit), a slow learning rate, half of the
@@ -57,7 +57,7 @@ def signed_log1p(x: np.ndarray) -> np.ndarray:
 
 
 def make_gradient_boosting(spec: FeatureSpec, random_state: int = 0,
-                           calibration_folds: int = 3) -> CalibratedClassifierCV:
+                           calibration_folds: int = CALIBRATION_FOLDS) -> CalibratedClassifierCV:
     """Calibrated gradient boosting over ``spec``'s columns.
 
     Fit it on rows sorted by cutoff: the calibration folds are consecutive blocks of rows,
