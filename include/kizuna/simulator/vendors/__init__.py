@@ -6,7 +6,9 @@ A writer is a folder here named after the adapter that reads its output
 (every row with ``_day``, the date folder it belongs to). A column the SQL names otherwise
 than the adapter documents, but spelt alike (:func:`kizuna.identifiers.spelling_key`), is
 written under the documented name; ``_shared.sql``, where present,
-creates views those SQLs share, and ``format`` in ``writer.yml`` writes every table in
+creates views those SQLs share (``shares`` in ``writer.yml`` names other writers whose
+``_shared.sql`` runs first: one vendor's rules, e.g. HubSpot's contact merge, written once for
+its export and loading-tool shapes), and ``format`` in ``writer.yml`` writes every table in
 another format than the adapter's default (the sources file then says so). ``writer.yml``
 may also give the vendor's ``timezone`` (the clock its local date-times are on, UTC unless
 said; ``getvariable('timezone')`` in the SQL; the sources file reads them on it) and the
@@ -68,8 +70,9 @@ def _writer(name: str) -> tuple[Path, dict[str, Any], Adapter]:
         raise ValueError(f"no vendor writer {name!r} (available: {', '.join(writers())})")
     folder = WRITERS_DIR / name
     spec = yaml.safe_load((folder / "writer.yml").read_text(encoding="utf-8"))
-    if spec.get("base"):
-        _writer(spec["base"])
+    for other in [spec.get("base"), *spec.get("shares", [])]:
+        if other:
+            _writer(other)
     return folder, spec, adapter(spec["adapter"])
 
 
@@ -129,8 +132,9 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
                     [sorted(set(vendors.values()))])
         for vendor, (folder, spec, adp) in plans.items():
             eng.execute(f"SET VARIABLE timezone = {literal(_timezone(spec))}")
-            if (folder / SHARED_SQL).is_file():
-                eng.execute((folder / SHARED_SQL).read_text(encoding="utf-8"))
+            for shared in [*(WRITERS_DIR / w for w in spec.get("shares", [])), folder]:
+                if (shared / SHARED_SQL).is_file():
+                    eng.execute((shared / SHARED_SQL).read_text(encoding="utf-8"))
             if spec.get("base"):  # the base writer's tables, under their names
                 base_folder, base_spec, _ = _writer(spec["base"])
                 for table in base_spec["tables"]:

@@ -1,33 +1,8 @@
 -- The Contacts export. HubSpot keeps one contact per e-mail address: a CRM contact whose
 -- address is a lead's is that lead's contact with a company (the hubspot_fivetran writer's
--- rule); the other CRM contacts are contacts of their own, created when first recorded.
-with lead_emails as (
-    select
-        lower(email) as email,
-        min(lead_id) as lead_id
-    from ma_leads
-    where email is not null
-    group by lower(email)
-),
-
-crm as (
-    select
-        c.*,
-        l.lead_id as merged_into
-    from crm_contacts as c
-    left join lead_emails as l on lower(c.email) = l.email
-),
-
-company_of_lead as (
-    select
-        merged_into as lead_id,
-        arg_max(account_id, updated_at) as account_id
-    from crm
-    where merged_into is not null
-    group by merged_into
-),
-
-contacts as (
+-- rule, in its _shared.sql); the other CRM contacts are contacts of their own, created
+-- when first recorded.
+with contacts as (
     select
         l._day,
         l.lead_id as id,
@@ -55,7 +30,7 @@ contacts as (
         null as buying_role,
         c.account_id
     from ma_leads as l
-    left join company_of_lead as c on l.lead_id = c.lead_id
+    left join hubspot_company_of_lead as c on l.lead_id = c.lead_id
     union all
     select
         _day,
@@ -80,7 +55,7 @@ contacts as (
             when 'user' then 'End User'
         end as buying_role,
         account_id
-    from crm
+    from hubspot_merged_crm_contacts
     where merged_into is null
 )
 

@@ -1,31 +1,6 @@
--- HubSpot keeps one contact per e-mail address: a CRM contact whose address is a lead's
--- is that lead's contact with a company; the other CRM contacts are contacts of their own.
-with lead_emails as (
-    select
-        lower(email) as email,
-        min(lead_id) as lead_id
-    from ma_leads
-    where email is not null
-    group by 1
-),
-
-crm as (
-    select
-        c.*,
-        l.lead_id as merged_into
-    from crm_contacts as c
-    left join lead_emails as l on lower(c.email) = l.email
-),
-
-company_of_lead as (
-    select
-        merged_into as lead_id,
-        arg_max(account_id, updated_at) as account_id
-    from crm
-    where merged_into is not null
-    group by 1
-)
-
+-- HubSpot keeps one contact per e-mail address (_shared.sql): a CRM contact whose address is
+-- a lead's is that lead's contact with a company; the other CRM contacts are contacts of
+-- their own.
 select
     l._day,
     l.lead_id as id,
@@ -49,7 +24,7 @@ select
     l.opt_out as property_hs_email_optout,
     null as property_hs_buying_role
 from ma_leads as l
-left join company_of_lead as c on l.lead_id = c.lead_id
+left join hubspot_company_of_lead as c on l.lead_id = c.lead_id
 union all
 select
     _day,
@@ -72,5 +47,5 @@ select
         when 'user' then 'END_USER'
         else upper(buying_role)
     end as property_hs_buying_role
-from crm
+from hubspot_merged_crm_contacts
 where merged_into is null
