@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -119,6 +120,67 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("small-world")
     simulate(SimulationConfig(**SMALL_WORLD), out_dir=out)
     yield out
+
+
+@dataclass(frozen=True)
+class BuiltWorld:
+    """A world loaded into DuckDB and built: its home (landing/, truth/, warehouse/), the
+    warehouse file and dbt's results."""
+
+    home: Path
+    warehouse: Path
+    results: list
+
+    def environment(self, home: Path | None = None) -> dict[str, str]:
+        """The ``KIZUNA_*`` settings that reach this world (or a copy under ``home``)."""
+        home = home or self.home
+        return {"KIZUNA_HOME": str(home), "KIZUNA_WAREHOUSE": "duckdb",
+                "KIZUNA_LANDING": str(self.home / "landing"),
+                "KIZUNA_DUCKDB_PATH": str(home / "warehouse" / self.warehouse.name)}
+
+
+@pytest.fixture(scope="session")
+def small_world_built(small_world: Path, small_world_config: dict,
+                      tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
+    """The small world loaded into DuckDB and built (dbt, identity, dbt), its truth beside it
+    (the build measures itself against it). Built once per session: tests that use it share
+    the xdist group ``small_world_duckdb``, so one worker builds it. Read it only: a test
+    that changes tables works on ``small_world_copy``.
+    """
+    from datetime import timedelta
+
+    from kizuna.pipeline import build_warehouse, load_and_gate
+
+    home = tmp_path_factory.mktemp("small-world-built")
+    shutil.copytree(small_world / "landing", home / "landing")
+    shutil.copytree(small_world / "truth", home / "truth")
+    built = BuiltWorld(home, home / "warehouse" / "kizuna.duckdb", [])
+    mp = pytest.MonkeyPatch()
+    for key, value in built.environment().items():
+        mp.setenv(key, value)
+    try:
+        load_and_gate(small_world_config["start"], small_world_config["end"] + timedelta(days=1))
+        built.results.extend(build_warehouse())
+    finally:
+        mp.undo()
+    return built
+
+
+@pytest.fixture
+def small_world_copy(small_world_built: BuiltWorld, tmp_path: Path,
+                     monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the built small world's warehouse for a test that changes tables, with the
+    settings pointing at it: the copy's path. The file keeps its name: dbt's views name the
+    database by the file's stem."""
+    copy = tmp_path / "warehouse" / small_world_built.warehouse.name
+    copy.parent.mkdir(parents=True)
+    for source in (small_world_built.warehouse,
+                   small_world_built.warehouse.with_name(copy.name + ".wal")):
+        if source.exists():
+            shutil.copy2(source, copy.with_name(source.name))
+    for key, value in small_world_built.environment(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    return copy
 
 
 def _pg_bindir() -> Path | None:

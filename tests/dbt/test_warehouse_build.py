@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,25 +11,13 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small_world_duckdb")]
 
 
-@pytest.fixture(scope="module")
-def built(small_world: Path, small_world_config: dict, tmp_path_factory: pytest.TempPathFactory):
-    """The small world loaded into a fresh DuckDB file and built (dbt, identity, dbt)."""
-    from kizuna.pipeline import build_warehouse
-    from kizuna.pipeline import load_and_gate as load_window
-
-    home = tmp_path_factory.mktemp("dbt-home")
-    shutil.copytree(small_world / "landing", home / "landing")
-    # the truth beside it, as the simulator writes it: the build measures itself against it
-    shutil.copytree(small_world / "truth", home / "truth")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KIZUNA_HOME", str(home))
-    mp.setenv("KIZUNA_WAREHOUSE", "duckdb")
-    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
-    mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
-    load_window(small_world_config["start"], small_world_config["end"] + timedelta(days=1))
-    results = build_warehouse()
-    yield home / "warehouse" / "kizuna.duckdb", results
-    mp.undo()
+@pytest.fixture
+def built(small_world_built, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list]:
+    """The session's built small world (read only; dbt compiles against it): its warehouse
+    file and dbt's results."""
+    for key, value in small_world_built.environment().items():
+        monkeypatch.setenv(key, value)
+    return small_world_built.warehouse, small_world_built.results
 
 
 def test_dbt_build_passes_every_test(built):
@@ -55,10 +42,8 @@ def test_staging_keeps_the_latest_version_of_each_contact(built):
     assert versions > contacts  # people changed titles: several versions were delivered
 
 
-def test_rows_of_a_rejected_batch_never_reach_staging(built):
-    from kizuna.transform import run_dbt
-
-    db, _ = built
+def test_rows_of_a_rejected_batch_never_reach_staging(small_world_copy):
+    db = small_world_copy  # the batch is rejected in a copy of the warehouse
     con = duckdb.connect(str(db))
     (batch, _rows) = con.execute(
         "SELECT _batch_id, count(*) FROM raw.ma_leads GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
@@ -66,20 +51,13 @@ def test_rows_of_a_rejected_batch_never_reach_staging(built):
     (before,) = con.execute("SELECT count(*) FROM staging.stg_ma__leads").fetchone()
     con.execute("UPDATE audit.load_batches SET status = 'rejected' WHERE batch_id = ?", [batch])
     con.close()
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-        (after,) = con.execute("SELECT count(*) FROM staging.stg_ma__leads").fetchone()
-        (left,) = con.execute("SELECT count(*) FROM staging.stg_ma__leads WHERE batch_id = ?",
-                              [batch]).fetchone()
-        con.close()
-        assert left == 0
-        assert after < before
-    finally:
-        con = duckdb.connect(str(db))
-        con.execute("UPDATE audit.load_batches SET status = 'published' WHERE batch_id = ?",
-                    [batch])
-        con.close()
-        run_dbt(["build", "--select", "stg_ma__leads"])
+    con = duckdb.connect(str(db), read_only=True)
+    (after,) = con.execute("SELECT count(*) FROM staging.stg_ma__leads").fetchone()
+    (left,) = con.execute("SELECT count(*) FROM staging.stg_ma__leads WHERE batch_id = ?",
+                          [batch]).fetchone()
+    con.close()
+    assert left == 0
+    assert after < before
 
 
 def test_engagement_points_follow_the_weights_seed(built):
@@ -159,11 +137,11 @@ def con_count(db: Path, table: str) -> int:
     return n
 
 
-def test_incremental_run_restores_late_and_missing_activities(built):
+def test_incremental_run_restores_late_and_missing_activities(small_world_copy):
     """Rows the table lacks (delivered late, older than the lookback) come back."""
     from kizuna.transform import run_dbt
 
-    db, _ = built
+    db = small_world_copy  # rows are deleted from a copy of the warehouse
     before = con_count(db, "marts.fct_activities")
     con = duckdb.connect(str(db))
     con.execute("DELETE FROM marts.fct_activities WHERE occurred_on < "

@@ -1,10 +1,10 @@
 """The ML features are point in time: data after a cutoff never changes them.
 
-The small world is built twice: once with every date folder, once with the folders up to
-a day after a cutoff only. The features at that cutoff (and every earlier one) must be
-identical in both warehouses: whatever arrived later (activities, deals, contracts, new
-contact and firmographic versions) is invisible to them. Labels are left out: they look
-forward by design.
+The small world is built twice: once with every date folder (the session's shared build,
+``small_world_built``), once with the folders up to a day after a cutoff only. The
+features at that cutoff (and every earlier one) must be identical in both warehouses:
+whatever arrived later (activities, deals, contracts, new contact and firmographic
+versions) is invisible to them. Labels are left out: they look forward by design.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ml_point_in_time")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small_world_duckdb")]
 
 #: The last date folder of the truncated warehouse: a month after the cutoff compared.
 TRUNCATED_END = date(2026, 1, 31)
@@ -44,14 +44,12 @@ def build(landing: Path, home: Path, start: date, end: date) -> Path:
 
 
 @pytest.fixture(scope="module")
-def warehouses(small_world: Path, small_world_config: dict,
+def warehouses(small_world: Path, small_world_config: dict, small_world_built,
                tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    start = small_world_config["start"]
-    full = build(small_world / "landing", tmp_path_factory.mktemp("pit-full"), start,
-                 small_world_config["end"])
-    truncated = build(small_world / "landing", tmp_path_factory.mktemp("pit-truncated"), start,
-                      TRUNCATED_END)
-    return full, truncated
+    """The full build (read only) and one truncated a month after the cutoff compared."""
+    truncated = build(small_world / "landing", tmp_path_factory.mktemp("pit-truncated"),
+                      small_world_config["start"], TRUNCATED_END)
+    return small_world_built.warehouse, truncated
 
 
 def features(db: Path, table: str, keys: list[str], before: date) -> pd.DataFrame:

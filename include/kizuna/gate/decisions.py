@@ -11,7 +11,8 @@ Flow, per entity and data-interval window (after the loads, before dbt):
    fails for the batch: a batch with any failed critical check (loader or GX) is
    ``rejected`` (its rows stay in raw and never reach staging), every other batch is
    ``published``.
-4. Results go to ``audit.dq_results`` and the Data Docs are rebuilt.
+4. Results go to ``audit.dq_results``; the Data Docs are rebuilt once per gate run
+   (:func:`validate_window` validates every entity with one GX context).
 5. If any batch of the window is rejected, :class:`QualityGateError` says which file,
    rule, column and sample rows, and what to do.
 """
@@ -165,6 +166,37 @@ def _rejections(wh: Warehouse, table: str, start: date, end: date) -> list[str]:
     return out
 
 
+@dataclass
+class _GxRun:
+    """One GX context for a whole gate run, made when a first entity has rows to validate;
+    the validation results each entity stored, for one Data Docs build at the end."""
+
+    settings: Settings
+    ctx: Any = None
+    result_ids: dict[str, list[Any]] = field(default_factory=dict)
+
+    def context(self) -> Any:
+        if self.ctx is None:
+            self.ctx = gx_context(self.settings)
+        return self.ctx
+
+    def build_docs(self, reports: Sequence[GateReport]) -> None:
+        """Prune each validated suite's old results, then build the Data Docs once."""
+        stored = [key for ids in self.result_ids.values() for key in ids]
+        if not stored:
+            return
+        try:
+            for table in self.result_ids:
+                prune_results(self.ctx, table, self.settings)
+            index = str(build_data_docs(self.settings, self.ctx, stored))
+        except Exception:  # Data Docs are for people; never let them fail the gate
+            log.exception("could not build Data Docs for %s", ", ".join(self.result_ids))
+            return
+        for report in reports:
+            if report.table in self.result_ids:
+                report.data_docs = index
+
+
 def validate_entity(table: str, start: date, end: date, settings: Settings | None = None,
                     data_docs: bool = True, raise_on_reject: bool = True) -> GateReport:
     """Run the gate on one entity's ``loaded`` batches of ``[start, end)`` (see module doc).
@@ -173,13 +205,24 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
     rejected by an earlier run and not yet superseded by a corrected delivery).
     """
     s = settings or get_settings()
+    gx_run = _GxRun(s)
+    report = _validate_entity(table, start, end, gx_run)
+    if data_docs:
+        gx_run.build_docs([report])
+    if report.rejected_in_window and raise_on_reject:
+        raise QualityGateError(rejection_message(table, start, end, report.rejected_in_window,
+                                                 s))
+    return report
+
+
+def _validate_entity(table: str, start: date, end: date, gx_run: _GxRun) -> GateReport:
+    """The gate on one entity, validating with ``gx_run``'s context (no Data Docs)."""
+    s = gx_run.settings
     t0 = time.monotonic()
     suite = load_suite(table)
     report = GateReport(table)
     now = datetime.now(UTC).replace(tzinfo=None)
     run_id = f"gate {table} {start}..{end} {now:%Y-%m-%dT%H:%M:%S}"
-    result_ids: list[Any] = []
-    ctx = None
     with connection(s) as wh:
         ensure_raw_tables(wh)  # referential checks read the other raw tables
         ledger.ensure_ledger(wh)
@@ -190,7 +233,7 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
         if with_rows:
             tz = business_timezone()
             refs = {d.name: reference_keys(wh, d) for d in suite.derived if d.kind == "in"}
-            ctx = gx_context(s)
+            ctx = gx_run.context()
             for chunk in _chunks(with_rows):
                 ids = [b.batch_id for b in chunk]
                 data = wh.query_arrow(
@@ -198,7 +241,7 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
                     f"({', '.join('?' for _ in ids)})", ids)
                 frame = frame_with_derived(data, chunk, suite, refs, tz)
                 outcome = run_suite(ctx, suite, frame, chunk, f"{start}_to_{end}", now)
-                result_ids += outcome.result_ids
+                gx_run.result_ids.setdefault(table, []).extend(outcome.result_ids)
                 decisions = _apply(wh, table, chunk, outcome, frame, run_id, now)
                 report.rows_checked += len(frame)
                 report.rows_quarantined += sum(r.rows_quarantined for r in outcome.results)
@@ -218,20 +261,11 @@ def validate_entity(table: str, start: date, end: date, settings: Settings | Non
             report.rejected += sum(1 for m in decisions.values() if m)
             report.published += sum(1 for m in decisions.values() if not m)
         report.rejected_in_window = _rejections(wh, table, start, end)
-    if data_docs and result_ids:
-        try:
-            prune_results(ctx, table, s)
-            report.data_docs = str(build_data_docs(s, ctx, result_ids))
-        except Exception:  # Data Docs are for people; never let them fail the gate
-            log.exception("could not build Data Docs for %s", table)
     report.seconds = round(time.monotonic() - t0, 2)
     log.info("quality gate %s %s..%s: %d batches, %d published, %d rejected, %d rows checked, "
              "%d rows quarantined, %d warnings (%.1fs)", table, start, end, report.batches,
              report.published, report.rejected, report.rows_checked, report.rows_quarantined,
              report.warnings, report.seconds)
-    if report.rejected_in_window and raise_on_reject:
-        raise QualityGateError(rejection_message(table, start, end, report.rejected_in_window,
-                                                 s))
     return report
 
 
@@ -254,12 +288,14 @@ def rejection_message(table: str, start: date, end: date, paragraphs: Sequence[s
 def validate_window(start: date, end: date, tables: Sequence[str] | None = None,
                     settings: Settings | None = None, data_docs: bool = True
                     ) -> list[GateReport]:
-    """Run the gate on several entities; raise once, naming every rejected batch."""
+    """Run the gate on several entities with one GX context and one Data Docs build; raise
+    once, naming every rejected batch."""
     s = settings or get_settings()
-    reports = []
-    for table in tables or [e.table for e in ENTITIES]:
-        reports.append(validate_entity(table, start, end, s, data_docs=data_docs,
-                                       raise_on_reject=False))
+    gx_run = _GxRun(s)  # one GX context and one Data Docs build for every entity
+    reports = [_validate_entity(table, start, end, gx_run)
+               for table in tables or [e.table for e in ENTITIES]]
+    if data_docs:
+        gx_run.build_docs(reports)
     failed = [r for r in reports if r.rejected_in_window]
     if failed:
         raise QualityGateError("\n\n".join(

@@ -1,5 +1,7 @@
-"""The world as Fivetran lands Marketo (Parquet tables; the CRM delivered natively), through
-the adapter to the target list (see tests/adapters/vendor_world.py)."""
+"""The world as Fivetran lands it: Salesforce (the CRM) and Marketo (the MA tool) as Parquet
+tables, snake_case and typed, through the adapters to the target list (see
+tests/adapters/vendor_world.py). One world carries both connectors, so it is simulated,
+loaded, built and trained once for both."""
 
 from __future__ import annotations
 
@@ -8,30 +10,35 @@ from datetime import date
 import duckdb
 import pytest
 
+from adapters.salesforce_world import SALESFORCE_CHANGED
 from adapters.vendor_world import VendorWorldTests, WorldCase, WorldRun
 from kizuna.identifiers import literal
 from kizuna.simulator.config import SimulationConfig
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("world_marketo_fivetran")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("world_fivetran")]
 
 
-class TestMarketoFivetran(VendorWorldTests):
+class TestFivetran(VendorWorldTests):
     case = WorldCase(
         config=SimulationConfig(seed=11, n_accounts=120, start=date(2025, 11, 1),
                                 end=date(2026, 3, 31)),
-        vendors={"marketo": "marketo_fivetran"},
+        vendors={"salesforce": "salesforce_fivetran", "marketo": "marketo_fivetran"},
         folder_days=7,
+        # Marketo's side changes nothing: Parquet keeps types and nulls, and the custom
+        # activity tables keep what the export shape loses (a download's asset)
+        changed=SALESFORCE_CHANGED,
+        # every Salesforce contact (version) is an MA lead as well, beside Marketo's
+        extra_rows={"ma_leads": ("crm_contacts", "salesforce")},
         # Marketo logs an Email Delivered activity for every send; the contract has no
-        # such type. Nothing else differs: Parquet keeps types and nulls, and the custom
-        # activity tables keep what the export shape loses (a download's asset).
+        # such type
         excluded={"Email Delivered has no contract activity type":
                   "SELECT count(*) FROM {ma_activities} WHERE activity_type = 'email_send'"},
     )
 
     def test_custom_activity_types_and_program_tags_carry_assets_and_products(
             self, world: WorldRun, con: duckdb.DuckDBPyConnection) -> None:
-        """The values only the custom activity tables and program_tag carry are in this
-        world, so the row-by-row comparison with the world checks them."""
+        """The values only Marketo's custom activity tables and program_tag carry are in
+        this world, so the row-by-row comparison with the world checks them."""
         native = world.native / "ma"
         got = con.execute(
             "SELECT (SELECT count(*) FROM wh.raw.ma_activities WHERE activity_type = "
