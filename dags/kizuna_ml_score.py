@@ -12,7 +12,10 @@ training DAG has registered models (asset ``kizuna_models``):
 2. ``dbt_ml``: Cosmos renders the dbt models tagged ``ml_scores`` (mart_account_propensity,
    mart_lookalike_prospects, mart_cross_sell_matrix, mart_target_accounts), each a task,
    built with their tests;
-3. marks the ``kizuna_scores`` asset updated.
+3. marks the ``kizuna_scores`` asset updated;
+4. ``write_report``: the run's HTML report (``kizuna.pipeline.write_report``), one page
+   under ``reports/`` that opens offline; written also when scoring was skipped (its
+   model sections then say why).
 
 Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``. On
 PostgreSQL the dbt tasks log in with the Airflow connection ``kizuna_warehouse``, read when
@@ -22,7 +25,7 @@ each task runs: no task holds a password (``kizuna.transform.cosmos_profile``).
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, TriggerRule, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -86,7 +89,15 @@ def kizuna_ml_score() -> None:
     def scores_published() -> None:
         """Marks the scores asset updated (BI refreshes, activation exports)."""
 
-    score() >> ml_marts >> scores_published()
+    # also while no model is champion (scoring skipped): the report then says so
+    @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.NONE_FAILED)
+    def write_report() -> str:
+        """The run's HTML report, read from the marts (kizuna.pipeline.write_report)."""
+        from kizuna.pipeline import write_report
+
+        return str(write_report().path)
+
+    score() >> ml_marts >> scores_published() >> write_report()
 
 
 kizuna_ml_score()

@@ -94,6 +94,31 @@ def truth_flag(values: pd.Series) -> pd.Series:
     return values.astype(str).str.lower() == "true"
 
 
+def cumulative_lift(y: np.ndarray, score: np.ndarray, steps: int = 10) -> pd.DataFrame:
+    """Cumulative lift of ``score``: one row per top ``100 / steps`` percent of the rows by
+    score (``top_percent``), with the positive rate there over the base rate (``lift``)."""
+    y = np.asarray(y).astype(int)
+    base = y.mean()
+    order = np.argsort(-np.asarray(score, dtype=float), kind="stable")
+    hits = np.cumsum(y[order])
+    rows = []
+    for step in range(1, steps + 1):
+        n = max(1, round(len(y) * step / steps))
+        rows.append({"top_percent": 100 * step / steps,
+                     "lift": hits[n - 1] / n / base if base > 0 else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def calibration_points(y: np.ndarray, probability: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Observed rate against mean predicted probability, one row per quantile bin
+    (``sklearn.calibration.calibration_curve``)."""
+    from sklearn.calibration import calibration_curve
+
+    observed, predicted = calibration_curve(np.asarray(y).astype(int), probability,
+                                            n_bins=bins, strategy="quantile")
+    return pd.DataFrame({"predicted": predicted, "observed": observed})
+
+
 # --- charts --------------------------------------------------------------------------
 
 def _pyplot():
@@ -109,16 +134,10 @@ def lift_chart(y: np.ndarray, scores: Mapping[str, np.ndarray], path: Path,
                title: str = "Cumulative lift") -> Path:
     """Cumulative lift by decile of each score (PNG)."""
     plt = _pyplot()
-    y = np.asarray(y).astype(int)
-    base = y.mean()
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    deciles = np.arange(1, 11)
     for name, score in scores.items():
-        order = np.argsort(-np.asarray(score, dtype=float), kind="stable")
-        hits = np.cumsum(y[order])
-        lifts = [hits[max(1, round(len(y) * d / 10)) - 1]
-                 / max(1, round(len(y) * d / 10)) / base for d in deciles]
-        ax.plot(deciles * 10, lifts, marker="o", label=name)
+        lift = cumulative_lift(y, score)
+        ax.plot(lift["top_percent"], lift["lift"], marker="o", label=name)
     ax.axhline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_xlabel("top % of accounts by score")
     ax.set_ylabel("cumulative lift (x base rate)")
@@ -134,16 +153,13 @@ def lift_chart(y: np.ndarray, scores: Mapping[str, np.ndarray], path: Path,
 def calibration_plot(y: np.ndarray, probabilities: Mapping[str, np.ndarray], path: Path,
                      title: str = "Calibration", bins: int = 10) -> Path:
     """Observed rate against predicted probability, by quantile bin (PNG)."""
-    from sklearn.calibration import calibration_curve
-
     plt = _pyplot()
-    y = np.asarray(y).astype(int)
     fig, ax = plt.subplots(figsize=(5.5, 5))
     top = 0.0
     for name, p in probabilities.items():
-        observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="quantile")
-        ax.plot(predicted, observed, marker="o", label=name)
-        top = max(top, float(np.max(predicted)), float(np.max(observed)))
+        points = calibration_points(y, p, bins)
+        ax.plot(points["predicted"], points["observed"], marker="o", label=name)
+        top = max(top, float(points["predicted"].max()), float(points["observed"].max()))
     ax.plot([0, top], [0, top], color="grey", lw=0.8, ls="--", label="perfect")
     ax.set_xlabel("predicted probability")
     ax.set_ylabel("observed rate")

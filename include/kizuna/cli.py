@@ -376,6 +376,24 @@ def sql(query: str, limit: int = 50) -> None:
 
 
 @app.command()
+def report(
+    out: Annotated[Path | None, typer.Option(
+        help="the HTML file to write (default KIZUNA_REPORTS/kizuna_report.html)")] = None,
+) -> None:
+    """Write the HTML report of the marts: one page that opens offline (funnel, engagement,
+    MQA, KPI vs target, data quality, models, cross-sell, attribution)."""
+    from kizuna.report import write_report
+
+    with console.status("writing the report"):
+        result = write_report(out=out)
+    for key, why in result.absent.items():
+        console.print(f"  {key}: no data: {escape(why)}", highlight=False)
+    console.print(f"report: {result.path} ({result.bytes / 1e6:.1f} MB, "
+                  f"{len(result.sections) - len(result.absent)} of {len(result.sections)} "
+                  f"sections with data, {result.seconds:.1f}s)", highlight=False)
+
+
+@app.command()
 def summary() -> None:
     """Rows per layer and the most engaged accounts."""
     from kizuna.demo import print_summary

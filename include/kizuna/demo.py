@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from kizuna.report import report_path
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import connection
 
@@ -216,6 +217,9 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
         f"'{db}', read_only=True).sql('from marts.fct_activities limit 5'))\"\n"
         f"  or point any DuckDB client (DBeaver, the duckdb CLI, Metabase) at {db}"
     )
+    report = report_path(settings)
+    if report.exists():
+        console.print(f"\n[bold]The report[/bold] (opens offline in any browser)\n  {report}")
     if seconds is not None:
         console.print(f"\n[green]Demo finished in {seconds / 60:.1f} min.[/green]")
 

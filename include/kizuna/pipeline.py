@@ -16,6 +16,7 @@ dbt_integrity  tests no single node can run (:data:`INTEGRITY_TESTS`)   kizuna_t
 accuracy       on a simulated world, against its truth (:mod:`kizuna.accuracy`)  kizuna_transform
 ml_train       train, evaluate, register (``models_ml``)                kizuna_ml_train
 ml_score       score with the champions, then the ML marts (:data:`ML_MARTS`)  kizuna_ml_score
+report         the HTML report of the run (:mod:`kizuna.report`)        kizuna_ml_score
 =============  ======================================================  =================
 
 :func:`build_warehouse` runs the transform steps in the transform DAG's order with the
@@ -34,6 +35,7 @@ from kizuna.transform import NodeResult, run_dbt
 
 if TYPE_CHECKING:  # DAG files read the names here; the loader is imported when it runs
     from kizuna.ingest import LoadReport
+    from kizuna.report import ReportResult
 
 log = logging.getLogger(__name__)
 
@@ -143,3 +145,11 @@ def score_models(settings: Settings | None = None, quiet: bool = True) -> dict[s
     scored = tasks.score()
     run_dbt(["build", "--select", ML_MARTS], settings=settings, quiet=quiet)
     return scored
+
+
+def write_report(settings: Settings | None = None) -> ReportResult:
+    """The report step: the run's HTML report (:func:`kizuna.report.write_report`), read
+    from the marts; sections without data say why."""
+    from kizuna.report import write_report as write
+
+    return write(settings)
