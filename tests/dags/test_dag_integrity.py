@@ -112,6 +112,8 @@ def test_kizuna_build_runs_the_transform_dags_steps_in_its_order(dagbag):
         # the DAGs start from the parse state `kizuna dbt-parse` writes: a task need not
         # rewrite manifest.json and run_results.json
         assert "--no-write-json" in task.dbt_cmd_flags
+        # dbt's partial parse needs a cache folder on a plain Cosmos operator
+        assert task.cache_dir is not None and task.partial_parse
 
 
 def test_every_model_seed_and_snapshot_is_built_by_exactly_one_dbt_step(manifest_nodes,
