@@ -9,40 +9,32 @@ training DAG has registered models (asset ``kizuna_models``):
    (every row with its ``model_version``), replacing that date's rows. A table whose
    model has no champion is not scored (the task's log and return value say why), and
    its marts build empty; the task skips only while no model has a champion;
-2. ``dbt_ml``: Cosmos renders the dbt models tagged ``ml_scores`` (mart_account_propensity,
-   mart_lookalike_prospects, mart_cross_sell_matrix, mart_target_accounts), each a task,
-   built with their tests;
-3. marks the ``kizuna_scores`` asset updated;
+2. ``dbt_ml_marts``: one ``dbt build`` of the models tagged ``ml_scores``
+   (mart_account_propensity, mart_lookalike_prospects, mart_cross_sell_matrix,
+   mart_target_accounts) with their tests (``kizuna.pipeline.DBT_ML_MARTS``); its error
+   names every failing model or test;
+3. ``scores_published``: marks the ``kizuna_scores`` asset updated;
 4. ``write_report``: the run's HTML report (``kizuna.pipeline.write_report``), one page
    under ``reports/`` that opens offline; written also when scoring was skipped (its
    model sections then say why).
 
 Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``. On
-PostgreSQL the dbt tasks log in with the Airflow connection ``kizuna_warehouse``, read when
-each task runs: no task holds a password (``kizuna.transform.cosmos_profile``).
+PostgreSQL the dbt task logs in with the Airflow connection ``kizuna_warehouse``, read when
+the task runs: no task holds a password (``kizuna.transform.cosmos_profile``).
 """
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, TriggerRule, dag, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
-from kizuna.pipeline import ML_MARTS, WAREHOUSE_POOL
-from kizuna.settings import DBT_PROJECT_DIR, task_defaults, timezone_name
-from kizuna.transform import (
-    MANIFEST_PATH,
-    cosmos_operator_args,
-    cosmos_profile,
-    require_manifest,
-)
+from kizuna.pipeline import DBT_ML_MARTS, WAREHOUSE_POOL
+from kizuna.settings import task_defaults, timezone_name
+from kizuna.transform import cosmos_task
 
 MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
 MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
 SCORES = Asset(name="kizuna_scores", uri="kizuna://warehouse/ml")
-
-require_manifest()
 
 
 @dag(
@@ -64,27 +56,6 @@ def kizuna_ml_score() -> None:
 
         return score_task()
 
-    ml_marts = DbtTaskGroup(
-        group_id="dbt_ml",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_PROJECT_DIR,
-            manifest_path=MANIFEST_PATH,
-            install_dbt_deps=False,
-        ),
-        profile_config=cosmos_profile(),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
-            emit_datasets=False,
-            select=[ML_MARTS],
-        ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
-            invocation_mode=InvocationMode.DBT_RUNNER,
-        ),
-        operator_args=cosmos_operator_args(WAREHOUSE_POOL),
-    )
-
     @task(outlets=[SCORES])
     def scores_published() -> None:
         """Marks the scores asset updated (BI refreshes, activation exports)."""
@@ -97,7 +68,8 @@ def kizuna_ml_score() -> None:
 
         return str(write_report().path)
 
-    score() >> ml_marts >> scores_published() >> write_report()
+    (score() >> cosmos_task(DBT_ML_MARTS, WAREHOUSE_POOL) >> scores_published()
+     >> write_report())
 
 
 kizuna_ml_score()

@@ -334,7 +334,7 @@ def _sample(sample: str | None, n: int = 2) -> str:
 
 @app.command("dbt-parse")
 def dbt_parse(quiet: bool = False) -> None:
-    """Write dbt's manifest (the transform DAG renders from it)."""
+    """Write dbt's manifest and parse state (every dbt task of the DAGs starts from it)."""
     from kizuna.transform import parse
 
     parse()
@@ -564,11 +564,11 @@ def ml_score(
     for table, why in run["skipped"].items():
         console.print(f"  ml.{table}: not scored: {escape(why)}")
     if build:
-        from kizuna.pipeline import ML_MARTS
-        from kizuna.transform import run_dbt
+        from kizuna.pipeline import DBT_ML_MARTS
+        from kizuna.transform import run_step
 
-        with console.status(f"dbt build --select {ML_MARTS}"):
-            nodes = run_dbt(["build", "--select", ML_MARTS], quiet=True)
+        with console.status(f"dbt {' '.join(DBT_ML_MARTS.args())}"):
+            nodes = run_step(DBT_ML_MARTS)
         console.print(f"  ML marts rebuilt ({len(nodes)} dbt nodes)")
 
 

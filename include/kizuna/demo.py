@@ -235,7 +235,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> None:
     console.print(f"[bold]1/7[/bold] simulated world: {opts.accounts:,} accounts, "
                   f"{opts.start} .. {opts.end}, seed {opts.seed}")
     ensure_world(opts, settings, console)
-    console.print("[bold]2/7[/bold] dbt parse (the manifest the transform DAG renders from)")
+    console.print("[bold]2/7[/bold] dbt parse (the parse state every dbt task starts from)")
     parse(settings)
     console.print("[bold]3/7[/bold] Airflow metadata DB and the DuckDB writer pool")
     home = init_airflow(settings)

@@ -3,24 +3,35 @@
 The DAGs, the command line, the demo and the benchmark all read this module, so the
 order in which the warehouse is built is written in one place:
 
-=============  ======================================================  =================
-step           what it does                                            DAG
-=============  ======================================================  =================
-load           landing files -> ``raw`` (:mod:`kizuna.ingest`)          kizuna_ingest
-gate           the quality gate publishes or rejects (:mod:`kizuna.gate`)  kizuna_ingest
-dbt_seeds      every seed with its tests (:data:`SEEDS`)                kizuna_transform
-dbt_prepare    the models identity resolution reads (:data:`IDENTITY_INPUT`)  kizuna_transform
-identity       名寄せ into schema ``identity`` (:mod:`kizuna.identity`)  kizuna_transform
-dbt_build      every other model, snapshot and its tests                kizuna_transform
-dbt_integrity  tests no single node can run (:data:`INTEGRITY_TESTS`)   kizuna_transform
-accuracy       on a simulated world, against its truth (:mod:`kizuna.accuracy`)  kizuna_transform
-ml_train       train, evaluate, register (``models_ml``)                kizuna_ml_train
-ml_score       score with the champions, then the ML marts (:data:`ML_MARTS`)  kizuna_ml_score
-report         the HTML report of the run (:mod:`kizuna.report`)        kizuna_ml_score
-=============  ======================================================  =================
+=====================  ==============================================  ================
+step (task)            what it does                                    DAG
+=====================  ==============================================  ================
+load                   landing -> ``raw`` (:mod:`kizuna.ingest`)       kizuna_ingest
+gate                   the quality gate publishes or rejects           kizuna_ingest
+                       (:mod:`kizuna.gate`)
+dbt_seeds              every seed, with its tests (:data:`DBT_SEEDS`)  kizuna_transform
+dbt_prepare            the models identity resolution reads, with      kizuna_transform
+                       their tests (:data:`DBT_PREPARE`)
+resolve_identities     名寄せ into schema ``identity``                    kizuna_transform
+                       (:mod:`kizuna.identity`)
+dbt_build              every other model and snapshot, with its tests  kizuna_transform
+                       (:data:`DBT_BUILD`)
+dbt_integrity_tests    the tests no single step can run                kizuna_transform
+                       (:data:`DBT_INTEGRITY_TESTS`)
+measure_against_truth  on a simulated world, the build against its     kizuna_transform
+                       truth (:mod:`kizuna.accuracy`)
+train                  train, evaluate, register (``models_ml``)       kizuna_ml_train
+score                  score with the champions (``models_ml``)        kizuna_ml_score
+dbt_ml_marts           the ML marts, with their tests                  kizuna_ml_score
+                       (:data:`DBT_ML_MARTS`)
+write_report           the run's HTML report (:mod:`kizuna.report`)    kizuna_ml_score
+=====================  ==============================================  ================
 
-:func:`build_warehouse` runs the transform steps in the transform DAG's order with the
-same selections, so ``kizuna build`` and the DAG build the same tables.
+Each dbt step is one :class:`~kizuna.transform.DbtStep`: one ``dbt build`` or ``dbt test``
+over a selection, run by the DAG as one task (:func:`kizuna.transform.cosmos_task`) and by
+the command line in process (:func:`kizuna.transform.run_step`), with the same arguments.
+:func:`build_warehouse` runs :data:`TRANSFORM_STEPS`, the transform DAG's tasks in the
+DAG's order, so ``kizuna build`` and the DAG build the same tables.
 """
 
 from __future__ import annotations
@@ -31,7 +42,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kizuna.settings import Settings, get_settings
-from kizuna.transform import NodeResult, run_dbt
+from kizuna.transform import DbtStep, NodeResult, run_step
 
 if TYPE_CHECKING:  # DAG files read the names here; the loader is imported when it runs
     from kizuna.ingest import LoadReport
@@ -47,10 +58,28 @@ IDENTITY_INPUT = "tag:identity_input"
 INTEGRITY_TESTS = "test_name:relationships source:*"
 #: The marts the ML scoring step fills.
 ML_MARTS = "tag:ml_scores"
-#: A dbt task runs the tests whose every parent is built by then.
+#: A dbt step runs the tests whose every parent is built by then (or before it); the
+#: others wait for :data:`DBT_INTEGRITY_TESTS`.
 INDIRECT_SELECTION = "buildable"
 #: DuckDB allows one writing process: every task that writes shares this one-slot pool.
 WAREHOUSE_POOL = "kizuna_duckdb"
+
+#: Every seed (reference data, weights, rules, targets) with its tests: small CSV files.
+DBT_SEEDS = DbtStep("dbt_seeds", "build", select=(SEEDS,))
+#: Staging and the deterministic matches (lead -> contact by e-mail, account -> company by
+#: corporate number): what identity resolution reads.
+DBT_PREPARE = DbtStep("dbt_prepare", "build", select=(IDENTITY_INPUT,), exclude=(SEEDS,),
+                      indirect_selection=INDIRECT_SELECTION)
+#: Everything else (snapshots, intermediate models, marts): ``dbt build``, so a model's
+#: tests run right after it and a failing test stops what depends on it.
+DBT_BUILD = DbtStep("dbt_build", "build", exclude=(IDENTITY_INPUT, SEEDS),
+                    indirect_selection=INDIRECT_SELECTION)
+#: The tests no single step can run (:data:`INTEGRITY_TESTS`), once every model is built.
+DBT_INTEGRITY_TESTS = DbtStep("dbt_integrity_tests", "test",
+                              select=tuple(INTEGRITY_TESTS.split()))
+#: The ML marts, rebuilt after each scoring run (dbt's default indirect selection: each
+#: mart's tests, relationships to the core marts included).
+DBT_ML_MARTS = DbtStep("dbt_ml_marts", "build", select=(ML_MARTS,))
 
 
 def load_and_gate(start: date, end: date, tables: Sequence[str] | None = None,
@@ -78,18 +107,6 @@ def load_and_gate(start: date, end: date, tables: Sequence[str] | None = None,
     return report
 
 
-def dbt_seeds(settings: Settings | None = None, quiet: bool = True,
-              extra: Sequence[str] = ()) -> list[NodeResult]:
-    return run_dbt(["build", "--select", SEEDS, *extra], settings=settings, quiet=quiet)
-
-
-def dbt_prepare(settings: Settings | None = None, quiet: bool = True,
-                extra: Sequence[str] = ()) -> list[NodeResult]:
-    return run_dbt(["build", "--select", IDENTITY_INPUT, "--exclude", SEEDS,
-                    "--indirect-selection", INDIRECT_SELECTION, *extra],
-                   settings=settings, quiet=quiet)
-
-
 def resolve_identities(settings: Settings | None = None) -> dict[str, dict[str, int]]:
     """Identity resolution (:func:`kizuna.identity.run`); links per match method."""
     from kizuna import identity
@@ -97,18 +114,6 @@ def resolve_identities(settings: Settings | None = None) -> dict[str, dict[str, 
     counts = identity.run(settings)
     log.info("identity resolution: %s", counts)
     return counts
-
-
-def dbt_build(settings: Settings | None = None, quiet: bool = True,
-              extra: Sequence[str] = ()) -> list[NodeResult]:
-    return run_dbt(["build", "--exclude", IDENTITY_INPUT, SEEDS,
-                    "--indirect-selection", INDIRECT_SELECTION, *extra],
-                   settings=settings, quiet=quiet)
-
-
-def dbt_integrity_tests(settings: Settings | None = None, quiet: bool = True
-                        ) -> list[NodeResult]:
-    return run_dbt(["test", "--select", INTEGRITY_TESTS], settings=settings, quiet=quiet)
 
 
 def measure_against_truth(settings: Settings | None = None) -> dict[str, float | None]:
@@ -119,15 +124,23 @@ def measure_against_truth(settings: Settings | None = None) -> dict[str, float |
     return {m.metric: m.value for m in accuracy.record(settings)}
 
 
+#: The transform DAG's tasks before ``marts_built``, in its order (tests/dags checks it).
+TRANSFORM_STEPS: tuple[DbtStep | Callable[[Settings], object], ...] = (
+    DBT_SEEDS, DBT_PREPARE, resolve_identities, DBT_BUILD, DBT_INTEGRITY_TESTS,
+    measure_against_truth,
+)
+
+
 def build_warehouse(settings: Settings | None = None, quiet: bool = True,
                     full_refresh: bool = False) -> list[NodeResult]:
     """The transform steps in the transform DAG's order; returns every dbt result."""
     s = settings or get_settings()
-    extra = ["--full-refresh"] if full_refresh else []
-    results = dbt_seeds(s, quiet, extra) + dbt_prepare(s, quiet, extra)
-    resolve_identities(s)
-    results += dbt_build(s, quiet, extra) + dbt_integrity_tests(s, quiet)
-    measure_against_truth(s)
+    results: list[NodeResult] = []
+    for step in TRANSFORM_STEPS:
+        if isinstance(step, DbtStep):
+            results += run_step(step, s, quiet, full_refresh=full_refresh)
+        else:
+            step(s)
     return results
 
 
@@ -143,7 +156,7 @@ def score_models(settings: Settings | None = None, quiet: bool = True) -> dict[s
     from models_ml import tasks
 
     scored = tasks.score()
-    run_dbt(["build", "--select", ML_MARTS], settings=settings, quiet=quiet)
+    run_step(DBT_ML_MARTS, settings, quiet)
     return scored
 
 

@@ -1,16 +1,19 @@
 """Run the dbt project (``dbt_project/``) in-process against the configured warehouse.
 
-The Airflow DAGs run dbt through Cosmos; the CLI and tests use :func:`run_dbt`, which
-calls dbt's programmatic runner (no subprocess, no 3-4 s of imports per call).
+A :class:`DbtStep` names one dbt command of the pipeline (``kizuna.pipeline`` holds the
+steps). The Airflow DAGs run a step as one Cosmos task (:func:`cosmos_task`); the CLI and
+tests run it with :func:`run_step`, which calls dbt's programmatic runner (no subprocess,
+no 3-4 s of imports per call). Both pass dbt the same arguments.
 
 No secret is ever a field of a DAG's task (Airflow stores task fields in its metadata DB):
 on PostgreSQL, Cosmos builds each dbt task's profile from the Airflow connection
 :data:`WAREHOUSE_CONN_ID` when the task runs; on DuckDB there is no password at all.
 
-``dbt_project/target/`` holds one thing: the manifest the DAGs render from (and the
-partial-parse state that goes with it). Only :func:`parse` writes there, one process at a
-time, and it replaces both files atomically, so a DAG parsed at any moment reads a whole
-manifest. Every other dbt command writes its artifacts to a folder of its own.
+``dbt_project/target/`` holds one thing: the manifest and the partial-parse state every
+dbt command starts from (Cosmos copies both into each task's copy of the project), so no
+command parses the whole project. Only :func:`parse` writes there, one process at a time,
+and it replaces both files atomically, so a task starting at any moment reads a whole
+state. Every other dbt command writes its artifacts to a folder of its own.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kizuna.settings import DBT_PROJECT_DIR, Settings, get_settings
 
@@ -48,6 +51,32 @@ class NodeResult:
     name: str
     status: str
     message: str | None
+
+
+@dataclass(frozen=True)
+class DbtStep:
+    """One dbt command of the pipeline, and the Airflow task that runs it.
+
+    ``select`` and ``exclude`` are dbt selectors; ``indirect_selection`` is dbt's rule for
+    which tests come with the selected nodes (``None``: dbt's default, ``eager``).
+    """
+
+    task_id: str
+    command: Literal["build", "test"]
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    indirect_selection: str | None = None
+
+    def args(self) -> list[str]:
+        """The dbt command line of this step (without project, profile and target)."""
+        args: list[str] = [self.command]
+        if self.select:
+            args += ["--select", *self.select]
+        if self.exclude:
+            args += ["--exclude", *self.exclude]
+        if self.indirect_selection:
+            args += ["--indirect-selection", self.indirect_selection]
+        return args
 
 
 def dbt_environment(settings: Settings | None = None) -> dict[str, str]:
@@ -101,6 +130,16 @@ def run_dbt(
     s = settings or get_settings()
     with dbt_target_folder(target_path) as target:
         return _invoke_dbt(args, s, quiet, check, target)
+
+
+def run_step(step: DbtStep, settings: Settings | None = None, quiet: bool = True,
+             full_refresh: bool = False) -> list[NodeResult]:
+    """Run one pipeline step in this process, as its DAG task runs it; per-node results.
+
+    ``full_refresh`` rebuilds incremental models and snapshots (a ``build`` step only).
+    """
+    extra = ["--full-refresh"] if full_refresh and step.command == "build" else []
+    return run_dbt([*step.args(), *extra], settings=settings, quiet=quiet)
 
 
 def _invoke_dbt(args: Sequence[str], s: Settings, quiet: bool, check: bool,
@@ -188,6 +227,39 @@ def cosmos_operator_args(pool: str) -> dict[str, Any]:
     }
 
 
+def cosmos_task(step: DbtStep, pool: str) -> Any:
+    """The Airflow task of ``step``: one Cosmos operator running the step's whole dbt
+    command in the task's process (dbt's runner, no subprocess), in ``pool``.
+
+    One task per step, not one per model: each Airflow task costs seconds to start, far more
+    than one model's dbt work. When nodes fail, Cosmos raises ``CosmosDbtRunError`` whose
+    message names each failing node with dbt's message, so the task's error in the UI still
+    says which model or test broke.
+    """
+    from cosmos import settings as cosmos_settings
+    from cosmos.constants import InvocationMode
+    from cosmos.operators.local import DbtBuildLocalOperator, DbtTestLocalOperator
+
+    operator = {"build": DbtBuildLocalOperator, "test": DbtTestLocalOperator}[step.command]
+    return operator(
+        task_id=step.task_id,
+        project_dir=str(DBT_PROJECT_DIR),
+        profile_config=cosmos_profile(),
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        select=" ".join(step.select) or None,
+        exclude=" ".join(step.exclude) or None,
+        indirect_selection=step.indirect_selection,
+        # the DAGs mark their own assets; per-node datasets would need the lineage parser
+        emit_datasets=False,
+        # Without a cache folder a plain Cosmos operator skips dbt's partial parse: each
+        # task would parse the whole project (52 s measured on a loaded machine). With it,
+        # the task starts from the newer of `kizuna dbt-parse`'s state and its last run's.
+        cache_dir=(cosmos_settings.cache_dir / f"kizuna__{step.task_id}"
+                   if cosmos_settings.enable_cache else None),
+        **cosmos_operator_args(pool),
+    )
+
+
 def release_dbt_connections(*_: Any, **__: Any) -> None:
     """Close the DuckDB instance dbt-duckdb keeps open in this process.
 
@@ -210,7 +282,8 @@ def release_dbt_connections(*_: Any, **__: Any) -> None:
 
 
 def parse(settings: Settings | None = None) -> None:
-    """Write ``dbt_project/target/manifest.json`` (the DAGs render from it).
+    """Write ``dbt_project/target/manifest.json`` and the partial-parse state (every dbt
+    command starts from them).
 
     One process at a time (a file lock) parses into :data:`PARSE_WORKDIR`, then replaces
     the published partial-parse state and manifest by renames: a reader sees the old
@@ -238,12 +311,3 @@ def replace_atomically(source: Path, destination: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def require_manifest() -> None:
-    """Fail DAG parsing with a clear message when the dbt manifest has not been built."""
-    if not MANIFEST_PATH.exists():
-        raise FileNotFoundError(
-            f"{MANIFEST_PATH} is missing: the transform DAG renders from dbt's manifest. "
-            "Run `kizuna dbt-parse` (make demo and make test do it) and reload the DAGs."
-        )

@@ -2,24 +2,71 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
+import json
+from pathlib import Path
+
 import pytest
 
 from kizuna.settings import DAGS_FOLDER
+
+#: The transform DAG's tasks, in order: each runs after the one before it.
+TRANSFORM_TASKS = ["dbt_seeds", "dbt_prepare", "resolve_identities", "dbt_build",
+                   "dbt_integrity_tests", "measure_against_truth", "marts_built"]
 
 
 @pytest.fixture(scope="module")
 def dagbag():
     from kizuna.transform import parse
 
-    parse()  # the transform DAG renders from dbt's manifest
+    parse()  # the manifest the tests below read, and the dbt tasks' parse state
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(DAGS_FOLDER))
 
 
+@pytest.fixture(scope="module")
+def manifest_nodes(dagbag) -> dict[str, dict]:
+    from kizuna.transform import MANIFEST_PATH
+
+    return json.loads(MANIFEST_PATH.read_text())["nodes"]
+
+
+@pytest.fixture(scope="module")
+def selected_by(tmp_path_factory: pytest.TempPathFactory):
+    """What a dbt step builds, as dbt itself selects it: ``dbt ls`` of the step's selection
+    (models, seeds and snapshots, by name)."""
+    from dbt.cli.main import dbtRunner
+
+    from kizuna.settings import DBT_PROJECT_DIR
+    from kizuna.transform import dbt_environment
+
+    target = tmp_path_factory.mktemp("dbt-ls-target")
+
+    @functools.cache
+    def selected(args: tuple[str, ...]) -> frozenset[str]:
+        selection = list(args[1:])
+        if "--indirect-selection" in selection:  # tests only: ls lists no test here
+            at = selection.index("--indirect-selection")
+            del selection[at:at + 2]
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in dbt_environment().items():
+                mp.setenv(key, value)
+            res = dbtRunner().invoke([
+                "--quiet", "ls", *selection, "--output", "name",
+                "--resource-type", "model", "--resource-type", "seed",
+                "--resource-type", "snapshot", "--project-dir", str(DBT_PROJECT_DIR),
+                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)])
+        assert res.success, res.exception
+        return frozenset(res.result)
+
+    return lambda step: selected(tuple(step.args()))
+
+
 def test_every_dag_imports_without_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert {"kizuna_ingest", "kizuna_transform"} <= set(dagbag.dags)
+    assert {"kizuna_ingest", "kizuna_transform", "kizuna_ml_score"} <= set(dagbag.dags)
 
 
 def test_ingest_loads_every_entity_through_the_warehouse_pool(dagbag):
@@ -30,43 +77,71 @@ def test_ingest_loads_every_entity_through_the_warehouse_pool(dagbag):
     assert [o.name for o in dag.get_task("publish").outlets] == ["kizuna_raw"]
 
 
-def test_transform_runs_on_the_raw_asset_and_builds_every_model(dagbag):
-    import json
-
-    from kizuna.transform import MANIFEST_PATH
-
+def test_transform_is_seven_tasks_in_one_line_on_the_raw_asset(dagbag):
     dag = dagbag.dags["kizuna_transform"]
     assert [a.name for a in dag.timetable.asset_condition.objects] == ["kizuna_raw"]
-    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"].values()
-    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
-    task_ids = {t.task_id for t in dag.tasks}
-    missing = {m for m in models
-               if not any(tid.startswith((f"dbt.{m}", f"dbt_prepare.{m}")) for tid in task_ids)}
-    assert missing == set()
-    writers = [t for t in dag.tasks if t.task_id.startswith(("dbt.", "dbt_prepare."))]
-    assert all(t.pool == "kizuna_duckdb" for t in writers)
+    assert sorted(dag.task_ids) == sorted(TRANSFORM_TASKS)
+    for before, after in itertools.pairwise(TRANSFORM_TASKS):
+        assert dag.get_task(before).downstream_task_ids == {after}, before
+    assert dag.get_task("dbt_seeds").upstream_task_ids == set()
+    assert [o.name for o in dag.get_task("marts_built").outlets] == ["kizuna_marts"]
+    writers = [t for t in dag.tasks if t.task_id != "marts_built"]
+    assert {t.task_id: t.pool for t in writers} == {
+        t.task_id: "kizuna_duckdb" for t in writers}
 
 
-def test_identity_resolution_runs_between_the_two_dbt_steps(dagbag):
+def test_kizuna_build_runs_the_transform_dags_steps_in_its_order(dagbag):
+    """``build_warehouse`` walks TRANSFORM_STEPS; the DAG must hold the same steps in the
+    same order, and each dbt task must run its step's dbt command."""
+    from cosmos.constants import InvocationMode
+
+    from kizuna.pipeline import TRANSFORM_STEPS
+    from kizuna.transform import DbtStep
+
+    names = [s.task_id if isinstance(s, DbtStep) else s.__name__ for s in TRANSFORM_STEPS]
+    assert names == TRANSFORM_TASKS[:-1]
+    dag = dagbag.dags["kizuna_transform"]
+    for step in (s for s in TRANSFORM_STEPS if isinstance(s, DbtStep)):
+        task = dag.get_task(step.task_id)
+        assert task.base_cmd == [step.command], step
+        assert (task.select or "").split() == list(step.select), step
+        assert (task.exclude or "").split() == list(step.exclude), step
+        assert task.indirect_selection == step.indirect_selection, step
+        assert task.invocation_mode == InvocationMode.DBT_RUNNER
+        assert task.install_deps is False
+        # the DAGs start from the parse state `kizuna dbt-parse` writes: a task need not
+        # rewrite manifest.json and run_results.json
+        assert "--no-write-json" in task.dbt_cmd_flags
+        # dbt's partial parse needs a cache folder on a plain Cosmos operator
+        assert task.cache_dir is not None and task.partial_parse
+
+
+def test_every_model_seed_and_snapshot_is_built_by_exactly_one_dbt_step(manifest_nodes,
+                                                                         selected_by):
+    from kizuna.pipeline import DBT_BUILD, DBT_PREPARE, DBT_SEEDS
+
+    built = {n["name"] for n in manifest_nodes.values()
+             if n["resource_type"] in ("model", "seed", "snapshot")}
+    steps = [selected_by(step) for step in (DBT_SEEDS, DBT_PREPARE, DBT_BUILD)]
+    assert all(steps)
+    assert set().union(*steps) == built
+    assert sum(len(s) for s in steps) == len(built)  # none twice
+
+
+def test_identity_resolution_runs_between_the_two_dbt_steps(dagbag, manifest_nodes,
+                                                            selected_by):
     """Staging and the deterministic matches first, then the identity task, then the rest."""
-    import json
-
-    from kizuna.transform import MANIFEST_PATH
+    from kizuna.pipeline import DBT_PREPARE
 
     dag = dagbag.dags["kizuna_transform"]
     identity = dag.get_task("resolve_identities")
-    assert identity.pool == "kizuna_duckdb"
-    assert {t.split(".")[0] for t in identity.upstream_task_ids} == {"dbt_prepare"}
-    assert {t.split(".")[0] for t in identity.downstream_task_ids} == {"dbt"}
-    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"].values()
-    tagged = {n["name"] for n in nodes
+    assert identity.upstream_task_ids == {"dbt_prepare"}
+    assert identity.downstream_task_ids == {"dbt_build"}
+    tagged = {n["name"] for n in manifest_nodes.values()
               if n["resource_type"] == "model" and "identity_input" in n["tags"]}
     assert {"stg_crm__accounts", "int_lead_contact_matches",
             "int_account_corporate_numbers"} <= tagged
-    prepared = {t.task_id.removeprefix("dbt_prepare.").removesuffix("_model_build")
-                for t in dag.tasks
-                if t.task_id.startswith("dbt_prepare.") and t.task_id.endswith("_model_build")}
-    assert prepared == tagged
+    assert selected_by(DBT_PREPARE) == tagged
 
 
 def test_dag_files_only_wire(dagbag):
@@ -77,16 +152,11 @@ def test_dag_files_only_wire(dagbag):
         assert "SELECT " not in text.upper().replace("SELECTOR", ""), path
 
 
-def test_tests_of_several_models_run_once_every_model_is_built(dagbag):
-    """A model's task runs only the tests whose models are all built by then; the rest
-    must be relationships tests or tests on sources: ``dbt_integrity_tests`` runs those
-    after the whole group."""
-    import functools
-    import json
-
-    from kizuna.transform import MANIFEST_PATH
-
-    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"]
+def test_tests_of_several_models_run_once_every_model_is_built(dagbag, manifest_nodes):
+    """A dbt step runs only the tests whose models are all built by then; the rest must be
+    relationships tests or tests on sources: ``dbt_integrity_tests`` runs those after
+    ``dbt_build``."""
+    nodes = manifest_nodes
     built = ("model.", "seed.", "snapshot.")
 
     def parents(uid: str) -> list[str]:
@@ -105,13 +175,10 @@ def test_tests_of_several_models_run_once_every_model_is_built(dagbag):
     assert {name for name, kind in waiting.items() if kind != "relationships"} == set()
     dag = dagbag.dags["kizuna_transform"]
     task = dag.get_task("dbt_integrity_tests")
+    assert task.base_cmd == ["test"]
     assert task.select.split() == ["test_name:relationships", "source:*"]
-    assert task.pool == "kizuna_duckdb"
-    groups = {t.split(".")[0] for t in task.upstream_task_ids}
-    assert groups == {"dbt"}
-    assert dag.get_task("measure_against_truth").upstream_task_ids == {"dbt_integrity_tests"}
-    assert dag.get_task("marts_built").upstream_task_ids == {"measure_against_truth"}
-    assert not [t for t in dag.tasks if t.task_id.endswith("_test")]
+    assert task.upstream_task_ids == {"dbt_build"}
+    assert dag.get_task("dbt_build").indirect_selection == "buildable"
 
 
 def test_seeds_load_in_one_task_before_everything_else(dagbag):
@@ -119,7 +186,21 @@ def test_seeds_load_in_one_task_before_everything_else(dagbag):
     seeds = dag.get_task("dbt_seeds")
     assert seeds.select == "resource_type:seed" and seeds.base_cmd == ["build"]
     assert seeds.upstream_task_ids == set()
-    assert {t.split(".")[0] for t in seeds.downstream_task_ids} == {"dbt_prepare"}
-    assert not [t for t in dag.task_ids if t.endswith("_seed_build")]
-    assert all("--no-write-json" in (t.dbt_cmd_flags or [])
-               for t in dag.tasks if t.task_id.startswith(("dbt", "dbt_prepare")))
+    # the later steps leave the seeds alone
+    assert "resource_type:seed" in dag.get_task("dbt_prepare").exclude.split()
+    assert "resource_type:seed" in dag.get_task("dbt_build").exclude.split()
+
+
+def test_dbt_tasks_carry_no_credentials(dagbag):
+    """dbt tasks read the warehouse's password from the Airflow connection when they run
+    (tests/dags/test_no_secrets_in_tasks.py checks every field); their env names only the
+    target, the DuckDB file and the business time zone and currency."""
+    from cosmos.operators.local import DbtLocalBaseOperator
+
+    dbt_tasks = [t for dag_id in ("kizuna_transform", "kizuna_ml_score")
+                 for t in dagbag.dags[dag_id].tasks if isinstance(t, DbtLocalBaseOperator)]
+    assert len(dbt_tasks) == 5
+    for task in dbt_tasks:
+        assert set(task.env) <= {"KIZUNA_WAREHOUSE", "KIZUNA_DUCKDB_PATH", "KIZUNA_TIMEZONE",
+                                 "KIZUNA_CURRENCY"}, task.task_id
+        assert Path(task.project_dir).name == "dbt_project"

@@ -1,7 +1,8 @@
 """Re-parsing dbt while DAGs load: no reader ever sees a half-written manifest.
 
-The DAGs render from ``dbt_project/target/manifest.json``; ``kizuna dbt-parse`` (and the
-test fixtures) rewrite it while a DAG processor or another test may be reading it. Here
+Every dbt task starts from ``dbt_project/target/manifest.json`` and its parse state;
+``kizuna dbt-parse`` (and the test fixtures) rewrite them while a DAG processor, a task
+or another test may be reading them. Here
 two processes parse over and over while two others load the DAG files and read the
 manifest as fast as they can, all at once.
 """

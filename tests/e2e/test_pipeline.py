@@ -1,10 +1,11 @@
 """The demo path on a small world: the real DAGs, run with dag.test(), fill the marts.
 
 Runs kizuna_ingest over the world's whole history as one backfill window, then
-kizuna_transform (Cosmos, dbt build per node), and checks the warehouse against the
-files and the simulator's truth. Then runs both again and checks nothing changed, and
-builds the same world without Airflow (``kizuna load`` and ``kizuna build``'s functions)
-and checks every table is the same.
+kizuna_transform (seven tasks, each dbt step one Cosmos task), and checks the warehouse
+against the files and the simulator's truth. Then runs both again and checks nothing
+changed, and builds the same world without Airflow (``kizuna load`` and ``kizuna
+build``'s functions) and checks every table is the same. Last, a model broken on purpose
+(in a copy of the dbt project) fails its DAG's dbt task, whose error names it.
 """
 
 from __future__ import annotations
@@ -177,3 +178,51 @@ def test_kizuna_build_makes_the_same_tables_as_the_dags(first_run, small_world: 
     assert sorted(by_cli) == sorted(by_dags)
     assert {t for t in by_dags if t.startswith(("identity.", "intermediate."))}
     assert {t: v for t, v in by_cli.items() if v != by_dags[t]} == {}
+
+
+#: DAG -> (the dbt task that fails, the model broken in it, the tasks before it, marked
+#: done without running: the warehouse the DAGs built above already holds their work).
+BROKEN_MODEL = {
+    "kizuna_transform": ("dbt_build", "fct_activities",
+                         "dbt_seeds|dbt_prepare|resolve_identities"),
+    "kizuna_ml_score": ("dbt_ml_marts", "mart_target_accounts", "score"),
+}
+
+
+@pytest.mark.parametrize("dag_id", sorted(BROKEN_MODEL))
+def test_a_failing_model_is_named_in_its_dbt_tasks_error(dag_id: str, first_run,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    """A dbt task runs a whole step (dozens of models); when one model fails, the error
+    Airflow records and shows for the task names that model and dbt's message."""
+    from kizuna.settings import DBT_PROJECT_DIR
+
+    task_id, model, done_before = BROKEN_MODEL[dag_id]
+    db, _ = first_run
+    home = tmp_path / "home"
+    (home / "warehouse").mkdir(parents=True)
+    shutil.copyfile(db, home / "warehouse" / "kizuna.duckdb")
+    monkeypatch.setenv("KIZUNA_HOME", str(home))
+    # the copy keeps the parse state, so dbt re-parses only the broken file
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("logs", "parse"))
+    (sql,) = project.rglob(f"models/**/{model}.sql")
+    sql.write_text("select broken_on_purpose\n")
+
+    dag = dagbag().dags[dag_id]  # parsed here: its tasks' env names this warehouse
+    task = dag.get_task(task_id)
+    task.project_dir = str(project)
+    task.cache_dir = tmp_path / "cosmos-cache"  # the broken parse state stays here
+    errors: list[str] = []
+    # a list, as Airflow keeps callbacks once a task is built
+    task.on_failure_callback = [lambda context: errors.append(str(context["exception"]))]
+    run = dag.test(logical_date=datetime(2026, 4, 3, 12, tzinfo=UTC),
+                   mark_success_pattern=done_before)
+
+    states = {ti.task_id: str(getattr(ti.state, "value", ti.state))
+              for ti in run.get_task_instances()}
+    assert states[task_id] == "failed"
+    assert {t for t, s in states.items() if s == "failed"} == {task_id}
+    (error,) = errors
+    assert f"{model}: " in error
+    assert "broken_on_purpose" in error  # dbt's own message: the column it could not find

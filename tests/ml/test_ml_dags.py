@@ -13,7 +13,7 @@ from kizuna.settings import DAGS_FOLDER
 def dagbag():
     from kizuna.transform import parse
 
-    parse()  # the scoring DAG renders the ML marts from dbt's manifest
+    parse()  # the manifest the test reads the ML marts' tag from
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(DAGS_FOLDER))
@@ -34,11 +34,14 @@ def test_training_runs_weekly_one_task_per_model_through_the_warehouse_pool(dagb
 
 
 def test_scoring_runs_after_the_marts_or_new_models_and_rebuilds_every_ml_mart(dagbag):
+    from cosmos.constants import InvocationMode
+
     from kizuna.transform import MANIFEST_PATH
 
     dag = dagbag.dags["kizuna_ml_score"]
     assert {a.name for a in dag.timetable.asset_condition.objects} == {
         "kizuna_marts", "kizuna_models"}
+    assert sorted(dag.task_ids) == ["dbt_ml_marts", "score", "scores_published", "write_report"]
     score = dag.get_task("score")
     assert score.pool == "kizuna_duckdb"
     nodes = json.loads(MANIFEST_PATH.read_text())["nodes"].values()
@@ -46,12 +49,14 @@ def test_scoring_runs_after_the_marts_or_new_models_and_rebuilds_every_ml_mart(d
               if n["resource_type"] == "model" and "ml_scores" in n["tags"]}
     assert tagged == {"mart_account_propensity", "mart_lookalike_prospects",
                       "mart_cross_sell_matrix", "mart_target_accounts"}
-    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_ml.")]
-    assert {m for m in tagged if any(t.task_id.startswith(f"dbt_ml.{m}") for t in dbt_tasks)} \
-        == tagged
-    assert all(t.pool == "kizuna_duckdb" for t in dbt_tasks)
-    assert all(t.task_id in score.get_flat_relative_ids(upstream=False) for t in dbt_tasks)
+    # every ML mart in one dbt build, after the scores it reads are written
+    marts = dag.get_task("dbt_ml_marts")
+    assert marts.base_cmd == ["build"] and marts.select == "tag:ml_scores"
+    assert marts.invocation_mode == InvocationMode.DBT_RUNNER
+    assert marts.pool == "kizuna_duckdb"
+    assert score.downstream_task_ids == {"dbt_ml_marts"}
     published = dag.get_task("scores_published")
+    assert published.upstream_task_ids == {"dbt_ml_marts"}
     assert [o.name for o in published.outlets] == ["kizuna_scores"]
 
 

@@ -6,9 +6,6 @@ from kizuna.settings import DAGS_FOLDER
 
 
 def test_the_scoring_dag_writes_the_report_last_even_after_a_skipped_scoring():
-    from kizuna.transform import parse
-
-    parse()  # the scoring DAG renders the ML marts from dbt's manifest
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(DAGS_FOLDER / "kizuna_ml_score.py"))
