@@ -104,7 +104,6 @@ class TestJapaneseSources(VendorWorldTests):
                                "the NTA dates an update (updateDate, JST)"),
             },
         },
-        lead_id="regexp_replace(lead_id, '^(satori|sansan)-', '')",
     )
 
     def test_the_worlds_card_scans_are_on_their_cards_exchange_dates(
