@@ -4,8 +4,15 @@ On a simulated world (``KIZUNA_HOME/truth`` present) the build measures its iden
 resolution against the truth and writes the figures to ``audit.simulation_accuracy``, one
 row per metric per data date (the date the warehouse's data runs to): building the same
 data again replaces that date's rows with the same figures, so a re-run leaves the same
-tables. ``marts.kpi_identity_accuracy`` and ``kizuna summary`` read them. On real data
-there is no truth folder and nothing is measured.
+tables. ``marts.kpi_identity_accuracy`` and ``kizuna summary`` read them. The lead metrics
+are also split by identity match method in ``audit.simulation_accuracy_by_method`` (which
+method loses precision, which leaves leads unlinked). On real data there is no truth
+folder and nothing is measured.
+
+On a world written as vendors' files the warehouse holds the vendors' lead ids
+(``satori-...``); ``truth/lead_ids.csv`` (written beside the truth by the vendor writers,
+:mod:`kizuna.simulator.vendors`) names the world's lead of each, and a lead it does not
+name keeps its id. Every figure is then the same function of the truth on every path.
 
 Metrics (a numerator over a denominator each):
 
@@ -38,11 +45,15 @@ from kizuna.warehouse import Warehouse, connection
 
 log = logging.getLogger(__name__)
 
-SCHEMA, TABLE = "audit", "simulation_accuracy"
+SCHEMA, TABLE, BY_METHOD_TABLE = "audit", "simulation_accuracy", "simulation_accuracy_by_method"
 #: Columns as the dbt on-run-start hook creates them (macros/accuracy_table.sql).
 COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("data_date", pa.date32()), ("measured_at", pa.timestamp("us")), ("metric", pa.string()),
     ("numerator", pa.int64()), ("denominator", pa.int64()), ("value", pa.float64()))
+BY_METHOD_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    *COLUMNS[:2], ("match_method", pa.string()), *COLUMNS[2:])
+#: The vendors' lead ids -> the world's (truth folder; absent on the native path).
+LEAD_IDS = "lead_ids.csv"
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,8 @@ class Measure:
     metric: str
     numerator: int
     denominator: int
+    #: the identity match method of the leads counted (None: every lead)
+    match_method: str | None = None
 
     @property
     def value(self) -> float | None:
@@ -63,18 +76,29 @@ def truth_dir(settings: Settings) -> Path | None:
 
 
 def measure(wh: Warehouse, truth: Path) -> list[Measure]:
-    """Every metric of the module docstring, for the warehouse as built."""
+    """Every metric of the module docstring, for the warehouse as built (the lead metrics
+    once over every lead, then once per match method)."""
     con = duckdb.connect()
     try:
-        con.register("leads", wh.query_arrow(
-            "SELECT lead_id, account_id, account_key FROM marts.dim_leads"))
+        con.register("built_leads", wh.query_arrow(
+            "SELECT lead_id, account_id, account_key, match_method FROM marts.dim_leads"))
         con.register("lead_activities", wh.query_arrow(
             "SELECT lead_id, count(*) AS activities FROM staging.stg_ma__activities "
             "GROUP BY lead_id"))
         for name in ("lead_company", "account_company"):
             con.execute(f"CREATE TABLE truth_{name} AS SELECT * FROM read_csv("
                         f"{literal(str(truth / (name + '.csv')))}, all_varchar = true)")
-        return _lead_account(con) + _activity_account(con)
+        con.execute("CREATE TABLE truth_lead_ids (lead_id VARCHAR, world_lead_id VARCHAR)")
+        if (truth / LEAD_IDS).is_file():
+            con.execute(f"INSERT INTO truth_lead_ids SELECT lead_id, world_lead_id FROM "
+                        f"read_csv({literal(str(truth / LEAD_IDS))}, all_varchar = true)")
+        con.execute("""
+            CREATE TABLE leads AS
+            SELECT l.*, coalesce(m.world_lead_id, l.lead_id) AS world_lead_id
+            FROM built_leads l
+            LEFT JOIN (SELECT lead_id, min(world_lead_id) AS world_lead_id
+                       FROM truth_lead_ids GROUP BY lead_id) m ON m.lead_id = l.lead_id""")
+        return _lead_account(con) + _activity_account(con) + _lead_account(con, by_method=True)
     finally:
         con.close()
 
@@ -85,17 +109,25 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, ...]:
     return tuple(int(v) for v in row)
 
 
-def _lead_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
-    linked, right, relevant = _one(con, """
-        SELECT count(l.account_id),
+def _lead_account(con: duckdb.DuckDBPyConnection, by_method: bool = False) -> list[Measure]:
+    """Lead -> CRM account precision and recall, over every lead or per match method (the
+    per-method numerators and denominators add up to the overall ones)."""
+    rows = con.execute(f"""
+        SELECT {'l.match_method' if by_method else 'NULL'} AS match_method,
+               count(l.account_id),
                count(*) FILTER (WHERE a.corporate_number = t.corporate_number),
                count(*) FILTER (WHERE t.corporate_number IN
                                 (SELECT corporate_number FROM truth_account_company))
         FROM leads l
-        JOIN truth_lead_company t ON t.record_type = 'ma_lead' AND t.record_id = l.lead_id
-        LEFT JOIN truth_account_company a ON a.account_id = l.account_id""")
-    return [Measure("lead_account_precision", right, linked),
-            Measure("lead_account_recall", right, relevant)]
+        JOIN truth_lead_company t
+            ON t.record_type = 'ma_lead' AND t.record_id = l.world_lead_id
+        LEFT JOIN truth_account_company a ON a.account_id = l.account_id
+        {'GROUP BY 1 ORDER BY 1' if by_method else ''}""").fetchall()
+    measures = []
+    for method, linked, right, relevant in rows:
+        measures += [Measure("lead_account_precision", int(right), int(linked), method),
+                     Measure("lead_account_recall", int(right), int(relevant), method)]
+    return measures
 
 
 def _activity_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
@@ -104,7 +136,8 @@ def _activity_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
         SELECT l.lead_id, l.account_key, nullif(t.corporate_number, '') AS true_company,
                coalesce(a.activities, 0) AS activities
         FROM leads l
-        JOIN truth_lead_company t ON t.record_type = 'ma_lead' AND t.record_id = l.lead_id
+        JOIN truth_lead_company t
+            ON t.record_type = 'ma_lead' AND t.record_id = l.world_lead_id
         LEFT JOIN lead_activities a USING (lead_id)""")
     # the true company of each key: the corporate number itself, the CRM account's company,
     # or (a company known from its leads only) the company most of its activities are at
@@ -137,28 +170,37 @@ def _activity_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
             Measure("abm_accounts_split", split, reached)]
 
 
+def _rows(measures: list[Measure], data_date: object, now: datetime,
+          columns: tuple[tuple[str, pa.DataType], ...]) -> pa.Table:
+    values = {"data_date": [data_date] * len(measures), "measured_at": [now] * len(measures),
+              "match_method": [m.match_method for m in measures],
+              "metric": [m.metric for m in measures],
+              "numerator": [m.numerator for m in measures],
+              "denominator": [m.denominator for m in measures],
+              "value": [m.value for m in measures]}
+    return pa.table({c: values[c] for c, _ in columns}, schema=pa.schema(columns))
+
+
 def record(settings: Settings | None = None) -> list[Measure]:
     """Measure the built warehouse against the truth of this home and write the figures
-    to ``audit.simulation_accuracy`` in place of the same data date's; nothing (an empty
-    list) without a truth folder."""
+    to ``audit.simulation_accuracy`` (and the lead metrics per match method to
+    ``audit.simulation_accuracy_by_method``) in place of the same data date's; returns the
+    overall figures, nothing (an empty list) without a truth folder."""
     s = settings or get_settings()
     truth = truth_dir(s)
     if truth is None:
         return []
     with connection(s) as wh:
-        measures = measure(wh, truth)
+        measured = measure(wh, truth)
+        measures = [m for m in measured if m.match_method is None]
+        by_method = [m for m in measured if m.match_method is not None]
         ((data_date,),) = wh.query("SELECT data_date FROM intermediate.int_data_date")
         now = datetime.now(UTC).replace(tzinfo=None)
-        rows = pa.table({
-            "data_date": [data_date] * len(measures),
-            "measured_at": [now] * len(measures),
-            "metric": [m.metric for m in measures],
-            "numerator": [m.numerator for m in measures],
-            "denominator": [m.denominator for m in measures],
-            "value": [m.value for m in measures]}, schema=pa.schema(COLUMNS))
         with wh.transaction():
-            wh.execute(f"DELETE FROM {SCHEMA}.{TABLE} WHERE data_date = ?", [data_date])
-            wh.append_arrow(SCHEMA, TABLE, rows)
+            for table, rows, columns in ((TABLE, measures, COLUMNS),
+                                         (BY_METHOD_TABLE, by_method, BY_METHOD_COLUMNS)):
+                wh.execute(f"DELETE FROM {SCHEMA}.{table} WHERE data_date = ?", [data_date])
+                wh.append_arrow(SCHEMA, table, _rows(rows, data_date, now, columns))
     for m in measures:
         log.info("against the truth: %s %s (%d / %d)", m.metric,
                  "n/a" if m.value is None else f"{m.value:.4f}", m.numerator, m.denominator)

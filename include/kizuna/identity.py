@@ -32,6 +32,14 @@ The cascade, for every record the previous step left open:
    company is likely (``match_threshold``) and clearly ahead of the next one
    (``margin_bits``); otherwise the record stays unlinked and its candidates are listed.
 
+Where the company database has no web domain for a company (the 法人番号 publication has
+none), step 1 has nothing to match; the domain is then learnt from what is already linked
+with certainty (:func:`learned_domains`): the web and contacts' business e-mail domains of
+CRM accounts whose corporate number (or a name one company bears) names the company, and
+the business e-mail domains of leads the cascade linked to it by domain or such a name. A
+domain is learnt only when every such record agrees on one company (free mail never
+counts), and accounts and leads are resolved again with it.
+
 Leads the company database leaves unmatched (all of them when there is none) go through
 the same cascade once more against the CRM accounts no company was found for: the
 account's web domain or its contacts' e-mail domain and its name stand in for a company's
@@ -115,6 +123,12 @@ ACCOUNT_CONFIDENCE = {
     "name": 0.95,
     "name_prefecture": 0.9,
 }
+# Lead links certain enough to teach a company its e-mail domain (learned_domains): the
+# domain steps themselves and a name only one company bears.
+DOMAIN_TEACHING_METHODS = frozenset({"email_domain", "email_domain_name", "name"})
+# Account links as certain (besides a corporate number): a domain, a name one company
+# bears, a name its contacts' domain tells apart (precision >= 0.99 on the simulated world).
+ACCOUNT_DOMAIN_TEACHING_METHODS = frozenset({"domain", "name", "name_contact_domain"})
 # Company names people type when they have none.
 NO_COMPANY = frozenset({"個人", "フリーランス", "学生", "なし", "無職", "自営業", "-", "n/a",
                         "none"})
@@ -255,12 +269,20 @@ def _most_common(values: list[str]) -> str | None:
 class CompanyIndex:
     """Look-ups from domain and name key to companies."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, learned: dict[str, str] | None = None) -> None:
         self.frame = frame
         self.by_domain: dict[str, str] = {}
         for cn, d in zip(frame["corporate_number"], frame["domain"], strict=True):
             if d:
                 self.by_domain.setdefault(d, cn)
+        # domains learnt from linked records (learned_domains: company -> domain): they
+        # serve the domain step only (not the romanised name: a company of the same name
+        # without a learnt domain would not be seen), and yield to a name one company bears
+        self.learned_domains: set[str] = set()
+        for cn, d in sorted((learned or {}).items()):
+            if d not in self.by_domain:
+                self.by_domain[d] = cn
+                self.learned_domains.add(d)
         self.by_key: dict[str, set[str]] = defaultdict(set)
         for col in ("name_key", "kana_key", "label_key"):
             for cn, k in zip(frame["corporate_number"], frame[col], strict=True):
@@ -271,6 +293,12 @@ class CompanyIndex:
             if p:
                 self.children[p].add(cn)
         self.attrs = frame.set_index("corporate_number")
+
+    def yields_to_name(self, domain: str, named: set[str]) -> bool:
+        """A learnt ``domain`` gives way when the record's name is one other company's
+        alone (a group's people may mail from one company's domain)."""
+        return (domain in self.learned_domains and len(named) == 1
+                and self.by_domain[domain] not in named)
 
     def keys_of(self, cn: str) -> set[str]:
         row = self.attrs.loc[cn]
@@ -299,13 +327,15 @@ class _Open:
 
 def resolve_accounts(accounts: pd.DataFrame, contacts: pd.DataFrame, companies: pd.DataFrame,
                      reference: Reference, skip: Iterable[str] = (),
-                     settings: MatchSettings | None = None) -> Resolution:
+                     settings: MatchSettings | None = None,
+                     learned: dict[str, str] | None = None) -> Resolution:
     """Resolve CRM accounts (``skip``: those already linked by corporate number).
 
     ``accounts``: account_id, account_name, domain, industry; ``contacts``: account_id,
-    email; ``companies``: the stg_firmo__companies columns.
+    email; ``companies``: the stg_firmo__companies columns; ``learned``: domains learnt
+    for companies without one (:func:`learned_domains`).
     """
-    index = CompanyIndex(company_frame(companies))
+    index = CompanyIndex(company_frame(companies), learned)
     skip = set(skip)
     contact_domains = _contact_domains(contacts, reference)
     links: list[tuple[str, str | None, str, float]] = []
@@ -321,10 +351,10 @@ def resolve_accounts(accounts: pd.DataFrame, contacts: pd.DataFrame, companies: 
         seen.append(_Open(acc, key, mail, None, division, ""))
         if acc in skip:
             continue
-        if web and web in index.by_domain:
+        cands = index.by_key.get(key, set()) if key else set()
+        if web and web in index.by_domain and not index.yields_to_name(web, cands):
             links.append((acc, index.by_domain[web], "domain", CONFIDENCE["domain"]))
             continue
-        cands = index.by_key.get(key, set()) if key else set()
         if len(cands) == 1:
             links.append((acc, next(iter(cands)), "name", CONFIDENCE["name"]))
             continue
@@ -347,12 +377,14 @@ def resolve_accounts(accounts: pd.DataFrame, contacts: pd.DataFrame, companies: 
 
 
 def resolve_leads(leads: pd.DataFrame, companies: pd.DataFrame, reference: Reference,
-                  settings: MatchSettings | None = None) -> Resolution:
+                  settings: MatchSettings | None = None,
+                  learned: dict[str, str] | None = None) -> Resolution:
     """Resolve every MA lead to the company the person worked at when it was written.
 
-    ``leads``: lead_id, email, company_name, phone.
+    ``leads``: lead_id, email, company_name, phone; ``learned``: domains learnt for
+    companies without one (:func:`learned_domains`).
     """
-    return _resolve_leads(leads, CompanyIndex(company_frame(companies)), reference,
+    return _resolve_leads(leads, CompanyIndex(company_frame(companies), learned), reference,
                           settings or MatchSettings())
 
 
@@ -390,7 +422,8 @@ def _resolve_leads(leads: pd.DataFrame, index: CompanyIndex, reference: Referenc
         key = company_name_key(name)
         prefecture = reference.prefecture(phone)
         seen.append(_Open(lead, key, domain, prefecture, None, ""))
-        if domain and domain in index.by_domain:
+        if domain and domain in index.by_domain and not index.yields_to_name(
+                domain, index.by_key.get(key, set()) if key else set()):
             owner = index.by_domain[domain]
             group = index.domain_group(owner)
             if len(group) == 1:
@@ -422,18 +455,77 @@ def _resolve_leads(leads: pd.DataFrame, index: CompanyIndex, reference: Referenc
     return _finish("lead", links, open_, seen, index, settings)
 
 
+def learned_domains(companies: pd.DataFrame, accounts: pd.DataFrame, contacts: pd.DataFrame,
+                    account_companies: dict[str, str], leads: pd.DataFrame,
+                    lead_links: pd.DataFrame, reference: Reference) -> dict[str, str]:
+    """Domains the company database lacks, learnt from records linked with certainty:
+    company (corporate_number) -> registrable domain.
+
+    Teachers: CRM accounts whose company ``account_companies`` names (by corporate number,
+    or linked by one of :data:`ACCOUNT_DOMAIN_TEACHING_METHODS`: the account's web domain
+    and its contacts' business e-mail domains) and leads linked by one of
+    :data:`DOMAIN_TEACHING_METHODS` (their business e-mail domain). A domain is learnt
+    only when every teacher with it names the same company, no company of the database
+    already has it, and that company has no domain of its own; free-mail domains never
+    count. A company taught several domains keeps the one most records taught (the first
+    in order on a tie).
+    """
+    has_domain = set(companies.loc[companies["domain"].notna(), "corporate_number"])
+    taken = {d for d in companies["domain"].map(registrable_domain) if d}
+    votes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def teach(domain: str | None, company: object) -> None:
+        if domain and isinstance(company, str) and company:
+            votes[domain][company] += 1
+
+    for acc, web in zip(accounts["account_id"], accounts["domain"], strict=True):
+        teach(reference.business_domain(registrable_domain(web)),
+              account_companies.get(acc) if isinstance(acc, str) else None)
+    for acc, mail in zip(contacts["account_id"], contacts["email"], strict=True):
+        teach(reference.business_domain(email_domain(mail)),
+              account_companies.get(acc) if isinstance(acc, str) else None)
+    certain = lead_links[lead_links["match_method"].isin(list(DOMAIN_TEACHING_METHODS))
+                         & lead_links["corporate_number"].notna()]
+    company_of_lead = dict(zip(certain["lead_id"], certain["corporate_number"], strict=True))
+    for lead, mail in zip(leads["lead_id"], leads["email"], strict=True):
+        teach(reference.business_domain(email_domain(mail)), company_of_lead.get(lead))
+    taught: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for domain, companies_of in sorted(votes.items()):
+        if len(companies_of) == 1 and domain not in taken:
+            ((company, n),) = companies_of.items()
+            if company not in has_domain:
+                taught[company].append((-n, domain))
+    return {company: min(domains)[1] for company, domains in taught.items()}
+
+
 def resolve(accounts: pd.DataFrame, contacts: pd.DataFrame, leads: pd.DataFrame,
             companies: pd.DataFrame, reference: Reference, linked: Iterable[str] = (),
-            settings: MatchSettings | None = None) -> tuple[Resolution, Resolution]:
+            settings: MatchSettings | None = None,
+            account_companies: dict[str, str] | None = None) -> tuple[Resolution, Resolution]:
     """The whole cascade: accounts to companies (``linked``: accounts dbt already linked by
-    corporate number), leads to companies, then the leads left unmatched to the CRM
-    accounts left without a company. Returns the account and lead resolutions; the lead
-    links carry ``account_id`` (set only by that last step).
+    corporate number, ``account_companies`` their companies), leads to companies (again
+    with the domains :func:`learned_domains` finds, when it finds any), then the leads left
+    unmatched to the CRM accounts left without a company. Returns the account and lead
+    resolutions; the lead links carry ``account_id`` (set only by that last step).
     """
     linked = set(linked)
     account_res = resolve_accounts(accounts, contacts, companies, reference, skip=linked,
                                    settings=settings)
     lead_res = resolve_leads(leads, companies, reference, settings=settings)
+    if not companies.empty and companies["domain"].isna().any():
+        known = dict(account_companies or {})
+        certain = account_res.links[account_res.links["match_method"].isin(
+            list(ACCOUNT_DOMAIN_TEACHING_METHODS))]
+        known.update(zip(certain["account_id"], certain["corporate_number"], strict=True))
+        learned = learned_domains(companies, accounts, contacts, known, leads, lead_res.links,
+                                  reference)
+        if learned:
+            log.info("domains learnt for %d companies without one", len(learned))
+            # accounts too: an account's web domain may now be a company's
+            account_res = resolve_accounts(accounts, contacts, companies, reference,
+                                           skip=linked, settings=settings, learned=learned)
+            lead_res = resolve_leads(leads, companies, reference, settings=settings,
+                                     learned=learned)
     links = lead_res.links.assign(account_id=pd.Series(None, index=lead_res.links.index,
                                                        dtype=object))
     with_company = linked | set(account_res.links.loc[account_res.links["corporate_number"]
@@ -758,10 +850,13 @@ def run(settings: Settings | None = None, match: MatchSettings | None = None
                          "FROM staging.stg_crm__accounts")
         contacts = frame("SELECT account_id, email FROM staging.stg_crm__contacts")
         leads = frame("SELECT lead_id, email, company_name, phone FROM staging.stg_ma__leads")
-        linked = frame("SELECT account_id FROM intermediate.int_account_corporate_numbers "
-                       "WHERE is_linked")
-    account_res, lead_res = resolve(accounts, contacts, leads, companies, reference,
-                                    linked=linked["account_id"], settings=match)
+        linked = frame("SELECT account_id, corporate_number "
+                       "FROM intermediate.int_account_corporate_numbers WHERE is_linked")
+    account_res, lead_res = resolve(
+        accounts, contacts, leads, companies, reference, linked=linked["account_id"],
+        settings=match,
+        account_companies=dict(zip(linked["account_id"], linked["corporate_number"],
+                                   strict=True)))
     candidates = pd.concat([
         account_res.candidates.assign(record_type="account"),
         lead_res.candidates.assign(record_type="lead"),

@@ -44,6 +44,9 @@ class TestJapaneseSources(VendorWorldTests):
                                 end=date(2026, 3, 31)),
         vendors={"satori": "satori", "sansan": "sansan", "houjin": "nta_houjin"},
         folder_days=7,
+        # the 法人番号 publication has no web domain: identity learns them from linked
+        # records (kizuna.identity.learned_domains); 0.887 without, measured 0.965
+        min_lead_recall=0.95,
         rows={
             "ma_leads": (
                 f"select *, 'sansan' as vendor from ({_CARDS}) union all by name "
@@ -104,7 +107,6 @@ class TestJapaneseSources(VendorWorldTests):
                                "the NTA dates an update (updateDate, JST)"),
             },
         },
-        lead_id="regexp_replace(lead_id, '^(satori|sansan)-', '')",
     )
 
     def test_the_worlds_card_scans_are_on_their_cards_exchange_dates(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kizuna.identity import Reference, resolve
+from kizuna.identity import CompanyIndex, Reference, company_frame, resolve
 from kizuna.simulator.corporate_number import make
 
 COMPANY_COLUMNS = ["corporate_number", "company_name", "company_name_kana", "prefecture",
@@ -159,3 +159,83 @@ def test_leads_of_companies_nobody_knows_are_accounts_by_domain_and_name(referen
     keys = dict(zip(lead_res.links["lead_id"], lead_res.links["prospect_key"], strict=True))
     assert pd.isna(keys["P4"])
     assert keys["P1"] == keys["P3"] == "domain:hikari-kogyo.co.jp"
+
+
+AOBA = make("011001000002")
+MIDORI = make("011001000003")
+KAIJO = make("011001000004")
+
+
+def _houjin(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    """A company database as the 法人番号 publication carries it: no web domain."""
+    return frame([(cn, name, kana, "東京都", None, None, None) for cn, name, kana in rows],
+                 COMPANY_COLUMNS)
+
+
+def test_a_company_database_without_domains_learns_them_from_certain_links(reference):
+    """A lead whose typed name matches nothing still reaches its company by its e-mail
+    domain, learnt from a contact of an account whose corporate number names the company
+    or from a colleague linked by a name only one company bears; free mail and a domain
+    taught for two companies are never learnt."""
+    companies = _houjin((YAMADA, "株式会社山田精機", "ヤマダセイキ"),
+                        (AOBA, "アオバ物流株式会社", "アオバブツリュウ"),
+                        (MIDORI, "ミドリ電機株式会社", "ミドリデンキ"),
+                        (KAIJO, "海上商事株式会社", "カイジョウショウジ"))
+    accounts = frame([("A1", "Yamada Seiki", None, None), ("A4", "海上商事", None, None),
+                      ("A2", "Aoba Logistics Co., Ltd.", "https://www.aoba-butsuryu.co.jp/",
+                       None)],  # its name in English: matches no registered name
+                     ["account_id", "account_name", "domain", "industry"])
+    contacts = frame([("A1", "k.sato@yamada-seiki.co.jp"), ("A1", "sato@gmail.com"),
+                      ("A4", "x@shared-group.co.jp")], ["account_id", "email"])
+    leads = frame([
+        ("L1", "t.suzuki@yamada-seiki.co.jp", "YSK", None),  # the contact's domain
+        ("L2", "m.ito@aoba-butsuryu.co.jp", "アオバ物流（株）", None),  # a unique name
+        ("L3", "s.kato@aoba-butsuryu.co.jp", "アオバ", None),  # L2's domain
+        ("L4", "h@gmail.com", "ミドリ電機", None),  # teaches nothing: free mail
+        ("L5", "j@gmail.com", "みどり", None),
+        ("L6", "y@shared-group.co.jp", "ミドリ電機", None),  # the domain A4's contact has
+        ("L7", "z@shared-group.co.jp", "不明", None),
+    ], ["lead_id", "email", "company_name", "phone"])
+    account_companies = {"A1": YAMADA, "A4": KAIJO}
+    _, before = resolve(accounts, contacts, leads, companies, reference)
+    account_res, after = resolve(accounts, contacts, leads, companies, reference,
+                                 account_companies=account_companies)
+    # the account's web domain is AOBA's, learnt from L2: accounts resolve again with it
+    assert account_res.links.set_index("account_id").loc["A2"].tolist()[:2] == [AOBA,
+                                                                                "domain"]
+    was = before.links.set_index("lead_id")
+    links = after.links.set_index("lead_id")
+    assert pd.isna(was.at["L1", "corporate_number"])  # without the account's company
+    assert links.at["L1", "corporate_number"] == YAMADA
+    assert links.at["L1", "match_method"] == "email_domain"
+    assert links.at["L2", "corporate_number"] == AOBA  # by name, then by its own domain
+    assert (links.at["L3", "corporate_number"], links.at["L3", "match_method"]) == (
+        AOBA, "email_domain")
+    assert links.at["L4", "corporate_number"] == MIDORI
+    assert links.at["L5", "match_method"] != "email_domain"
+    # shared-group.co.jp: KAIJO's by the contact, MIDORI's by L6's name: learnt for neither
+    assert pd.isna(links.at["L7", "corporate_number"])
+    assert (links.loc[["L4", "L6"], "match_method"] == "name").all()
+    # a learnt domain serves the domain step, and yields to a name one other company
+    # bears alone (a group's people may mail from one company's domain)
+    index = CompanyIndex(company_frame(companies), {YAMADA: "yamada-seiki.co.jp"})
+    assert index.by_domain["yamada-seiki.co.jp"] == YAMADA
+    assert index.yields_to_name("yamada-seiki.co.jp", {KAIJO})
+    assert not index.yields_to_name("yamada-seiki.co.jp", {YAMADA})
+    assert not index.yields_to_name("yamada-seiki.co.jp", {KAIJO, MIDORI})
+    assert not index.frame["label_key"].notna().any()  # no romanised name from it
+
+
+def test_a_learnt_domain_never_takes_one_the_database_has(reference):
+    companies = frame([(YAMADA, "株式会社山田精機", "ヤマダセイキ", "東京都", None, None,
+                        "yamada-seiki.co.jp"),
+                       (AOBA, "アオバ物流株式会社", "アオバブツリュウ", "東京都", None, None,
+                        None)], COMPANY_COLUMNS)
+    accounts = frame([("A2", "アオバ物流", None, None)],
+                     ["account_id", "account_name", "domain", "industry"])
+    contacts = frame([("A2", "k@yamada-seiki.co.jp")], ["account_id", "email"])
+    leads = frame([("L1", "t@yamada-seiki.co.jp", "", None)],
+                  ["lead_id", "email", "company_name", "phone"])
+    _, res = resolve(accounts, contacts, leads, companies, reference,
+                     account_companies={"A2": AOBA})
+    assert res.links.set_index("lead_id").at["L1", "corporate_number"] == YAMADA

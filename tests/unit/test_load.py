@@ -321,6 +321,8 @@ def _load_bytes(tmp: Path, content: bytes):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(rows=[["L1", "a\rb"]], crlf=False)  # a lone CR inside an LF line once split the row
+@example(rows=[["L1", "\r", '"'], ["L2"]], crlf=False)
 @given(rows=st.lists(records, max_size=8), crlf=st.booleans())
 def test_every_csv_record_is_loaded_or_quarantined(rows, crlf):
     """Any records, however quoted, ragged or odd, each end in raw or in quarantine."""
@@ -329,13 +331,12 @@ def test_every_csv_record_is_loaded_or_quarantined(rows, crlf):
     import tempfile
 
     buf = io.StringIO()
-    # CRLF makes the csv module quote every field holding a CR, so the records are
-    # unambiguous; LF files are the same text with LF record ends. (A bare CR outside
-    # quotes is ambiguous: see the random-bytes test.)
-    writer = csv.writer(buf, lineterminator="\r\n")
+    # CRLF makes the csv module quote every field holding a CR; an LF writer leaves a CR
+    # unquoted, which is then a character of its field wherever no LF follows it.
+    writer = csv.writer(buf, lineterminator="\r\n" if crlf else "\n")
     writer.writerow(LEADS_HEADER)
     writer.writerows(rows)
-    text = buf.getvalue() if crlf else buf.getvalue().replace("\r\n", "\n")
+    text = buf.getvalue()
     with tempfile.TemporaryDirectory() as tmp:
         batch, numbers, reasons = _load_bytes(Path(tmp), text.encode("utf-8"))
     # A lone blank field writes a blank line, which no reader takes for a record.
@@ -344,6 +345,20 @@ def test_every_csv_record_is_loaded_or_quarantined(rows, crlf):
     assert len(rows) - blank <= batch.rows_in_file <= len(rows)
     assert sorted(numbers) == sorted(set(numbers)) and len(numbers) == batch.rows_in_file
     assert all(reasons)
+
+
+def test_a_lone_cr_inside_an_lf_line_stays_in_its_field(kizuna_home: Path) -> None:
+    """Unquoted, as an LF writer leaves it: DuckDB's strict reader refuses the file and
+    the lenient reading keeps the CR in the field, the row whole."""
+    row = ["L1", "a@example.com", "Sato\rTaro", "", "", "", "", "", "web_form", "false",
+           "2026-01-05 10:00:00", "2026-01-05 10:00:00"]
+    drop(kizuna_home, "ma", "leads", "part-0001.csv",
+         ",".join(LEADS_HEADER) + "\n" + ",".join(row) + "\nL2" + "," * 11 + "\n")
+    load_window(DAY, NEXT, tables=["ma_leads"])
+    con = db(kizuna_home)
+    assert con.execute("SELECT lead_id, last_name FROM raw.ma_leads").fetchall() == [
+        ("L1", "Sato\rTaro")]
+    assert con.execute("SELECT row_number FROM quarantine.rejected_rows").fetchall() == [(2,)]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

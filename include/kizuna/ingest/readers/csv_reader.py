@@ -2,7 +2,8 @@
 
 Where DuckDB's reader would lose records (a quote that never closes) or cannot read a
 file at all (a bare CR in an LF file), Python's csv module reads them instead, so they
-are quarantined, not lost.
+are quarantined, not lost. In a file whose lines end in LF (or CRLF), a CR that ends no
+line is a character of its field, quoted or not.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +33,26 @@ def csv_header(path: Path, delimiter: str) -> list[str]:
     return next(csv.reader([first], delimiter=delimiter))
 
 
+def csv_records(text: str, delimiter: str) -> list[list[str]]:
+    """The records of a CSV text (the header is the first), blank lines skipped.
+
+    Where lines end in LF or CRLF, a lone CR is kept in its field: Python's csv module
+    would end the record there, or refuse the text, splitting one row in two.
+    """
+    lone_cr = "\n" in text and re.search(r"\r(?!\n)", text) is not None
+    stand_in = ""
+    if lone_cr:  # a character the text does not hold stands for the CR while parsing
+        stand_in = next(chr(c) for c in range(0xF0000, 0x10FFFE) if chr(c) not in text)
+        text = re.sub(r"\r(?!\n)", stand_in, text)
+    try:
+        records = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+    except csv.Error:  # not even Python reads it as CSV: keep every line as it is
+        records = [[line] for line in re.split(r"\r\n|\n|\r", text) if line.strip()]
+    if lone_cr:
+        records = [[field.replace(stand_in, "\r") for field in r] for r in records]
+    return records
+
+
 def odd_quotes(path: Path) -> bool:
     """An odd number of double quotes: some quoted field never closes."""
     n = 0
@@ -38,6 +60,24 @@ def odd_quotes(path: Path) -> bool:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             n += chunk.count(b'"')
     return n % 2 == 1
+
+
+def lone_cr_in_lf_lines(path: Path) -> bool:
+    """Lines end in LF (or CRLF) and some CR ends no line: DuckDB's strict reader would
+    take that CR for a record end now and then (or refuse the file), so such a file is
+    read leniently (:func:`csv_records`)."""
+    has_lf = has_lone_cr = False
+    carry = b""
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            data = carry + chunk
+            carry = b"\r" if data.endswith(b"\r") else b""  # its LF may open the next chunk
+            body = data[:-1] if carry else data
+            has_lf = has_lf or b"\n" in data
+            has_lone_cr = has_lone_cr or re.search(rb"\r(?!\n)", body) is not None
+            if has_lf and has_lone_cr:
+                return True
+    return has_lf and (has_lone_cr or carry != b"")
 
 
 class CsvReader(Reader):
@@ -52,6 +92,13 @@ class CsvReader(Reader):
         parts = []
         for i, (delivered, members) in enumerate(groups.items()):
             names = self.column_names(delivered)
+            for j, member in enumerate([m for m in members if lone_cr_in_lf_lines(Path(m[0]))]):
+                log.info("%s: a CR inside an LF line; reading it leniently", member[1])
+                parts.append(Part(names, self._read_lenient(f"{i}_cr{j}", names, *member),
+                                  [member[1]]))
+                members.remove(member)
+            if not members:
+                continue
             rels = [rel for _, rel in members]
             try:
                 parts.append(Part(names, self._read_strict(f"{i}", names, members), rels))
@@ -132,10 +179,7 @@ class CsvReader(Reader):
             text = fh.read()
         if "\ufffd" in text:
             self.result.undecodable.add(rel)
-        try:
-            records = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r][1:]
-        except csv.Error:  # not even Python reads it as CSV: keep every line as it is
-            records = [[line] for line in text.splitlines()[1:] if line.strip()]
+        records = csv_records(text, delim)[1:]
         for k, rec in enumerate(records, start=1):
             if len(rec) == len(names):
                 good.append([rel, k, *rec])
@@ -143,7 +187,7 @@ class CsvReader(Reader):
                 kind = "MISSING COLUMNS" if len(rec) < len(names) else "TOO MANY COLUMNS"
                 bad.append((rel, k, delim.join(rec)[:10_000],
                             f"unreadable line ({kind}): expected {len(names)} fields, found "
-                            f"{len(rec)} (read leniently: the strict CSV reader failed)"))
+                            f"{len(rec)} (read leniently, not by the strict CSV reader)"))
         if bad:
             self.eng.executemany("INSERT INTO unreadable VALUES (?, ?, ?, ?)", bad)
         cols = ["_file", "_row_number", *names]
@@ -167,12 +211,8 @@ class CsvReader(Reader):
             f"SELECT (SELECT count(*) FROM {scan} WHERE _kizuna_file = ?) + "
             "(SELECT count(*) FROM unreadable WHERE _file = ?)", [path, rel]).fetchone()
         seen = int(row[0]) if row else 0
-        try:
-            with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-                records = [r for r in csv.reader(fh, delimiter=self.spec.delimiter) if r][1:]
-        except csv.Error as exc:
-            log.warning("%s: could not count records after an unterminated quote: %s", rel, exc)
-            return
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            records = csv_records(fh.read(), self.spec.delimiter)[1:]
         tail = [(rel, k + 1, self.spec.delimiter.join(records[k])[:10_000],
                  "unreadable line (UNTERMINATED QUOTE): a quote opened here never closes; "
                  "the rest of the file is kept in this row")

@@ -25,6 +25,12 @@ adapter's spelling as above. The round trip world -> vendor files -> adapter -> 
 contract is what the vendor tests measure against the native path: what the vendor's
 shape cannot carry (e.g. web visits in HubSpot's e-mail events) is lost there as it would
 be in a real export, and the figures say so.
+
+A writer whose files hold MA leads also has a ``lead_ids.sql``: over the same world tables,
+one row per lead it delivers, ``lead_id`` as the warehouse will hold it (the adapter's
+keys: ``satori-`` + customer ID) and ``world_lead_id``, the world's. The rows of every
+writer of a run go to ``truth/lead_ids.csv``, so the build's accuracy
+(:mod:`kizuna.accuracy`) is measured against the truth, which names the world's leads.
 """
 
 from __future__ import annotations
@@ -49,6 +55,10 @@ from kizuna.sources.config import DeliverySpec, delivery_specs
 WRITERS_DIR = Path(__file__).parent
 #: Views a writer's table SQLs share (e.g. ids that several tables name), run before them.
 SHARED_SQL = "_shared.sql"
+#: A writer's vendor lead id -> the world's lead id (see the module docstring), and the
+#: truth file the rows of every writer go to.
+LEAD_IDS_SQL = "lead_ids.sql"
+LEAD_IDS_TRUTH = "lead_ids.csv"
 
 
 @dataclass
@@ -103,14 +113,16 @@ def _register_world(eng: duckdb.DuckDBPyConnection, native_landing: Path,
 
 
 def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str, str],
-                     sources_file: Path, folder_days: int = 1) -> VendorWorld:
+                     sources_file: Path, folder_days: int = 1,
+                     truth_dir: Path | None = None) -> VendorWorld:
     """Write the world under ``native_landing`` (every entity as Parquet in UTC, see
     :func:`native_parquet`) as vendor tables: ``vendors`` maps a landing folder to a
     writer (``{"hubspot": "hubspot_fivetran"}``), written to
     ``out_landing/<vendor>/<table>/<date>/``. Entities no writer delivers (writes none of
     their tables, or names them ``partial``) are copied as they are. ``folder_days`` > 1
     lands several days per folder, dated by its last day (fewer, larger deliveries).
-    ``sources_file`` gets the sources configuration that reads it all."""
+    ``sources_file`` gets the sources configuration that reads it all; ``truth_dir``, when
+    given, the vendors' lead ids (``lead_ids.csv``) where a writer has them."""
     plans = {v: _writer(w) for v, w in vendors.items()}
     # a writer delivers an entity when it writes one of the entity's tables, unless its
     # writer.yml names the entity ``partial`` (Salesforce's MA leads are its leads and its
@@ -130,6 +142,7 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
         _register_world(eng, native_landing, folder_days)
         eng.execute("CREATE TABLE kz_writers AS SELECT unnest(?::VARCHAR[]) AS writer",
                     [sorted(set(vendors.values()))])
+        eng.execute("CREATE TABLE kz_lead_ids (lead_id VARCHAR, world_lead_id VARCHAR)")
         for vendor, (folder, spec, adp) in plans.items():
             eng.execute(f"SET VARIABLE timezone = {literal(_timezone(spec))}")
             for shared in [*(WRITERS_DIR / w for w in spec.get("shares", [])), folder]:
@@ -146,6 +159,11 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
                              spec.get("encoding", "utf-8"))
                 world.rows[f"{vendor}/{table}"] = int(
                     eng.execute("SELECT count(*) FROM out").fetchall()[0][0])
+            if (folder / LEAD_IDS_SQL).is_file():
+                eng.execute("INSERT INTO kz_lead_ids BY NAME SELECT lead_id, world_lead_id "
+                            f"FROM ({(folder / LEAD_IDS_SQL).read_text(encoding='utf-8')})")
+        if truth_dir is not None:
+            _write_lead_ids(eng, truth_dir / LEAD_IDS_TRUTH)
     finally:
         eng.close()
     if folder_days > 1:  # the copied native folders were daily
@@ -163,6 +181,20 @@ def write_as_vendors(native_landing: Path, out_landing: Path, vendors: dict[str,
     sources_file.write_text(yaml.safe_dump(sources, sort_keys=False), encoding="utf-8")
     world.sources_file = sources_file
     return world
+
+
+def _write_lead_ids(eng: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """``kz_lead_ids`` to ``path`` (nothing when no writer has leads); a vendor lead id
+    names one world lead."""
+    clashes = eng.execute("SELECT lead_id FROM kz_lead_ids GROUP BY lead_id "
+                          "HAVING count(DISTINCT world_lead_id) > 1 LIMIT 3").fetchall()
+    if clashes:
+        raise ValueError(f"lead_ids.sql: vendor lead ids {[c[0] for c in clashes]} name "
+                         "more than one world lead")
+    if eng.execute("SELECT count(*) FROM kz_lead_ids").fetchall()[0][0]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        eng.execute(f"COPY (SELECT DISTINCT lead_id, world_lead_id FROM kz_lead_ids "
+                    f"ORDER BY ALL) TO {literal(str(path))} (FORMAT csv, HEADER true)")
 
 
 def _format(spec: dict[str, Any], adp: Adapter, table: str) -> str:
@@ -252,9 +284,9 @@ def simulate_as_vendors(cfg: SimulationConfig, out_dir: Path, vendors: dict[str,
     for d in (landing, out_dir / "truth"):
         if d.exists():
             shutil.rmtree(d)
-    world = write_as_vendors(native / "landing", landing, vendors, out_dir / "sources.yml",
-                             folder_days)
     shutil.move(str(native / "truth"), str(out_dir / "truth"))
+    world = write_as_vendors(native / "landing", landing, vendors, out_dir / "sources.yml",
+                             folder_days, truth_dir=out_dir / "truth")
     if keep_native is not None:
         shutil.move(str(native / "landing"), str(keep_native))
     shutil.rmtree(native)
