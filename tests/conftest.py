@@ -183,6 +183,82 @@ def small_world_copy(small_world_built: BuiltWorld, tmp_path: Path,
     return copy
 
 
+#: A world old enough to train on (300 accounts, 15 months) whose company database
+#: delivers names and numbers only, as when a company has not bought one: these columns
+#: are left empty (corporate number, name and domain remain).
+NAMES_ONLY_WORLD = {"seed": 42, "n_accounts": 300, "start": date(2025, 1, 1),
+                    "end": date(2026, 3, 31)}
+NAMES_ONLY_BLANKED = ("industry_code", "employees", "revenue_jpy", "revenue_growth_rate",
+                      "parent_corporate_number", "listed", "prefecture")
+
+
+def blank_company_database(landing: Path) -> int:
+    """Empty :data:`NAMES_ONLY_BLANKED` in every company-database file; the files changed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted((landing / "firmo" / "companies").glob("*/*.parquet"))
+    for f in files:
+        table = pq.read_table(f)
+        for col in NAMES_ONLY_BLANKED:
+            i = table.schema.get_field_index(col)
+            table = table.set_column(i, col, pa.nulls(table.num_rows, table.schema.field(col).type))
+        pq.write_table(table, f)
+    return len(files)
+
+
+@dataclass(frozen=True)
+class TrainedWorld:
+    """A built world, a copy of its warehouse taken before any model was trained (under
+    ``untrained``, a home of its own with no models), and the output of ``kizuna ml train``
+    and ``kizuna ml score`` run on the world itself."""
+
+    world: BuiltWorld
+    untrained: Path
+    train_output: str
+    train_exit_code: int
+    score_output: str
+    score_exit_code: int
+
+
+@pytest.fixture(scope="session")
+def names_only_world(tmp_path_factory: pytest.TempPathFactory) -> TrainedWorld:
+    """:data:`NAMES_ONLY_WORLD` simulated, its company database blanked, loaded, built,
+    copied (untrained), then trained and scored through the command line. Built once per
+    session: tests that use it share the xdist group ``names_only_world``. The ML tests and
+    the report read it; none changes it."""
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from kizuna.cli import app
+    from kizuna.pipeline import build_warehouse, load_and_gate
+    from kizuna.simulator import SimulationConfig, simulate
+
+    home = tmp_path_factory.mktemp("names-only-world")
+    cfg = SimulationConfig(**NAMES_ONLY_WORLD)
+    built = BuiltWorld(home, home / "warehouse" / "kizuna.duckdb", [])
+    untrained = home / "untrained"
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in built.environment().items():
+            mp.setenv(key, value)
+        for var in ("KIZUNA_MODELS", "KIZUNA_REPORTS"):
+            mp.delenv(var, raising=False)
+        simulate(cfg, out_dir=home)
+        assert blank_company_database(home / "landing") > 0
+        load_and_gate(cfg.start, cfg.end + timedelta(days=1))
+        built.results.extend(build_warehouse())
+        (untrained / "warehouse").mkdir(parents=True)
+        for source in (built.warehouse, built.warehouse.with_name(built.warehouse.name + ".wal")):
+            if source.exists():
+                shutil.copy2(source, untrained / "warehouse" / source.name)
+        runner = CliRunner()
+        trained = runner.invoke(app, ["ml", "train"])
+        scored = runner.invoke(app, ["ml", "score"]) if trained.exit_code == 0 else trained
+    return TrainedWorld(built, untrained, trained.output, trained.exit_code,
+                        scored.output, scored.exit_code)
+
+
 def _pg_bindir() -> Path | None:
     import subprocess
 

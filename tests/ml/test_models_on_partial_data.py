@@ -1,27 +1,29 @@
 """The models on a world whose company database delivers names and numbers only: size,
 revenue, growth, industry, listing and group are empty, as when a company has not bought
-one. Training sets those features aside and trains what the data supports; scoring scores
-with the champions that exist, and the ML marts build with whatever was scored.
+one (the session fixture ``names_only_world``). Training sets those features aside and
+trains what the data supports; scoring scores with the champions that exist, and the ML
+marts build with whatever was scored.
 
-One world for the module (300 accounts, 15 months: enough history to train), built,
-trained (``kizuna ml train``) and scored (``kizuna ml score``) once.
+The world (300 accounts, 15 months: enough history to train) is built, trained
+(``kizuna ml train``) and scored (``kizuna ml score``) once per session; the report's
+tests read it too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ml_partial_data")]
+if TYPE_CHECKING:
+    from conftest import TrainedWorld
 
-#: The company database's columns left empty (corporate number, name and domain remain).
-BLANKED = ("industry_code", "employees", "revenue_jpy", "revenue_growth_rate",
-           "parent_corporate_number", "listed", "prefecture")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("names_only_world")]
+
 #: Features of mart_account_features that only the company database fills.
 COMPANY_FEATURES = ("employees", "revenue_jpy", "revenue_growth_rate")
 #: Each ml table, the model it needs a champion of, and the marts that read it.
@@ -30,64 +32,31 @@ TABLES = {"account_propensity": ("opportunity_90d", ("mart_account_propensity",)
           "cross_sell_scores": ("cross_sell", ("mart_cross_sell_matrix",))}
 
 
-def blank_company_database(landing: Path) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    files = sorted((landing / "firmo" / "companies").glob("*/*.parquet"))
-    for f in files:
-        table = pq.read_table(f)
-        for col in BLANKED:
-            i = table.schema.get_field_index(col)
-            table = table.set_column(i, col, pa.nulls(table.num_rows, table.schema.field(col).type))
-        pq.write_table(table, f)
-    return len(files)
-
-
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def world(names_only_world: TrainedWorld) -> Iterator[Path]:
     """KIZUNA_HOME of the built world (the environment points at it for the module)."""
-    from kizuna.pipeline import build_warehouse
-    from kizuna.pipeline import load_and_gate as load_window
-    from kizuna.simulator import SimulationConfig, simulate
-
-    home = tmp_path_factory.mktemp("ml-partial-data")
-    cfg = SimulationConfig(seed=42, n_accounts=300, start=date(2025, 1, 1),
-                           end=date(2026, 3, 31))
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KIZUNA_HOME", str(home))
-    mp.setenv("KIZUNA_WAREHOUSE", "duckdb")
-    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
-    mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
-    for var in ("KIZUNA_MODELS", "KIZUNA_REPORTS"):
-        mp.delenv(var, raising=False)
-    try:
-        simulate(cfg, out_dir=home)
-        assert blank_company_database(home / "landing") > 0
-        load_window(cfg.start, cfg.end + timedelta(days=1))
-        results = build_warehouse()
-        assert [r for r in results if r.status not in ("success", "pass", "no-op")] == []
-        yield home
-    finally:
-        mp.undo()
-
-
-def kizuna(*args: str) -> Any:
-    from typer.testing import CliRunner
-
-    from kizuna.cli import app
-
-    return CliRunner().invoke(app, list(args))
+    built = names_only_world.world
+    assert [r for r in built.results if r.status not in ("success", "pass", "no-op")] == []
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in built.environment().items():
+            mp.setenv(key, value)
+        for var in ("KIZUNA_MODELS", "KIZUNA_REPORTS"):
+            mp.delenv(var, raising=False)
+        yield built.home
 
 
 @pytest.fixture(scope="module")
-def trained(world: Path) -> Any:
-    return kizuna("ml", "train")
+def trained(world: Path, names_only_world: TrainedWorld) -> SimpleNamespace:
+    """What ``kizuna ml train`` printed and returned on the world."""
+    return SimpleNamespace(output=names_only_world.train_output,
+                           exit_code=names_only_world.train_exit_code)
 
 
 @pytest.fixture(scope="module")
-def scored(trained: Any) -> Any:
-    return kizuna("ml", "score")
+def scored(trained: SimpleNamespace, names_only_world: TrainedWorld) -> SimpleNamespace:
+    """What ``kizuna ml score`` printed and returned on the trained world."""
+    return SimpleNamespace(output=names_only_world.score_output,
+                           exit_code=names_only_world.score_exit_code)
 
 
 def query(home: Path, sql: str) -> list[tuple]:

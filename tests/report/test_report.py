@@ -1,26 +1,29 @@
 """The report opened in a real browser (Debian's headless chromium, over DevTools).
 
-One world for the module (300 accounts, 15 months: enough history to train), built, then
-reported twice: before any model is trained (the model sections say why) and after
-``train`` and ``score`` (every section the data supports draws). Each page must load from
-its file alone, with no console error and no network request, and every chart must draw
-marks; Japanese text must render with a CJK font, amounts in yen.
+The session's names-only world (300 accounts, 15 months, a company database of names and
+numbers only: ``names_only_world``), reported twice: as it was before any model was trained
+(the model sections say why) and after ``train`` and ``score`` (every section the data
+supports draws). Each page must load from its file alone, with no console error and no
+network request, and every chart must draw marks; Japanese text must render with a CJK
+font, amounts in yen.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pytest
 
 from report.browser import PageVisit, open_page
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
+if TYPE_CHECKING:
+    from conftest import TrainedWorld
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("names_only_world")]
 
 #: What the page holds once the charts settled: per chart container its SVG marks, per
 #: section whether it is absent and its text.
@@ -42,29 +45,14 @@ MODEL_SECTIONS = {"models", "cross_sell"}
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """KIZUNA_HOME of the built world (the environment points at it for the module)."""
-    from kizuna.pipeline import build_warehouse, load_and_gate
-    from kizuna.simulator import SimulationConfig, simulate
-
-    home = tmp_path_factory.mktemp("report-world")
-    cfg = SimulationConfig(seed=42, n_accounts=300, start=date(2025, 1, 1),
-                           end=date(2026, 3, 31))
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KIZUNA_HOME", str(home))
-    mp.setenv("KIZUNA_WAREHOUSE", "duckdb")
-    mp.setenv("KIZUNA_LANDING", str(home / "landing"))
-    mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
-    for var in ("KIZUNA_MODELS", "KIZUNA_REPORTS"):
-        mp.delenv(var, raising=False)
-    try:
-        simulate(cfg, out_dir=home)
-        load_and_gate(cfg.start, cfg.end + timedelta(days=1))
-        results = build_warehouse()
-        assert [r for r in results if r.status not in ("success", "pass", "no-op")] == []
-        yield home
-    finally:
-        mp.undo()
+def world(names_only_world: TrainedWorld) -> Iterator[Path]:
+    """KIZUNA_HOME of the trained world (the environment points at it for the module)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in names_only_world.world.environment().items():
+            mp.setenv(key, value)
+        for var in ("KIZUNA_MODELS", "KIZUNA_REPORTS"):
+            mp.delenv(var, raising=False)
+        yield names_only_world.world.home
 
 
 def visit(path: Path) -> PageVisit:
@@ -72,20 +60,25 @@ def visit(path: Path) -> PageVisit:
 
 
 @pytest.fixture(scope="module")
-def untrained(world: Path) -> tuple[Any, PageVisit]:
+def untrained(names_only_world: TrainedWorld) -> tuple[Any, PageVisit]:
+    """The report of the world's warehouse as it was before any model was trained."""
     from kizuna.report import write_report
 
-    result = write_report(out=world / "reports" / "untrained.html")
+    home = names_only_world.untrained
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in names_only_world.world.environment(home).items():
+            mp.setenv(key, value)
+        for var in ("KIZUNA_MODELS", "KIZUNA_REPORTS"):
+            mp.delenv(var, raising=False)
+        result = write_report(out=home / "reports" / "untrained.html")
     return result, visit(result.path)
 
 
 @pytest.fixture(scope="module")
-def trained(world: Path, untrained: Any) -> tuple[Any, PageVisit]:
-    """The report after training and scoring (after the untrained one was written)."""
-    from kizuna.pipeline import score_models, train_models, write_report
+def trained(world: Path) -> tuple[Any, PageVisit]:
+    """The report after training and scoring."""
+    from kizuna.pipeline import write_report
 
-    train_models()
-    score_models()
     result = write_report()
     return result, visit(result.path)
 
@@ -109,18 +102,31 @@ def assert_opens_offline_and_draws(page: PageVisit) -> None:
         assert chart["marks"] > 0, chart["id"]
 
 
-def test_before_any_model_the_model_sections_say_why_and_the_others_draw(untrained):
+def mqa_names(home: Path) -> set[str]:
+    """The accounts that are MQA on the data date, as the CRM names them."""
+    return {name for (name,) in query(home, """
+        SELECT a.account_name FROM marts.mart_account_scores s
+        JOIN marts.dim_accounts a USING (account_id) WHERE s.is_latest AND s.is_mqa""")}
+
+
+def test_before_any_model_the_model_sections_say_why_and_the_others_draw(
+        names_only_world, untrained):
     result, page = untrained
-    assert set(result.absent) == MODEL_SECTIONS
+    # a company database of names only gives no account the fit an MQA needs: the MQA
+    # section then says so rather than drawing an empty list
+    without_mqa = set() if mqa_names(names_only_world.untrained) else {"mqa"}
+    assert set(result.absent) == MODEL_SECTIONS | without_mqa
     assert "kizuna ml train" in result.absent["models"]
     assert "no cross-sell model has scored yet" in result.absent["cross_sell"]
+    if without_mqa:
+        assert "no account is an MQA on the data date" in result.absent["mqa"]
     sections = page.value["sections"]
     assert set(sections) == ALL_SECTIONS
-    for key in MODEL_SECTIONS:
+    for key in MODEL_SECTIONS | without_mqa:
         assert sections[key]["absent"]
         assert result.absent[key] in sections[key]["text"]
     drawn_sections = {c["id"].split("-")[1] for c in page.value["charts"]}
-    assert drawn_sections == ALL_SECTIONS - MODEL_SECTIONS
+    assert drawn_sections == ALL_SECTIONS - MODEL_SECTIONS - without_mqa
     assert_opens_offline_and_draws(page)
 
 
@@ -147,11 +153,15 @@ def test_japanese_text_renders_with_a_cjk_font(world, trained):
     text = page.value["text"]
     for heading in ("ABM ファネル", "MQA 一覧", "データ品質", "クロスセル ヒートマップ"):
         assert heading in text
-    # the account names of the MQA list come through as written in the CRM
-    mqa = {name for (name,) in query(world, """
-        SELECT a.account_name FROM marts.mart_account_scores s
-        JOIN marts.dim_accounts a USING (account_id) WHERE s.is_latest AND s.is_mqa""")}
-    assert any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", n) for n in mqa)
+    # the account names of the MQA and surging lists come through as written
+    from kizuna.report import queries
+    from kizuna.warehouse import connection
+
+    with connection(read_only=True) as wh:
+        surging = set(queries.engagement(wh).surging["account_name"])
+    mqa = mqa_names(world)
+    assert any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", n) for n in surging | mqa)
+    assert all(n in page.value["sections"]["engagement"]["text"] for n in surging)
     assert all(n in page.value["sections"]["mqa"]["text"] for n in mqa)
     cjk = {family for family in page.fonts if "CJK" in family or family.endswith(" JP")}
     assert cjk, f"the Japanese heading was drawn with {page.fonts} (no CJK font)"
