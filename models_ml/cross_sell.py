@@ -49,8 +49,10 @@ GBM_PARAMS = {"learning_rate": 0.1, "max_iter": 200, "max_depth": 3, "min_sample
 
 def candidate_rows(products: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     """Account x cutoff x product rows of the products the account could buy (neither
-    owned nor included in an owned product), with the account's features."""
-    cols = ["account_id", "cutoff_date", *ACCOUNT_NUMERIC, *ACCOUNT_CATEGORICAL]
+    owned nor included in an owned product), with the account's features (CRM accounts
+    only: a prospect has no product rows)."""
+    cols = ["account_key", "account_id", "cutoff_date", *ACCOUNT_NUMERIC, *ACCOUNT_CATEGORICAL]
+    accounts = accounts[accounts["account_id"].notna()]
     rows = products[(products["is_owned"] == 0) & (products["is_included"] == 0)]
     return rows.merge(accounts[cols], on=["account_id", "cutoff_date"], how="inner")
 

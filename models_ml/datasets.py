@@ -214,7 +214,7 @@ def cutoffs_text(cutoffs: list[pd.Timestamp]) -> str:
 
 def by_cutoff(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows in cutoff order, then account (a stable order the calibration folds need)."""
-    return frame.sort_values(["cutoff_date", "account_id"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["cutoff_date", "account_key"], kind="stable").reset_index(drop=True)
 
 
 def get_var(name: str) -> Any:

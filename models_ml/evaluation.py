@@ -68,18 +68,30 @@ def truth_account_companies(truth_dir: Path) -> pd.DataFrame:
     return pd.read_csv(truth_dir / "account_company.csv", dtype=str)
 
 
+def true_companies(truth_dir: Path, accounts: pd.DataFrame) -> pd.Series:
+    """The company each ABM account of ``accounts`` (account_key, account_id, key_source)
+    really is: its CRM account's company in truth/account_company.csv, else the
+    company-database record the account is keyed by; NaN for a company known only from
+    its leads (the truth names no such company)."""
+    companies = truth_account_companies(truth_dir).drop_duplicates("account_id")
+    by_account = accounts["account_id"].map(companies.set_index("account_id")["corporate_number"])
+    by_key = accounts["account_key"].where(accounts["key_source"] == "company_database")
+    return by_account.where(accounts["account_id"].notna(), by_key)
+
+
 def oracle_propensity(truth_dir: Path, accounts: pd.DataFrame) -> pd.DataFrame:
-    """The simulator's true probability for ``accounts`` (account_id, cutoff_date).
+    """The simulator's true probability for ``accounts`` (account_key, account_id,
+    key_source, cutoff_date).
 
     Returns the rows with ``p_oracle`` and ``had_opportunity_truth``; accounts whose
     company has no truth row at the cutoff get NaN.
     """
-    companies = truth_account_companies(truth_dir)
     truth = pd.read_csv(truth_dir / "propensity.csv", dtype={"corporate_number": str},
                         parse_dates=["cutoff_date"])
     truth["had_opportunity_truth"] = truth["had_opportunity_90d"].astype(str).str.lower() \
         == "true"
-    out = accounts[["account_id", "cutoff_date"]].merge(companies, on="account_id", how="left")
+    out = accounts[["account_key", "cutoff_date"]].assign(
+        corporate_number=true_companies(truth_dir, accounts).to_numpy())
     out = out.merge(truth[["corporate_number", "cutoff_date", "p_opportunity_90d",
                            "had_opportunity_truth"]],
                     on=["corporate_number", "cutoff_date"], how="left")

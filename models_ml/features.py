@@ -27,8 +27,10 @@ from models_ml.store import read_frame
 CALIBRATION_FOLDS = 3
 
 #: Columns of mart_account_features that are keys, flags or labels, never inputs.
-ACCOUNT_KEYS = ("account_cutoff_key", "account_id", "cutoff_date", "is_scoring_date",
-                "is_label_complete")
+#: account_key is the ABM account (the company, customer or prospect); account_id its
+#: primary CRM account when it had one at the cutoff (null for a prospect).
+ACCOUNT_KEYS = ("account_cutoff_key", "account_key", "account_id", "key_source", "cutoff_date",
+                "is_scoring_date", "is_label_complete")
 #: Targets: model name -> label column (1 / 0, null until the window has ended).
 LABELS = {"opportunity_90d": "label_opportunity_90d", "won_90d": "label_won_90d"}
 #: Text columns, encoded by the models.
@@ -170,7 +172,7 @@ def load_account_features(wh: Warehouse, scoring_only: bool = False) -> pd.DataF
     """marts.mart_account_features (all cutoffs, or the scoring date's rows only)."""
     where = " WHERE is_scoring_date" if scoring_only else ""
     frame = read_frame(wh, f"SELECT * FROM marts.mart_account_features{where} "
-                           "ORDER BY cutoff_date, account_id")
+                           "ORDER BY cutoff_date, account_key")
     return _normalise(frame, LABELS.values())
 
 

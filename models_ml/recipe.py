@@ -58,8 +58,9 @@ class Problem:
     #: The rows every scorer is measured on (keys and features), and their outcomes.
     evaluation: pd.DataFrame
     labels: np.ndarray
-    #: The columns that name an evaluation row.
-    keys: tuple[str, ...] = ("account_id", "cutoff_date")
+    #: The columns that name an evaluation row (the ABM account, its CRM account and where
+    #: its key comes from: what the truth of a simulated world is matched on).
+    keys: tuple[str, ...] = ("account_key", "account_id", "key_source", "cutoff_date")
     #: The scoring model learns from these; None: the evaluation model scores.
     scoring: Rows | None = None
     data_fingerprint: str

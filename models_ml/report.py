@@ -86,6 +86,10 @@ def evaluate(settings: Settings | None = None, registry: Registry | None = None,
         table = pd.DataFrame.from_dict(champion.meta.metrics, orient="index")
         report.versions[name] = champion.version
         report.cutoffs[name] = champion.meta.evaluation_cutoffs_text
+        if rows is not None and "account_key" not in rows:
+            report.notes.append(f"{champion.version} was evaluated on CRM accounts, before "
+                                "accounts were companies: no oracle figures (train again)")
+            rows = None
         if has_truth and name == "opportunity_90d" and rows is not None:
             oracle = evaluation.oracle_propensity(truth_dir, rows)
             known = oracle["p_oracle"].notna().to_numpy()
@@ -154,9 +158,9 @@ def _lookalike(registry: Registry, features: pd.DataFrame, good: set[str],
     artifact = champion.load()
     rows = features[~features["account_id"].isin(good)].reset_index(drop=True)
     p = artifact.model.labelled_proba(artifact.spec.frame(rows))
-    truth = evaluation.truth_account_companies(truth_dir).merge(
+    flags = rows[["account_key"]].assign(
+        corporate_number=evaluation.true_companies(truth_dir, rows).to_numpy()).merge(
         evaluation.truth_companies(truth_dir), on="corporate_number", how="left")
-    flags = rows[["account_id"]].merge(truth, on="account_id", how="left")
     y = evaluation.truth_flag(flags["is_potential_good"]).to_numpy()
     size = rows["employees"].fillna(0).to_numpy()
     table = {}

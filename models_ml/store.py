@@ -38,11 +38,18 @@ def ml_tables() -> dict[str, list[tuple[str, str]]]:
 
 
 def ensure_ml_tables(wh: Warehouse) -> None:
-    """Create schema ``ml`` and its tables when missing (as dbt's on-run-start hook does)."""
+    """Create schema ``ml`` and its tables when missing, and add the columns a table
+    written by an earlier version lacks (its old rows keep null there), as dbt's
+    on-run-start hook does."""
     wh.execute(f"CREATE SCHEMA IF NOT EXISTS {ML_SCHEMA}")
     for table, columns in ml_tables().items():
         cols = ", ".join(f"{name} {dtype}" for name, dtype in columns)
         wh.execute(f"CREATE TABLE IF NOT EXISTS {ML_SCHEMA}.{table} ({cols})")
+        existing = set(wh.columns(ML_SCHEMA, table))
+        for name, dtype in columns:
+            if name not in existing:
+                log.info("ml.%s: adding column %s (written before it existed)", table, name)
+                wh.execute(f"ALTER TABLE {ML_SCHEMA}.{table} ADD COLUMN {name} {dtype}")
 
 
 def read_frame(wh: Warehouse, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:

@@ -69,8 +69,8 @@ def lookalike_problem(data: TrainingData) -> LookalikeProblem:
         training=Rows(X, s, {"holdout": holdout}),
         evaluation=rows[scope],
         labels=holdout[scope].astype(int),
-        data_fingerprint=data_fingerprint(X.assign(account_id=rows["account_id"], s=s),
-                                          ["account_id", "s", *spec.columns]),
+        data_fingerprint=data_fingerprint(X.assign(account_key=rows["account_key"], s=s),
+                                          ["account_key", "s", *spec.columns]),
         evaluation_cutoff=on,
         evaluation_cutoffs_text=f"{on.date()} (held-out good customers)",
         training_cutoffs=[on],
@@ -129,6 +129,7 @@ def score_prospects(data: ScoringData, champions: Mapping[str, Champion]) -> pd.
     names = data.names.accounts
 
     return pd.DataFrame({
+        "account_key": rows["account_key"],
         "account_id": rows["account_id"],
         "scored_on": rows["cutoff_date"].dt.date,
         "customer_status": np.where(rows["is_customer"] > 0, "ordinary_customer", "prospect"),

@@ -75,7 +75,7 @@ def propensity_problem(model_name: str, data: TrainingData) -> Problem:
         labels=y_test,
         scoring=Rows(spec.frame(everything), everything[label].astype(int).to_numpy()),
         data_fingerprint=data_fingerprint(labelled, [
-            "account_id", "cutoff_date", label, *spec.columns]),
+            "account_key", "cutoff_date", label, *spec.columns]),
         evaluation_cutoff=data.evaluation_cutoff,
         evaluation_cutoffs_text=cutoffs_text(data.evaluation_cutoffs),
         training_cutoffs=data.training_cutoffs,
@@ -139,6 +139,7 @@ def score_accounts(data: ScoringData, champions: Mapping[str, Champion]) -> pd.D
     words = reasons.top_reasons(deltas, groups, with_names(rows, data.names))
     order = pd.Series(-p[OPPORTUNITY]).rank(method="first").astype(int).to_numpy()
     return pd.DataFrame({
+        "account_key": rows["account_key"],
         "account_id": rows["account_id"],
         "scored_on": rows["cutoff_date"].dt.date,
         "p_opportunity_90d": p[OPPORTUNITY],

@@ -71,12 +71,15 @@ def first_engaged_on(days: list[date], qualified_on: date, not_before: date | No
 @pytest.fixture(scope="module")
 def recomputed(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every MQA of the busiest owner, measured from fct_mqa_events, the account history,
-    CRM activities, opportunities and the mqa_sla seed."""
+    CRM activities, opportunities and the mqa_sla seed. MQAs are ABM accounts (customers
+    and prospects, account_key); owners come from their primary CRM account (account_id,
+    unassigned for a prospect), deals through dim_abm_accounts."""
     (data_date,) = con.execute("SELECT data_date FROM intermediate.int_data_date").fetchone()
     sla = dict(con.execute("SELECT sla, days FROM seeds.mqa_sla").fetchall())
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     silence_days = project["vars"]["engagement_window_days"]
-    mqa = frame(con, "SELECT account_id, qualified_on, disqualified_on FROM marts.fct_mqa_events")
+    mqa = frame(con, "SELECT account_key, account_id, qualified_on, disqualified_on "
+                     "FROM marts.fct_mqa_events")
     history = frame(con, "SELECT account_id, owner, valid_from, valid_to "
                          "FROM marts.dim_accounts_history")
     mqa["qualified_on"] = pd.to_datetime(mqa["qualified_on"]).dt.date
@@ -84,21 +87,22 @@ def recomputed(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     mqa["owner"] = [owner_on(history, a, d)
                     for a, d in zip(mqa["account_id"], mqa["qualified_on"], strict=True)]
     owner = mqa["owner"].value_counts().index[0]
-    mine = mqa.sort_values(["account_id", "qualified_on"]).copy()
-    mine["previous_disqualified_on"] = mine.groupby("account_id")["disqualified_on"].shift()
+    mine = mqa.sort_values(["account_key", "qualified_on"]).copy()
+    mine["previous_disqualified_on"] = mine.groupby("account_key")["disqualified_on"].shift()
     mine = mine[mine["owner"] == owner]
-    accounts = "', '".join(sorted(set(mine["account_id"])))
+    accounts = "', '".join(sorted(set(mine["account_key"])))
     touches = frame(con, f"""
-        SELECT primary_account_id AS account_id, occurred_on FROM marts.fct_activities
-        WHERE source = 'crm' AND primary_account_id IN ('{accounts}')""")
+        SELECT account_key, occurred_on FROM marts.fct_activities
+        WHERE source = 'crm' AND account_key IN ('{accounts}')""")
     deals = frame(con, f"""
-        SELECT primary_account_id AS account_id, created_on FROM marts.fct_opportunities
-        WHERE primary_account_id IN ('{accounts}')""")
+        SELECT a.account_key, o.created_on FROM marts.fct_opportunities o
+        JOIN marts.dim_abm_accounts a ON o.primary_account_id = a.crm_account_id
+        WHERE a.account_key IN ('{accounts}')""")
     engaged = frame(con, f"""
-        SELECT DISTINCT e.account_id, e.activity_date
+        SELECT DISTINCT e.account_key, e.activity_date
         FROM marts.fct_account_engagement_daily e
         JOIN seeds.activity_weights w USING (source, activity_type)
-        WHERE w.is_engagement AND e.account_id IN ('{accounts}')""")
+        WHERE w.is_engagement AND e.account_key IN ('{accounts}')""")
     for df, col in ((touches, "occurred_on"), (deals, "created_on"), (engaged, "activity_date")):
         df[col] = pd.to_datetime(df[col]).dt.date
 
@@ -106,11 +110,11 @@ def recomputed(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     for m in mine.itertuples():
         q = m.qualified_on
         prev = m.previous_disqualified_on if isinstance(m.previous_disqualified_on, date) else None
-        after = sorted(touches.loc[(touches["account_id"] == m.account_id)
+        after = sorted(touches.loc[(touches["account_key"] == m.account_key)
                                    & (touches["occurred_on"] > q), "occurred_on"])
-        opps = sorted(deals.loc[(deals["account_id"] == m.account_id)
+        opps = sorted(deals.loc[(deals["account_key"] == m.account_key)
                                 & (deals["created_on"] > q), "created_on"])
-        days = list(engaged.loc[engaged["account_id"] == m.account_id, "activity_date"])
+        days = list(engaged.loc[engaged["account_key"] == m.account_key, "activity_date"])
         touch_due = q + timedelta(days=sla["first_touch"])
         opp_due = q + timedelta(days=sla["opportunity"])
         touched = after[0] if after else None
@@ -188,8 +192,9 @@ def test_owner_territory_adds_up_to_the_book_and_the_pipeline(con):
     territory, pipeline = con.execute("""
         SELECT (SELECT sum(pipeline_created_jpy) FROM marts.kpi_owner_territory),
                (SELECT sum(o.amount_jpy) FROM marts.fct_opportunities o
+                JOIN marts.dim_abm_accounts a ON a.crm_account_id = o.primary_account_id
                 JOIN intermediate.int_account_tiers_monthly m
-                  ON m.account_id = o.primary_account_id AND m.month = o.created_month)
+                  ON m.account_key = a.account_key AND m.month = o.created_month)
         """).fetchone()
     assert territory == pipeline > 0
     regions = con.execute("SELECT count(DISTINCT region) FROM marts.kpi_owner_territory "

@@ -329,7 +329,8 @@ def test_allocate_amount_gives_leftover_cents_to_the_largest_remainders(built):
 def test_funnel_cohorts_match_a_count_from_the_facts(built):
     """For the funnel month whose MQA and deal cohorts went on most, those cohorts (all
     tiers) and how many of them went on agree with a count made here from fct_mqa_events
-    and fct_opportunities; every rate lies in [0, 1]."""
+    and fct_opportunities (reached through dim_abm_accounts: the funnel counts ABM
+    accounts, customers and prospects); every rate lies in [0, 1]."""
     db, _ = built
     window = timedelta(days=int(_dbt_vars()["funnel_window_days"]))
     con = duckdb.connect(str(db), read_only=True)
@@ -338,12 +339,12 @@ def test_funnel_cohorts_match_a_count_from_the_facts(built):
         ORDER BY sum(mqa_then_opportunity_accounts + opportunity_then_won_accounts) DESC, 1
         LIMIT 1""").fetchone()
     members = {a for (a,) in con.execute(
-        "SELECT account_id FROM intermediate.int_account_tiers_monthly WHERE month = ?",
+        "SELECT account_key FROM intermediate.int_account_tiers_monthly WHERE month = ?",
         [month]).fetchall()}
     deals = con.execute("""
-        SELECT primary_account_id, created_on, closed_on, is_won FROM marts.fct_opportunities
-        WHERE primary_account_id IS NOT NULL""").fetchall()
-    qualified = con.execute("SELECT account_id, qualified_on FROM marts.fct_mqa_events").fetchall()
+        SELECT a.account_key, o.created_on, o.closed_on, o.is_won FROM marts.fct_opportunities o
+        JOIN marts.dim_abm_accounts a ON o.primary_account_id = a.crm_account_id""").fetchall()
+    qualified = con.execute("SELECT account_key, qualified_on FROM marts.fct_mqa_events").fetchall()
     row = con.execute("""
         SELECT sum(mqa_accounts), sum(mqa_then_opportunity_accounts), sum(mqa_then_won_accounts),
                sum(opportunity_accounts), sum(opportunity_then_won_accounts), max(window_days)

@@ -120,7 +120,7 @@ def test_marts_hold_every_crm_account_and_activity(first_run, small_world):
         "(SELECT count(*) FROM staging.stg_crm__activities)").fetchone()
     assert n_activities == n_staged > 1000
     (engaged,) = con.execute(
-        "SELECT count(DISTINCT account_id) FROM marts.fct_account_engagement_daily").fetchone()
+        "SELECT count(DISTINCT account_key) FROM marts.fct_account_engagement_daily").fetchone()
     assert engaged > len(accounts) // 4
 
 

@@ -176,7 +176,7 @@ def test_every_score_row_carries_the_version_of_the_model_that_made_it(trained):
 def test_every_account_gets_three_reasons_in_words(trained):
     con = duckdb.connect(str(trained["db"]), read_only=True)
     try:
-        rows = con.execute("SELECT account_id, propensity_rank, reason_1, reason_2, reason_3 "
+        rows = con.execute("SELECT account_key, propensity_rank, reason_1, reason_2, reason_3 "
                            "FROM marts.mart_account_propensity ORDER BY propensity_rank"
                            ).fetchall()
         lookalike = con.execute("SELECT reason_1, similar_name_1 FROM "

@@ -104,9 +104,10 @@ def test_scoring_uses_the_champions_that_exist_and_every_ml_mart_builds(world, s
         for mart in marts:
             in_mart = query(world, f"SELECT count(*) FROM marts.{mart}")[0][0]
             assert (in_mart > 0) == has_champion, (mart, in_mart)
-    # the target list is there either way, and says what ranked it
-    accounts = query(world, "SELECT count(*) FROM marts.dim_accounts "
-                            "WHERE account_id = primary_account_id")[0][0]
+    # the target list is there either way, and says what ranked it: every ABM account in
+    # play (a company with a CRM account or a lead, customers and prospects)
+    accounts = query(world, "SELECT count(*) FROM marts.dim_abm_accounts "
+                            "WHERE crm_account_count > 0 OR lead_count > 0")[0][0]
     listed = dict(query(world, "SELECT scored_with, count(*) FROM marts.mart_target_accounts "
                                "GROUP BY 1"))
     propensity = registry.champion("opportunity_90d") is not None

@@ -64,7 +64,7 @@ def features(db: Path, table: str, keys: list[str], before: date) -> pd.DataFram
 
 
 @pytest.mark.parametrize(("table", "keys"), [
-    ("mart_account_features", ["account_id", "cutoff_date"]),
+    ("mart_account_features", ["account_key", "cutoff_date"]),
     ("mart_account_product_features", ["account_id", "cutoff_date", "product_id"]),
 ])
 def test_data_after_the_cutoff_leaves_the_features_unchanged(warehouses, table, keys):

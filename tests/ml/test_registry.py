@@ -65,7 +65,10 @@ def synthetic_data(seed: int = 0) -> datasets.TrainingData:
                         on="cutoff_date")
     for label in ("label_opportunity_90d", "label_won_90d"):
         frame[label] = frame[label].where(frame["is_label_complete"]).astype("Float64")
-    frame["account_cutoff_key"] = frame["account_id"] + "@" + frame["cutoff_date"].astype(str)
+    # every account here is a CRM account: its ABM account key is its own
+    frame["account_key"] = "crm:" + frame["account_id"]
+    frame["key_source"] = "crm"
+    frame["account_cutoff_key"] = frame["account_key"] + "@" + frame["cutoff_date"].astype(str)
     evaluation, train = datasets.split_cutoffs(table)
     return datasets.TrainingData(
         features=frame, products=pd.DataFrame(), cutoffs=table,

@@ -1,17 +1,19 @@
-{#- The ABM tier and owner of every primary account at the end of every month it existed
-    (from dim_accounts_history, as of the month end): the tier and owner dimensions of the
-    monthly KPIs. An account whose history starts after a month end takes its first
-    recorded state. -#}
+{#- The ABM tier and owner of every ABM account in play (a company with a CRM account or
+    a lead) at the end of every month since it was first seen: those of its primary CRM
+    account as of the month end (dim_accounts_history), the tier and owner dimensions of
+    the monthly KPIs. A CRM account whose history starts after a month end takes its first
+    recorded state; a prospect (no CRM account) is untiered and unassigned. -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
 
 accounts as (
     select
-        account_id,
-        created_at
-    from {{ ref('dim_accounts') }}
-    where account_id = primary_account_id
+        account_key,
+        crm_account_id as account_id,
+        first_seen_at
+    from {{ ref('dim_abm_accounts') }}
+    where crm_account_count > 0 or lead_count > 0
 ),
 
 history as (
@@ -36,7 +38,8 @@ first_states as (
 
 final as (
     select
-        accounts.account_id,
+        accounts.account_key,
+        max(accounts.account_id) as account_id,
         months.month,
         coalesce(max(history.abm_tier), max(first_states.abm_tier), 'untiered') as abm_tier,
         coalesce(max(nullif(history.owner, '')), max(nullif(first_states.owner, '')), 'unassigned') as owner
@@ -47,8 +50,8 @@ final as (
         and {{ valid_at('history', local_day_end('months.month_end')) }}
     left join first_states
         on accounts.account_id = first_states.account_id
-    where {{ local_date('accounts.created_at') }} <= months.month_end
-    group by accounts.account_id, months.month
+    where {{ local_date('accounts.first_seen_at') }} <= months.month_end
+    group by accounts.account_key, months.month
 )
 
 select * from final

@@ -1,9 +1,9 @@
-{#- Who engaged with each account on each day: one row per account, day and person (a
+{#- Who engaged with each ABM account on each day: one row per account, day and person (a
     CRM contact, or an MA lead not known as a contact), with the contact's buying role.
     Only activities in which the person acted count (activity_weights.is_engagement). -#}
 with activities as (
     select * from {{ ref('fct_activities') }}
-    where primary_account_id is not null
+    where account_key is not null
 ),
 
 weights as (
@@ -16,7 +16,7 @@ weights as (
 
 final as (
     select
-        activities.primary_account_id as account_id,
+        activities.account_key,
         activities.occurred_on as activity_date,
         coalesce(activities.contact_id, {{ dbt.concat(["'lead:'", "activities.lead_id"]) }}) as person_key,
         max(activities.contact_id) as contact_id,
@@ -29,7 +29,7 @@ final as (
         and activities.activity_type = weights.activity_type
     where coalesce(activities.contact_id, activities.lead_id) is not null
     group by
-        activities.primary_account_id,
+        activities.account_key,
         activities.occurred_on,
         coalesce(activities.contact_id, {{ dbt.concat(["'lead:'", "activities.lead_id"]) }})
 )

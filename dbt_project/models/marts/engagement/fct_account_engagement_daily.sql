@@ -1,9 +1,9 @@
-{#- Behaviour per account (its company's primary account), day and activity type: how
+{#- Behaviour per ABM account (the company, customer or prospect), day and activity type: how
     many activities, by how many people and CRM contacts, and the points they earned,
     capped per day as the activity_weights seed says. -#}
 with activities as (
     select * from {{ ref('fct_activities') }}
-    where primary_account_id is not null
+    where account_key is not null
 ),
 
 weights as (
@@ -12,7 +12,7 @@ weights as (
 
 daily as (
     select
-        primary_account_id as account_id,
+        account_key,
         occurred_on as activity_date,
         source,
         activity_type,
@@ -20,12 +20,12 @@ daily as (
         count(distinct coalesce(contact_id, lead_id)) as distinct_people,
         count(distinct contact_id) as distinct_contacts
     from activities
-    group by primary_account_id, occurred_on, source, activity_type
+    group by account_key, occurred_on, source, activity_type
 ),
 
 final as (
     select
-        daily.account_id,
+        daily.account_key,
         daily.activity_date,
         daily.source,
         daily.activity_type,

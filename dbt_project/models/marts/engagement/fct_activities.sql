@@ -3,18 +3,22 @@
         materialized='incremental',
         unique_key='activity_key',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='append_new_columns'
     )
 }}
-{#- Every touchpoint, marketing (MA) and sales (CRM), resolved to contact, account and
-    the account's company (its primary account counts duplicates together). Activities
+{#- Every touchpoint, marketing (MA) and sales (CRM), resolved to contact, CRM account,
+    the account's primary account (duplicates count together) and the ABM account
+    (account_key: the company, customer or prospect; a lead whose company has no CRM
+    account still reaches it). Activities
     naming a lead, campaign, account or contact the exports left out are kept, flagged
     (has_known_*).
 
     Incremental: a run rebuilds the activities of the last `activities_lookback_days`
     days (late or re-delivered rows), activity keys not yet in the table, and the
     activities of leads and accounts whose identity resolution changed since they were
-    written; `dbt build --full-refresh` rebuilds everything. -#}
+    written (a table written before account_key existed gains the column, and every
+    resolved activity is rewritten with it); `dbt build --full-refresh` rebuilds
+    everything. -#}
 with ma_activities as (
     select * from {{ ref('stg_ma__activities') }}
 ),
@@ -27,14 +31,16 @@ leads as (
     select
         lead_id,
         contact_id,
-        account_id
+        account_id,
+        account_key
     from {{ ref('dim_leads') }}
 ),
 
 account_matches as (
     select
         account_id,
-        primary_account_id
+        primary_account_id,
+        account_key
     from {{ ref('int_account_company_matches') }}
 ),
 
@@ -59,6 +65,7 @@ ma as (
         ma_activities.lead_id,
         leads.contact_id,
         leads.account_id,
+        leads.account_key,
         ma_activities.campaign_id,
         ma_activities.asset_id,
         ma_activities.url,
@@ -78,6 +85,7 @@ crm as (
         cast(null as {{ dbt.type_string() }}) as lead_id,
         contact_id,
         account_id,
+        cast(null as {{ dbt.type_string() }}) as account_key,
         cast(null as {{ dbt.type_string() }}) as campaign_id,
         cast(null as {{ dbt.type_string() }}) as asset_id,
         cast(null as {{ dbt.type_string() }}) as url,
@@ -103,6 +111,8 @@ resolved as (
         unioned.contact_id,
         unioned.account_id,
         account_matches.primary_account_id,
+        -- a CRM activity reaches the ABM account through its CRM account
+        coalesce(unioned.account_key, account_matches.account_key) as account_key,
         contacts.buying_role,
         unioned.campaign_id,
         unioned.asset_id,
@@ -133,12 +143,21 @@ resolved as (
 
 {% if is_incremental() %}
 
+{#- a table written before account_key existed: its rows read as unresolved to an ABM
+    account, so every resolved one counts as changed and is rewritten -#}
+{%- set existing_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+
 existing_resolutions as (
     select distinct
         lead_id,
         contact_id,
         account_id,
-        primary_account_id
+        primary_account_id,
+        {% if 'account_key' in existing_columns -%}
+        account_key
+        {%- else -%}
+        cast(null as {{ dbt.type_string() }}) as account_key
+        {%- endif %}
     from {{ this }}
 ),
 
@@ -152,6 +171,7 @@ changed_leads as (
     where coalesce(existing_resolutions.contact_id, '') <> coalesce(leads.contact_id, '')
         or coalesce(existing_resolutions.account_id, '') <> coalesce(leads.account_id, '')
         or coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
+        or coalesce(existing_resolutions.account_key, '') <> coalesce(leads.account_key, '')
 ),
 
 changed_accounts as (
@@ -160,7 +180,10 @@ changed_accounts as (
     inner join account_matches
         on existing_resolutions.account_id = account_matches.account_id
     where existing_resolutions.lead_id is null
-        and coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
+        and (
+            coalesce(existing_resolutions.primary_account_id, '') <> coalesce(account_matches.primary_account_id, '')
+            or coalesce(existing_resolutions.account_key, '') <> coalesce(account_matches.account_key, '')
+        )
 ),
 
 final as (

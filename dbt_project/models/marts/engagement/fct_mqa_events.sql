@@ -1,4 +1,5 @@
-{#- Marketing qualified accounts as events: one row per account per stretch of weeks in
+{#- Marketing qualified accounts as events: one row per ABM account (customer or
+    prospect) per stretch of weeks in
     which it stayed qualified, with the scoring date it qualified on (and dropped out on),
     so hand-offs to sales can be counted by month and followed up. -#}
 with scores as (
@@ -9,12 +10,12 @@ flagged as (
     select
         *,
         case
-            when is_mqa and not coalesce(lag(is_mqa) over (partition by account_id order by as_of_date), false)
+            when is_mqa and not coalesce(lag(is_mqa) over (partition by account_key order by as_of_date), false)
                 then 1
             else 0
         end as starts_episode,
         case
-            when not is_mqa and coalesce(lag(is_mqa) over (partition by account_id order by as_of_date), false)
+            when not is_mqa and coalesce(lag(is_mqa) over (partition by account_key order by as_of_date), false)
                 then 1
             else 0
         end as ends_episode
@@ -25,25 +26,26 @@ numbered as (
     select
         *,
         sum(starts_episode) over (
-            partition by account_id order by as_of_date rows between unbounded preceding and current row
+            partition by account_key order by as_of_date rows between unbounded preceding and current row
         ) as episode
     from flagged
 ),
 
 episodes as (
     select
-        account_id,
+        account_key,
         episode,
         min(case when is_mqa then as_of_date end) as qualified_on,
         min(case when not is_mqa then as_of_date end) as disqualified_on
     from numbered
     where episode > 0
-    group by account_id, episode
+    group by account_key, episode
 ),
 
 at_qualification as (
     select
-        episodes.account_id,
+        episodes.account_key,
+        scores.account_id,
         episodes.episode,
         episodes.qualified_on,
         episodes.disqualified_on,
@@ -54,13 +56,15 @@ at_qualification as (
         scores.buying_group_coverage
     from episodes
     inner join scores
-        on episodes.account_id = scores.account_id
+        on episodes.account_key = scores.account_key
         and episodes.qualified_on = scores.as_of_date
 ),
 
 final as (
     select
-        {{ dbt.concat(["account_id", "'@'", "cast(qualified_on as " ~ dbt.type_string() ~ ")"]) }} as mqa_event_key,
+        {{ dbt.concat(["account_key", "'@'", "cast(qualified_on as " ~ dbt.type_string() ~ ")"]) }} as mqa_event_key,
+        account_key,
+        -- the primary CRM account, null for a prospect
         account_id,
         episode as qualification_number,
         qualified_on,

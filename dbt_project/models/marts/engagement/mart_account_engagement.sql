@@ -1,5 +1,5 @@
-{#- Engagement of every account (primary accounts: duplicates count with their company)
-    as of each scoring date: points and activities in 30/90-day windows, a time-decayed
+{#- Engagement of every ABM account in play (a company with a CRM account or a lead,
+    customer or prospect) from the day it was first seen, as of each scoring date: points and activities in 30/90-day windows, a time-decayed
     score, engaged people, buying-group coverage and surge. -#}
 with dates as (
     select * from {{ ref('int_scoring_dates') }}
@@ -7,15 +7,16 @@ with dates as (
 
 accounts as (
     select
-        account_id,
-        created_at
-    from {{ ref('dim_accounts') }}
-    where account_id = primary_account_id
+        account_key,
+        crm_account_id,
+        first_seen_at
+    from {{ ref('dim_abm_accounts') }}
+    where crm_account_count > 0 or lead_count > 0
 ),
 
 daily as (
     select
-        engagement.account_id,
+        engagement.account_key,
         engagement.activity_date,
         engagement.points,
         engagement.activity_count,
@@ -38,18 +39,19 @@ required_roles as (
 
 account_dates as (
     select
-        accounts.account_id,
+        accounts.account_key,
+        accounts.crm_account_id,
         dates.as_of_date,
         dates.is_latest
     from accounts
     cross join dates
-    where {{ local_date('accounts.created_at') }} <= dates.as_of_date
+    where {{ local_date('accounts.first_seen_at') }} <= dates.as_of_date
 ),
 
 aged_points as (
     select
         dates.as_of_date,
-        daily.account_id,
+        daily.account_key,
         daily.points,
         daily.activity_count,
         daily.half_life_days,
@@ -63,7 +65,7 @@ aged_points as (
 points as (
     select
         as_of_date,
-        account_id,
+        account_key,
         sum(case when age_days < 7 then points else 0 end) as points_7d,
         sum(case when age_days < {{ var('engagement_short_window_days') }} then points else 0 end) as points_30d,
         sum(case when age_days < {{ var('engagement_window_days') }} then points else 0 end) as points_90d,
@@ -76,13 +78,13 @@ points as (
         sum(case when age_days < {{ var('engagement_window_days') }} then activity_count else 0 end) as activities_90d,
         sum(points * power(0.5, cast(age_days as {{ type_double() }}) / half_life_days)) as decayed_points
     from aged_points
-    group by as_of_date, account_id
+    group by as_of_date, account_key
 ),
 
 aged_people as (
     select
         dates.as_of_date,
-        people.account_id,
+        people.account_key,
         people.person_key,
         people.contact_id,
         people.buying_role,
@@ -96,7 +98,7 @@ aged_people as (
 engaged as (
     select
         as_of_date,
-        account_id,
+        account_key,
         count(
             distinct case when age_days < {{ var('engagement_short_window_days') }} then person_key end
         ) as engaged_people_30d,
@@ -108,15 +110,17 @@ engaged as (
             end
         ) as engaged_required_roles
     from aged_people
-    group by as_of_date, account_id
+    group by as_of_date, account_key
 ),
 
 final as (
     select
         {{ dbt.concat([
-            "account_dates.account_id", "'@'", "cast(account_dates.as_of_date as " ~ dbt.type_string() ~ ")"
+            "account_dates.account_key", "'@'", "cast(account_dates.as_of_date as " ~ dbt.type_string() ~ ")"
         ]) }} as account_date_key,
-        account_dates.account_id,
+        account_dates.account_key,
+        -- the primary CRM account, null for a prospect
+        account_dates.crm_account_id as account_id,
         account_dates.as_of_date,
         account_dates.is_latest,
         coalesce(points.points_7d, 0) as points_7d,
@@ -146,10 +150,10 @@ final as (
         ) as is_surging
     from account_dates
     left join points
-        on account_dates.account_id = points.account_id
+        on account_dates.account_key = points.account_key
         and account_dates.as_of_date = points.as_of_date
     left join engaged
-        on account_dates.account_id = engaged.account_id
+        on account_dates.account_key = engaged.account_key
         and account_dates.as_of_date = engaged.as_of_date
 )
 

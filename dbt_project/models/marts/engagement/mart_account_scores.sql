@@ -1,5 +1,5 @@
-{#- Fit, engagement and MQA status of every account (primary accounts) as of each
-    scoring date. Fit comes from the ICP rules seed applied to the firmographics known on
+{#- Fit, engagement and MQA status of every ABM account in play (customer or prospect)
+    as of each scoring date. Fit comes from the ICP rules seed applied to the firmographics known on
     the date; engagement from the decayed points of mart_account_engagement; the grade
     combines both (A1 best .. C3); MQA needs fit, engagement and enough engaged people. -#}
 with engagement as (
@@ -8,10 +8,10 @@ with engagement as (
 
 accounts as (
     select
-        account_id,
+        account_key,
         corporate_number,
         industry_division
-    from {{ ref('dim_accounts') }}
+    from {{ ref('dim_abm_accounts') }}
 ),
 
 company_history as (
@@ -39,14 +39,14 @@ max_points as (
 
 firmographics as (
     select
-        engagement.account_id,
+        engagement.account_key,
         engagement.as_of_date,
         coalesce(company_history.industry_division, accounts.industry_division) as industry_division,
         company_history.employees,
         company_history.revenue_growth_rate
     from engagement
     inner join accounts
-        on engagement.account_id = accounts.account_id
+        on engagement.account_key = accounts.account_key
     left join company_history
         on accounts.corporate_number = company_history.corporate_number
         and {{ valid_at('company_history', local_day_end('engagement.as_of_date')) }}
@@ -54,7 +54,7 @@ firmographics as (
 
 fit_points as (
     select
-        firmographics.account_id,
+        firmographics.account_key,
         firmographics.as_of_date,
         sum(rules.points) as points
     from firmographics
@@ -70,11 +70,12 @@ fit_points as (
             and firmographics.revenue_growth_rate >= coalesce(rules.lower_bound, firmographics.revenue_growth_rate)
             and (rules.upper_bound is null or firmographics.revenue_growth_rate < rules.upper_bound)
         )
-    group by firmographics.account_id, firmographics.as_of_date
+    group by firmographics.account_key, firmographics.as_of_date
 ),
 
 scored as (
     select
+        engagement.account_key,
         engagement.account_id,
         engagement.as_of_date,
         engagement.is_latest,
@@ -89,23 +90,23 @@ scored as (
         engagement.is_surging
     from engagement
     left join fit_points
-        on engagement.account_id = fit_points.account_id
+        on engagement.account_key = fit_points.account_key
         and engagement.as_of_date = fit_points.as_of_date
 ),
 
 {% for axis in ['fit', 'engagement'] %}
 {{ axis }}_grades as (
     select
-        account_id,
+        account_key,
         as_of_date,
         grade
     from (
         select
-            scored.account_id,
+            scored.account_key,
             scored.as_of_date,
             grades.grade,
             row_number() over (
-                partition by scored.account_id, scored.as_of_date order by grades.min_score desc
+                partition by scored.account_key, scored.as_of_date order by grades.min_score desc
             ) as grade_rank
         from scored
         inner join grades
@@ -123,16 +124,18 @@ graded as (
         engagement_grades.grade as engagement_grade
     from scored
     left join fit_grades
-        on scored.account_id = fit_grades.account_id
+        on scored.account_key = fit_grades.account_key
         and scored.as_of_date = fit_grades.as_of_date
     left join engagement_grades
-        on scored.account_id = engagement_grades.account_id
+        on scored.account_key = engagement_grades.account_key
         and scored.as_of_date = engagement_grades.as_of_date
 ),
 
 final as (
     select
-        {{ dbt.concat(["account_id", "'@'", "cast(as_of_date as " ~ dbt.type_string() ~ ")"]) }} as account_date_key,
+        {{ dbt.concat(["account_key", "'@'", "cast(as_of_date as " ~ dbt.type_string() ~ ")"]) }} as account_date_key,
+        account_key,
+        -- the primary CRM account, null for a prospect
         account_id,
         as_of_date,
         is_latest,

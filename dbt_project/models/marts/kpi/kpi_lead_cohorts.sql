@@ -7,6 +7,7 @@ with leads as (
     select
         lead_id,
         account_id,
+        account_key,
         {{ local_date('created_at') }} as created_on
     from {{ ref('dim_leads') }}
     where created_at is not null
@@ -66,7 +67,8 @@ resolved as (
     select
         leads.lead_id,
         leads.created_on,
-        account_matches.primary_account_id as account_id
+        account_matches.primary_account_id as account_id,
+        leads.account_key
     from leads
     left join account_matches
         on leads.account_id = account_matches.account_id
@@ -97,7 +99,7 @@ first_mqa_days as (
         ) as mqa_account_on
     from resolved
     inner join mqa_events
-        on resolved.account_id = mqa_events.account_id
+        on resolved.account_key = mqa_events.account_key
         and (mqa_events.disqualified_on is null or mqa_events.disqualified_on > resolved.created_on)
     group by resolved.lead_id
 ),

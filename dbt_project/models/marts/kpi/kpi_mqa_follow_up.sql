@@ -1,6 +1,8 @@
 {#- The hand-off of every MQA to sales: how long the account took to qualify, how soon
     sales touched it and opened an opportunity, and whether that was within the service
-    levels of seed mqa_sla. One row per MQA event (fct_mqa_events). -#}
+    levels of seed mqa_sla. One row per MQA event (fct_mqa_events), customer or prospect:
+    owner and tier are those of the primary CRM account (unassigned / untiered for a
+    prospect). -#}
 with mqa_events as (
     select * from {{ ref('fct_mqa_events') }}
 ),
@@ -46,7 +48,7 @@ first_states as (
 
 engaged_days as (
     select distinct
-        engagement.account_id,
+        engagement.account_key,
         engagement.activity_date
     from {{ ref('fct_account_engagement_daily') }} as engagement
     inner join weights
@@ -57,13 +59,13 @@ engaged_days as (
 -- an engagement streak starts after var engagement_window_days without engagement
 streak_starts as (
     select
-        account_id,
+        account_key,
         activity_date as streak_started_on
     from (
         select
-            account_id,
+            account_key,
             activity_date,
-            lag(activity_date) over (partition by account_id order by activity_date) as previous_engaged_on
+            lag(activity_date) over (partition by account_key order by activity_date) as previous_engaged_on
         from engaged_days
     ) as engaged
     where previous_engaged_on is null
@@ -72,29 +74,32 @@ streak_starts as (
 
 sales_touches as (
     select
-        primary_account_id as account_id,
+        account_key,
         occurred_on
     from {{ ref('fct_activities') }}
-    where source = 'crm' and primary_account_id is not null
+    where source = 'crm' and account_key is not null
 ),
 
+-- deals stay on CRM accounts: reached through the ABM account of their primary account
 opportunities as (
     select
-        primary_account_id as account_id,
-        created_on,
-        closed_on
-    from {{ ref('fct_opportunities') }}
-    where primary_account_id is not null
+        abm_accounts.account_key,
+        deals.created_on,
+        deals.closed_on
+    from {{ ref('fct_opportunities') }} as deals
+    inner join {{ ref('dim_abm_accounts') }} as abm_accounts
+        on deals.primary_account_id = abm_accounts.crm_account_id
 ),
 
 episodes as (
     select
         mqa_event_key,
+        account_key,
         account_id,
         qualification_number,
         qualified_on,
         qualified_month,
-        lag(disqualified_on) over (partition by account_id order by qualified_on) as previous_disqualified_on
+        lag(disqualified_on) over (partition by account_key order by qualified_on) as previous_disqualified_on
     from mqa_events
 ),
 
@@ -106,7 +111,7 @@ engagement_starts as (
         max(streak_starts.streak_started_on) as streak_started_on
     from episodes
     inner join streak_starts
-        on episodes.account_id = streak_starts.account_id
+        on episodes.account_key = streak_starts.account_key
         and streak_starts.streak_started_on <= episodes.qualified_on
     group by episodes.mqa_event_key
 ),
@@ -119,7 +124,7 @@ first_engagements as (
     inner join engagement_starts
         on episodes.mqa_event_key = engagement_starts.mqa_event_key
     inner join engaged_days
-        on episodes.account_id = engaged_days.account_id
+        on episodes.account_key = engaged_days.account_key
         and engaged_days.activity_date >= engagement_starts.streak_started_on
         and engaged_days.activity_date
         >= coalesce(episodes.previous_disqualified_on, engagement_starts.streak_started_on)
@@ -135,7 +140,7 @@ first_touches as (
         min(sales_touches.occurred_on) as first_touched_on
     from episodes
     inner join sales_touches
-        on episodes.account_id = sales_touches.account_id
+        on episodes.account_key = sales_touches.account_key
         and sales_touches.occurred_on > episodes.qualified_on
     group by episodes.mqa_event_key
 ),
@@ -146,7 +151,7 @@ first_opportunities as (
         min(opportunities.created_on) as first_opportunity_on
     from episodes
     inner join opportunities
-        on episodes.account_id = opportunities.account_id
+        on episodes.account_key = opportunities.account_key
         and opportunities.created_on > episodes.qualified_on
     group by episodes.mqa_event_key
 ),
@@ -155,7 +160,7 @@ open_opportunities as (
     select distinct episodes.mqa_event_key
     from episodes
     inner join opportunities
-        on episodes.account_id = opportunities.account_id
+        on episodes.account_key = opportunities.account_key
         and opportunities.created_on <= episodes.qualified_on
         and (opportunities.closed_on is null or opportunities.closed_on > episodes.qualified_on)
 ),
@@ -178,6 +183,7 @@ owners as (
 measured as (
     select
         episodes.mqa_event_key,
+        episodes.account_key,
         episodes.account_id,
         episodes.qualification_number,
         episodes.qualified_on,
@@ -211,6 +217,7 @@ measured as (
 final as (
     select
         mqa_event_key,
+        account_key,
         account_id,
         qualification_number,
         qualified_on,

@@ -10,7 +10,7 @@ counts as (
         owner,
         qualified_month as month,
         count(*) as mqas,
-        count(distinct account_id) as mqa_accounts,
+        count(distinct account_key) as mqa_accounts,
         {{ median('days_to_mqa') }} as median_days_to_mqa,
         avg(days_to_mqa) as avg_days_to_mqa,
         sum(case when first_touched_on is not null then 1 else 0 end) as touched_mqas,

@@ -1,16 +1,17 @@
 {#- The book of every account owner by region and month: accounts owned at the month's
     end, how many engaged and qualified (MQA), the pipeline created and the deals won at
     them in the month. Region from the head office's prefecture (seed
-    prefecture_regions). -#}
+    prefecture_regions). Accounts are ABM accounts (customers and prospects); a prospect,
+    with no CRM owner yet, is in the unassigned book. -#}
 with accounts_monthly as (
     select * from {{ ref('int_account_tiers_monthly') }}
 ),
 
 accounts as (
     select
-        account_id,
+        account_key,
         prefecture
-    from {{ ref('dim_accounts') }}
+    from {{ ref('dim_abm_accounts') }}
 ),
 
 regions as (
@@ -24,7 +25,7 @@ weights as (
 
 engaged as (
     select distinct
-        engagement.account_id,
+        engagement.account_key,
         {{ month_start('engagement.activity_date') }} as month
     from {{ ref('fct_account_engagement_daily') }} as engagement
     inner join weights
@@ -34,42 +35,54 @@ engaged as (
 
 mqa as (
     select distinct
-        account_id,
+        account_key,
         qualified_month as month
     from {{ ref('fct_mqa_events') }}
 ),
 
+-- deals stay on CRM accounts: reached through the ABM account of their primary account
+deals as (
+    select
+        abm_accounts.account_key,
+        opportunities.created_month,
+        opportunities.closed_month,
+        opportunities.amount_jpy,
+        opportunities.is_won
+    from {{ ref('fct_opportunities') }} as opportunities
+    inner join {{ ref('dim_abm_accounts') }} as abm_accounts
+        on opportunities.primary_account_id = abm_accounts.crm_account_id
+),
+
 created as (
     select
-        primary_account_id as account_id,
+        account_key,
         created_month as month,
         count(*) as opportunities_created,
         sum(amount_jpy) as pipeline_created_jpy
-    from {{ ref('fct_opportunities') }}
-    where primary_account_id is not null
-    group by primary_account_id, created_month
+    from deals
+    group by account_key, created_month
 ),
 
 won as (
     select
-        primary_account_id as account_id,
+        account_key,
         closed_month as month,
         count(*) as deals_won,
         sum(amount_jpy) as won_amount_jpy
-    from {{ ref('fct_opportunities') }}
-    where is_won and primary_account_id is not null
-    group by primary_account_id, closed_month
+    from deals
+    where is_won
+    group by account_key, closed_month
 ),
 
 territories as (
     select
-        accounts_monthly.account_id,
+        accounts_monthly.account_key,
         accounts_monthly.month,
         accounts_monthly.owner,
         coalesce(regions.region, 'unknown') as region
     from accounts_monthly
     left join accounts
-        on accounts_monthly.account_id = accounts.account_id
+        on accounts_monthly.account_key = accounts.account_key
     left join regions
         on accounts.prefecture = regions.prefecture
 ),
@@ -80,23 +93,23 @@ counts as (
         territories.owner,
         territories.region,
         count(*) as accounts_owned,
-        count(engaged.account_id) as engaged_accounts,
-        count(mqa.account_id) as mqa_accounts,
-        count(created.account_id) as opportunity_accounts,
+        count(engaged.account_key) as engaged_accounts,
+        count(mqa.account_key) as mqa_accounts,
+        count(created.account_key) as opportunity_accounts,
         coalesce(sum(created.opportunities_created), 0) as opportunities_created,
         coalesce(sum(created.pipeline_created_jpy), 0) as pipeline_created_jpy,
-        count(won.account_id) as won_accounts,
+        count(won.account_key) as won_accounts,
         coalesce(sum(won.deals_won), 0) as deals_won,
         coalesce(sum(won.won_amount_jpy), 0) as won_amount_jpy
     from territories
     left join engaged
-        on territories.account_id = engaged.account_id and territories.month = engaged.month
+        on territories.account_key = engaged.account_key and territories.month = engaged.month
     left join mqa
-        on territories.account_id = mqa.account_id and territories.month = mqa.month
+        on territories.account_key = mqa.account_key and territories.month = mqa.month
     left join created
-        on territories.account_id = created.account_id and territories.month = created.month
+        on territories.account_key = created.account_key and territories.month = created.month
     left join won
-        on territories.account_id = won.account_id and territories.month = won.month
+        on territories.account_key = won.account_key and territories.month = won.month
     group by territories.month, territories.owner, territories.region
 ),
 

@@ -1,9 +1,9 @@
-{#- The behaviour the ML features count, per account (its company's primary account) and
+{#- The behaviour the ML features count, per ABM account (the company, customer or prospect) and
     local day: web pages by kind, forms, content, e-mail, events by channel, and sales
     touches by outcome. One row per account and day with any activity. -#}
 with activities as (
     select * from {{ ref('fct_activities') }}
-    where primary_account_id is not null
+    where account_key is not null
 ),
 
 campaigns as (
@@ -15,7 +15,7 @@ campaigns as (
 
 tagged as (
     select
-        activities.primary_account_id as account_id,
+        activities.account_key,
         activities.occurred_on as activity_date,
         activities.source,
         activities.activity_type,
@@ -30,7 +30,7 @@ tagged as (
 
 final as (
     select
-        account_id,
+        account_key,
         activity_date,
         sum(
             case when source = 'ma' and activity_type not in ('email_send', 'unsubscribe') then 1 else 0 end
@@ -65,7 +65,7 @@ final as (
         sum(case when source = 'crm' and activity_type = 'proposal' then 1 else 0 end) as proposals,
         sum(case when source = 'crm' and is_two_way then 1 else 0 end) as two_way_touches
     from tagged
-    group by account_id, activity_date
+    group by account_key, activity_date
 )
 
 select * from final

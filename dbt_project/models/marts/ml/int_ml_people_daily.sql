@@ -1,4 +1,4 @@
-{#- Who acted, per account (its company's primary account), local day and person, as the
+{#- Who acted, per ABM account (the company, customer or prospect), local day and person, as the
     ML features count people: an MA lead by its lead key, a CRM contact by its contact key.
     A lead is not merged into the CRM contact it was matched to: that match may only
     have been learnt after the day (the lead handed over to sales later), and a
@@ -8,7 +8,7 @@
     (activity_weights.is_engagement). -#}
 with activities as (
     select * from {{ ref('fct_activities') }}
-    where primary_account_id is not null
+    where account_key is not null
 ),
 
 weights as (
@@ -21,7 +21,7 @@ weights as (
 
 keyed as (
     select
-        activities.primary_account_id as account_id,
+        activities.account_key,
         activities.occurred_on as activity_date,
         case
             when activities.source = 'ma' then {{ dbt.concat(["'lead:'", "activities.lead_id"]) }}
@@ -39,13 +39,13 @@ keyed as (
 
 final as (
     select
-        account_id,
+        account_key,
         activity_date,
         person_key,
         max(contact_id) as contact_id,
         {{ dbt.bool_or('is_two_way') }} as is_two_way
     from keyed
-    group by account_id, activity_date, person_key
+    group by account_key, activity_date, person_key
 )
 
 select * from final

@@ -1,5 +1,6 @@
-{#- Point-in-time features of every account (primary accounts) at every ML cutoff, with
-    labels looking forward. Every feature reads only what was known by the end of the
+{#- Point-in-time features of every ABM account (every company, customer or prospect) at
+    every ML cutoff since it was first seen, with labels looking forward (a prospect with
+    no deal in the window has label 0). Every feature reads only what was known by the end of the
     cutoff day (local time): firmographics and ABM tier as of then (effective-dated),
     behaviour dated on or before it, contacts and their roles as of then, deals in the
     stage they had then, contracts started by then. Labels count what happened in the
@@ -17,11 +18,13 @@ product_states as (
     select * from {{ ref('mart_account_product_features') }}
 ),
 
+-- CRM accounts (duplicates included) of each ABM account
 account_matches as (
     select
         account_id,
-        primary_account_id
+        account_key
     from {{ ref('dim_accounts') }}
+    where account_key is not null
 ),
 
 account_history as (
@@ -49,7 +52,7 @@ signals as (
 
 engagement as (
     select
-        engagement.account_id,
+        engagement.account_key,
         engagement.activity_date,
         engagement.points,
         weights.half_life_days
@@ -66,11 +69,10 @@ people as (
 
 leads as (
     select
-        account_matches.primary_account_id as account_id,
-        {{ local_date('dim_leads.created_at') }} as created_on
-    from {{ ref('dim_leads') }} as dim_leads
-    inner join account_matches
-        on dim_leads.account_id = account_matches.account_id
+        account_key,
+        {{ local_date('created_at') }} as created_on
+    from {{ ref('dim_leads') }}
+    where account_key is not null
 ),
 
 contacts_history as (
@@ -82,9 +84,23 @@ required_roles as (
     where is_required
 ),
 
+-- deals and contracts stay on CRM accounts: reached through the ABM account of their
+-- primary account
+abm_accounts as (
+    select
+        account_key,
+        crm_account_id
+    from {{ ref('dim_abm_accounts') }}
+    where crm_account_id is not null
+),
+
 opportunities as (
-    select * from {{ ref('fct_opportunities') }}
-    where primary_account_id is not null
+    select
+        abm_accounts.account_key,
+        deals.*
+    from {{ ref('fct_opportunities') }} as deals
+    inner join abm_accounts
+        on deals.primary_account_id = abm_accounts.crm_account_id
 ),
 
 stage_history as (
@@ -99,8 +115,12 @@ products as (
 ),
 
 contracts as (
-    select * from {{ ref('fct_contracts') }}
-    where primary_account_id is not null
+    select
+        abm_accounts.account_key,
+        terms.*
+    from {{ ref('fct_contracts') }} as terms
+    inner join abm_accounts
+        on terms.primary_account_id = abm_accounts.crm_account_id
 ),
 
 components as (
@@ -109,7 +129,7 @@ components as (
 
 firmographics as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         max(company_history.industry_division) as industry_division,
         max(company_history.employees) as employees,
@@ -119,12 +139,12 @@ firmographics as (
     inner join company_history
         on spine.corporate_number = company_history.corporate_number
         and {{ valid_at('company_history', local_day_end('spine.cutoff_date')) }}
-    group by spine.account_id, spine.cutoff_date
+    group by spine.account_key, spine.cutoff_date
 ),
 
 statuses as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         max(case when company_status.is_listed then 1 else 0 end) as is_listed,
         max(case when company_status.parent_corporate_number is not null then 1 else 0 end) as has_group_parent
@@ -132,19 +152,19 @@ statuses as (
     inner join company_status
         on spine.corporate_number = company_status.corporate_number
         and {{ valid_at('company_status', local_day_end('spine.cutoff_date')) }}
-    group by spine.account_id, spine.cutoff_date
+    group by spine.account_key, spine.cutoff_date
 ),
 
 tiers as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         max(account_history.abm_tier) as abm_tier
     from spine
     inner join account_history
         on spine.account_id = account_history.account_id
         and {{ valid_at('account_history', local_day_end('spine.cutoff_date')) }}
-    group by spine.account_id, spine.cutoff_date
+    group by spine.account_key, spine.cutoff_date
 ),
 
 -- behaviour: each day's signals joined to the cutoffs whose year before holds it
@@ -161,7 +181,7 @@ aged_signals as (
 
 behaviour as (
     select
-        account_id,
+        account_key,
         cutoff_date,
         {%- for signal in ['web_visits', 'pricing_visits', 'product_page_visits', 'case_study_visits',
                            'quote_requests', 'contact_forms', 'content_downloads', 'email_opens',
@@ -182,13 +202,13 @@ behaviour as (
         sum(case when age_days < 90 then two_way_touches else 0 end) as two_way_touches_90d,
         min(case when quote_requests > 0 then age_days end) as days_since_quote_request
     from aged_signals
-    group by account_id, cutoff_date
+    group by account_key, cutoff_date
 ),
 
 aged_points as (
     select
         cutoffs.cutoff_date,
-        engagement.account_id,
+        engagement.account_key,
         engagement.points,
         engagement.half_life_days,
         {{ days_between('engagement.activity_date', 'cutoffs.cutoff_date') }} as age_days
@@ -200,7 +220,7 @@ aged_points as (
 
 points as (
     select
-        account_id,
+        account_key,
         cutoff_date,
         sum(case when age_days < 7 then points else 0 end) as points_7d,
         sum(case when age_days < 30 then points else 0 end) as points_30d,
@@ -208,7 +228,7 @@ points as (
         sum(points * power(0.5, cast(age_days as {{ type_double() }}) / half_life_days)) as decayed_points,
         min(case when points > 0 then age_days end) as days_since_engagement
     from aged_points
-    group by account_id, cutoff_date
+    group by account_key, cutoff_date
 ),
 
 aged_people as (
@@ -224,17 +244,17 @@ aged_people as (
 
 engaged as (
     select
-        account_id,
+        account_key,
         cutoff_date,
         count(distinct case when age_days < 30 then person_key end) as engaged_people_30d,
         count(distinct person_key) as engaged_people_90d
     from aged_people
-    group by account_id, cutoff_date
+    group by account_key, cutoff_date
 ),
 
 known_leads as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         count(*) as known_leads,
         sum(
@@ -242,21 +262,21 @@ known_leads as (
         ) as new_leads_90d
     from spine
     inner join leads
-        on spine.account_id = leads.account_id
+        on spine.account_key = leads.account_key
         and leads.created_on <= spine.cutoff_date
-    group by spine.account_id, spine.cutoff_date
+    group by spine.account_key, spine.cutoff_date
 ),
 
 -- contacts known at the cutoff, with the role they had then
 contacts_at_cutoff as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         contacts_history.contact_id,
         contacts_history.buying_role
     from spine
     inner join account_matches
-        on spine.account_id = account_matches.primary_account_id
+        on spine.account_key = account_matches.account_key
     inner join contacts_history
         on account_matches.account_id = contacts_history.account_id
         and {{ valid_at('contacts_history', local_day_end('spine.cutoff_date')) }}
@@ -266,31 +286,31 @@ contacts_at_cutoff as (
 -- matched to a contact created later must not count before it)
 engaged_contacts as (
     select
-        aged_people.account_id,
+        aged_people.account_key,
         aged_people.cutoff_date,
         aged_people.contact_id,
         {{ dbt.bool_or('aged_people.is_two_way') }} as is_two_way
     from aged_people
     inner join contacts_at_cutoff
-        on aged_people.account_id = contacts_at_cutoff.account_id
+        on aged_people.account_key = contacts_at_cutoff.account_key
         and aged_people.cutoff_date = contacts_at_cutoff.cutoff_date
         and aged_people.contact_id = contacts_at_cutoff.contact_id
-    group by aged_people.account_id, aged_people.cutoff_date, aged_people.contact_id
+    group by aged_people.account_key, aged_people.cutoff_date, aged_people.contact_id
 ),
 
 contact_engagement as (
     select
-        account_id,
+        account_key,
         cutoff_date,
         count(*) as engaged_contacts_90d,
         sum(case when is_two_way then 1 else 0 end) as multithreading_contacts
     from engaged_contacts
-    group by account_id, cutoff_date
+    group by account_key, cutoff_date
 ),
 
 buying_group as (
     select
-        contacts_at_cutoff.account_id,
+        contacts_at_cutoff.account_key,
         contacts_at_cutoff.cutoff_date,
         count(distinct contacts_at_cutoff.contact_id) as known_contacts,
         count(
@@ -307,16 +327,16 @@ buying_group as (
     left join required_roles
         on contacts_at_cutoff.buying_role = required_roles.buying_role
     left join engaged_contacts
-        on contacts_at_cutoff.account_id = engaged_contacts.account_id
+        on contacts_at_cutoff.account_key = engaged_contacts.account_key
         and contacts_at_cutoff.cutoff_date = engaged_contacts.cutoff_date
         and contacts_at_cutoff.contact_id = engaged_contacts.contact_id
-    group by contacts_at_cutoff.account_id, contacts_at_cutoff.cutoff_date
+    group by contacts_at_cutoff.account_key, contacts_at_cutoff.cutoff_date
 ),
 
 -- deals created by the cutoff, in the stage and amount they had then
 deals_at_cutoff as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         opportunities.opportunity_id,
         opportunities.created_on,
@@ -327,7 +347,7 @@ deals_at_cutoff as (
         products.list_price_jpy
     from spine
     inner join opportunities
-        on spine.account_id = opportunities.primary_account_id
+        on spine.account_key = opportunities.account_key
         and opportunities.created_on <= spine.cutoff_date
     left join stage_history
         on opportunities.opportunity_id = stage_history.opportunity_id
@@ -338,7 +358,7 @@ deals_at_cutoff as (
 
 deal_history as (
     select
-        account_id,
+        account_key,
         cutoff_date,
         count(*) as opportunities_total,
         sum(case when {{ days_between('created_on', 'cutoff_date') }} < 90 then 1 else 0 end) as opportunities_90d,
@@ -360,28 +380,28 @@ deal_history as (
         -- exact decimal sums: a float sum depends on the order threads add rows in
         avg(cast({{ safe_divide('amount_jpy', 'list_price_jpy') }} as decimal(18, 6))) as deal_size_index
     from deals_at_cutoff
-    group by account_id, cutoff_date
+    group by account_key, cutoff_date
 ),
 
 reproposals as (
     select
-        lost.account_id,
+        lost.account_key,
         lost.cutoff_date,
         count(distinct case when later.opportunity_id is not null then lost.opportunity_id end) as lost_deals_reproposed
     from deals_at_cutoff as lost
     left join deals_at_cutoff as later
-        on later.account_id = lost.account_id
+        on later.account_key = lost.account_key
         and later.cutoff_date = lost.cutoff_date
         and later.created_on > lost.closed_on
         and later.created_on <= {{ add_days('lost.closed_on', 365) }}
     where lost.stage = 'closed_lost'
-    group by lost.account_id, lost.cutoff_date
+    group by lost.account_key, lost.cutoff_date
 ),
 
 -- contracts started by the cutoff (a term's dates are known when it is signed)
 contracts_at_cutoff as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         min(contracts.started_on) as customer_since,
         count(
@@ -412,9 +432,9 @@ contracts_at_cutoff as (
         ) as days_to_renewal
     from spine
     inner join contracts
-        on spine.account_id = contracts.primary_account_id
+        on spine.account_key = contracts.account_key
         and contracts.started_on <= spine.cutoff_date
-    group by spine.account_id, spine.cutoff_date
+    group by spine.account_key, spine.cutoff_date
 ),
 
 -- what could still be sold: products neither owned (nor included in one owned) nor
@@ -441,7 +461,7 @@ eligibility as (
 
 two_way_days as (
     select distinct
-        account_id,
+        account_key,
         activity_date
     from signals
     where two_way_touches > 0
@@ -449,10 +469,10 @@ two_way_days as (
 
 dormancy_gaps as (
     select
-        account_id,
+        account_key,
         activity_date,
         {{ days_between(
-            'lag(activity_date) over (partition by account_id order by activity_date)', 'activity_date'
+            'lag(activity_date) over (partition by account_key order by activity_date)', 'activity_date'
         ) }} as gap_days
     from two_way_days
 ),
@@ -460,13 +480,13 @@ dormancy_gaps as (
 reactivations as (
     select
         cutoffs.cutoff_date,
-        dormancy_gaps.account_id,
+        dormancy_gaps.account_key,
         count(*) as reactivations
     from cutoffs
     inner join dormancy_gaps
         on dormancy_gaps.activity_date <= cutoffs.cutoff_date
         and dormancy_gaps.gap_days >= {{ var('dormancy_days') }}
-    group by cutoffs.cutoff_date, dormancy_gaps.account_id
+    group by cutoffs.cutoff_date, dormancy_gaps.account_key
 ),
 
 -- the calendar ahead: how much of the label window falls in the fiscal year-end (Jan-Mar)
@@ -487,36 +507,39 @@ calendar as (
 
 opportunity_labels as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         count(distinct opportunities.opportunity_id) as opportunities_next
     from spine
     inner join opportunities
-        on spine.account_id = opportunities.primary_account_id
+        on spine.account_key = opportunities.account_key
         and opportunities.created_on > spine.cutoff_date
         and opportunities.created_on <= spine.label_window_end
     where spine.is_label_complete
-    group by spine.account_id, spine.cutoff_date
+    group by spine.account_key, spine.cutoff_date
 ),
 
 win_labels as (
     select
-        spine.account_id,
+        spine.account_key,
         spine.cutoff_date,
         count(distinct opportunities.opportunity_id) as wins_next
     from spine
     inner join opportunities
-        on spine.account_id = opportunities.primary_account_id
+        on spine.account_key = opportunities.account_key
         and opportunities.is_won
         and opportunities.closed_on > spine.cutoff_date
         and opportunities.closed_on <= spine.label_window_end
     where spine.is_label_complete
-    group by spine.account_id, spine.cutoff_date
+    group by spine.account_key, spine.cutoff_date
 ),
 
 joined as (
     select
+        spine.account_key,
+        -- its primary CRM account, when that existed at the cutoff (null for a prospect)
         spine.account_id,
+        spine.key_source,
         spine.cutoff_date,
         spine.is_scoring_date,
         spine.is_label_complete,
@@ -528,7 +551,7 @@ joined as (
         coalesce(statuses.is_listed, 0) as is_listed,
         coalesce(statuses.has_group_parent, 0) as has_group_parent,
         coalesce(tiers.abm_tier, 'untiered') as abm_tier,
-        {{ days_between(local_date('spine.created_at'), 'spine.cutoff_date') }} as account_age_days,
+        {{ days_between(local_date('spine.first_seen_at'), 'spine.cutoff_date') }} as account_age_days,
         -- behaviour points (activity_weights) and the rule-based engagement score
         coalesce(points.points_7d, 0) as points_7d,
         coalesce(points.points_30d, 0) as points_30d,
@@ -613,33 +636,33 @@ joined as (
         {{ round_to('calendar.fiscal_year_end_share', 4) }} as fiscal_year_end_share
     from spine
     left join firmographics
-        on spine.account_id = firmographics.account_id and spine.cutoff_date = firmographics.cutoff_date
+        on spine.account_key = firmographics.account_key and spine.cutoff_date = firmographics.cutoff_date
     left join statuses
-        on spine.account_id = statuses.account_id and spine.cutoff_date = statuses.cutoff_date
+        on spine.account_key = statuses.account_key and spine.cutoff_date = statuses.cutoff_date
     left join tiers
-        on spine.account_id = tiers.account_id and spine.cutoff_date = tiers.cutoff_date
+        on spine.account_key = tiers.account_key and spine.cutoff_date = tiers.cutoff_date
     left join behaviour
-        on spine.account_id = behaviour.account_id and spine.cutoff_date = behaviour.cutoff_date
+        on spine.account_key = behaviour.account_key and spine.cutoff_date = behaviour.cutoff_date
     left join points
-        on spine.account_id = points.account_id and spine.cutoff_date = points.cutoff_date
+        on spine.account_key = points.account_key and spine.cutoff_date = points.cutoff_date
     left join engaged
-        on spine.account_id = engaged.account_id and spine.cutoff_date = engaged.cutoff_date
+        on spine.account_key = engaged.account_key and spine.cutoff_date = engaged.cutoff_date
     left join known_leads
-        on spine.account_id = known_leads.account_id and spine.cutoff_date = known_leads.cutoff_date
+        on spine.account_key = known_leads.account_key and spine.cutoff_date = known_leads.cutoff_date
     left join contact_engagement
-        on spine.account_id = contact_engagement.account_id and spine.cutoff_date = contact_engagement.cutoff_date
+        on spine.account_key = contact_engagement.account_key and spine.cutoff_date = contact_engagement.cutoff_date
     left join buying_group
-        on spine.account_id = buying_group.account_id and spine.cutoff_date = buying_group.cutoff_date
+        on spine.account_key = buying_group.account_key and spine.cutoff_date = buying_group.cutoff_date
     left join deal_history
-        on spine.account_id = deal_history.account_id and spine.cutoff_date = deal_history.cutoff_date
+        on spine.account_key = deal_history.account_key and spine.cutoff_date = deal_history.cutoff_date
     left join reproposals
-        on spine.account_id = reproposals.account_id and spine.cutoff_date = reproposals.cutoff_date
+        on spine.account_key = reproposals.account_key and spine.cutoff_date = reproposals.cutoff_date
     left join contracts_at_cutoff
-        on spine.account_id = contracts_at_cutoff.account_id and spine.cutoff_date = contracts_at_cutoff.cutoff_date
+        on spine.account_key = contracts_at_cutoff.account_key and spine.cutoff_date = contracts_at_cutoff.cutoff_date
     left join eligibility
         on spine.account_id = eligibility.account_id and spine.cutoff_date = eligibility.cutoff_date
     left join reactivations
-        on spine.account_id = reactivations.account_id and spine.cutoff_date = reactivations.cutoff_date
+        on spine.account_key = reactivations.account_key and spine.cutoff_date = reactivations.cutoff_date
     left join calendar
         on spine.cutoff_date = calendar.cutoff_date
 ),
@@ -647,7 +670,7 @@ joined as (
 -- the relationship-quality composite, weighted as the seed relationship_quality_components says
 component_values as (
     select
-        joined.account_id,
+        joined.account_key,
         joined.cutoff_date,
         components.weight,
         least(1.0, case components.component
@@ -663,17 +686,17 @@ component_values as (
 
 composite as (
     select
-        account_id,
+        account_key,
         cutoff_date,
         {{ safe_divide('sum(weight * scaled)', 'sum(case when scaled is not null then weight end)') }} as composite
     from component_values
-    group by account_id, cutoff_date
+    group by account_key, cutoff_date
 ),
 
 final as (
     select
         {{ dbt.concat([
-            "joined.account_id", "'@'", "cast(joined.cutoff_date as " ~ dbt.type_string() ~ ")"
+            "joined.account_key", "'@'", "cast(joined.cutoff_date as " ~ dbt.type_string() ~ ")"
         ]) }} as account_cutoff_key,
         joined.*,
         {{ round_to('100 * coalesce(composite.composite, 0)', 2) }} as relationship_quality_score,
@@ -688,11 +711,11 @@ final as (
         end as label_won_90d
     from joined
     left join composite
-        on joined.account_id = composite.account_id and joined.cutoff_date = composite.cutoff_date
+        on joined.account_key = composite.account_key and joined.cutoff_date = composite.cutoff_date
     left join opportunity_labels
-        on joined.account_id = opportunity_labels.account_id and joined.cutoff_date = opportunity_labels.cutoff_date
+        on joined.account_key = opportunity_labels.account_key and joined.cutoff_date = opportunity_labels.cutoff_date
     left join win_labels
-        on joined.account_id = win_labels.account_id and joined.cutoff_date = win_labels.cutoff_date
+        on joined.account_key = win_labels.account_key and joined.cutoff_date = win_labels.cutoff_date
 )
 
 select * from final

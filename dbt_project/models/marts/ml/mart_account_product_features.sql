@@ -1,10 +1,12 @@
-{#- Every account (primary accounts) x ML cutoff x product: what the account had of the
+{#- Every CRM account (primary accounts) that existed at the ML cutoff x product: cross-sell
+    is a question for customers and CRM accounts, not for prospects. what the account had of the
     product by the end of the cutoff day (owned under a contract in force, included in
     an owned product (seed ml_product_inclusions), a deal open, deals lost), its interest in it (product page visits, responses to campaigns about
     it), and labels looking forward (a deal for the product created in the label window;
     won). The cross-sell model trains on the labelled cutoffs and scores the latest. -#}
 with spine as (
     select * from {{ ref('int_ml_account_cutoffs') }}
+    where account_id is not null
 ),
 
 products as (

@@ -1,5 +1,5 @@
 {#- The latest propensity scores (models_ml, schema ml) with the account they belong
-    to: one row per account (primary account) scored on the latest scoring date. -#}
+    to: one row per ABM account (customer or prospect) scored on the latest scoring date. -#}
 with scores as (
     select * from {{ source('ml', 'account_propensity') }}
 ),
@@ -9,12 +9,14 @@ latest as (
 ),
 
 accounts as (
-    select * from {{ ref('dim_accounts') }}
+    select * from {{ ref('dim_abm_accounts') }}
 ),
 
 final as (
     select
+        scores.account_key,
         scores.account_id,
+        accounts.key_source,
         accounts.account_name,
         accounts.owner,
         accounts.abm_tier,
@@ -35,7 +37,7 @@ final as (
     inner join latest
         on scores.scored_on = latest.scored_on
     left join accounts
-        on scores.account_id = accounts.account_id
+        on scores.account_key = accounts.account_key
 )
 
 select * from final

@@ -10,12 +10,14 @@ latest as (
 ),
 
 accounts as (
-    select * from {{ ref('dim_accounts') }}
+    select * from {{ ref('dim_abm_accounts') }}
 ),
 
 final as (
     select
+        scores.account_key,
         scores.account_id,
+        accounts.key_source,
         accounts.account_name,
         accounts.owner,
         accounts.industry_division,
@@ -40,7 +42,7 @@ final as (
     inner join latest
         on scores.scored_on = latest.scored_on
     left join accounts
-        on scores.account_id = accounts.account_id
+        on scores.account_key = accounts.account_key
 )
 
 select * from final

@@ -1,13 +1,14 @@
-{#- The ranked ABM target list, step 1 of the ABM loop: every account (primary account)
-    on the latest scoring date, ranked by the geometric mean of its fit (ICP fit score),
+{#- The ranked ABM target list, step 1 of the ABM loop: every ABM account in play (a
+    company with a CRM account or a lead: customers and prospects alike) on the latest
+    scoring date, ranked by the geometric mean of its fit (ICP fit score),
     its propensity (percentile of the probability of a new opportunity) and its
     relationship quality, tiered by the seed ml_target_tiers; with what to offer next,
     the top reason and the good customer it resembles. Until a propensity model is
     champion (young or sparse data), the list ranks by fit and relationship alone and
     scored_with says so: there is always a target list. -#}
 with accounts as (
-    select * from {{ ref('dim_accounts') }}
-    where account_id = primary_account_id
+    select * from {{ ref('dim_abm_accounts') }}
+    where crm_account_count > 0 or lead_count > 0
 ),
 
 account_scores as (
@@ -17,7 +18,7 @@ account_scores as (
 
 features as (
     select
-        account_id,
+        account_key,
         cutoff_date,
         relationship_quality_score,
         open_opportunities
@@ -31,7 +32,7 @@ propensity as (
 
 lookalikes as (
     select
-        account_id,
+        account_key,
         lookalike_score,
         similar_name_1
     from {{ ref('mart_lookalike_prospects') }}
@@ -52,7 +53,9 @@ tiers as (
 
 combined as (
     select
-        accounts.account_id,
+        accounts.account_key,
+        accounts.crm_account_id as account_id,
+        accounts.key_source,
         accounts.account_name,
         accounts.owner,
         accounts.industry_division,
@@ -62,7 +65,7 @@ combined as (
         accounts.abm_tier as current_abm_tier,
         coalesce(propensity.scored_on, features.cutoff_date) as scored_on,
         case
-            when propensity.account_id is not null then 'fit, propensity, relationship'
+            when propensity.account_key is not null then 'fit, propensity, relationship'
             else 'fit, relationship (no propensity model yet)'
         end as scored_with,
         coalesce(account_scores.fit_score, 0) as fit_score,
@@ -94,37 +97,38 @@ combined as (
                 as {{ type_double() }}
             ),
             cast(
-                case when propensity.account_id is null then 1.0 / 2 else 1.0 / 3 end
+                case when propensity.account_key is null then 1.0 / 2 else 1.0 / 3 end
                 as {{ type_double() }}
             )
         ) as target_score
     from accounts
     left join propensity
-        on accounts.account_id = propensity.account_id
+        on accounts.account_key = propensity.account_key
     left join account_scores
-        on accounts.account_id = account_scores.account_id
+        on accounts.account_key = account_scores.account_key
     left join features
-        on accounts.account_id = features.account_id
+        on accounts.account_key = features.account_key
     left join lookalikes
-        on accounts.account_id = lookalikes.account_id
+        on accounts.account_key = lookalikes.account_key
+    -- cross-sell offers are for CRM accounts
     left join offers
-        on accounts.account_id = offers.account_id
+        on accounts.crm_account_id = offers.account_id
 ),
 
 ranked as (
     select
         *,
         row_number() over (
-            order by target_score desc, p_opportunity_90d desc nulls last, account_id asc
+            order by target_score desc, p_opportunity_90d desc nulls last, account_key asc
         ) as target_rank
     from combined
 ),
 
 tiered as (
     select
-        ranked.account_id,
+        ranked.account_key,
         tiers.tier,
-        row_number() over (partition by ranked.account_id order by tiers.max_rank) as tier_order
+        row_number() over (partition by ranked.account_key order by tiers.max_rank) as tier_order
     from ranked
     inner join tiers
         on tiers.max_rank >= ranked.target_rank
@@ -134,7 +138,9 @@ final as (
     select
         ranked.target_rank,
         coalesce(tiered.tier, 'untiered') as target_tier,
+        ranked.account_key,
         ranked.account_id,
+        ranked.key_source,
         ranked.account_name,
         ranked.owner,
         ranked.industry_division,
@@ -164,7 +170,7 @@ final as (
         ranked.model_version
     from ranked
     left join tiered
-        on ranked.account_id = tiered.account_id
+        on ranked.account_key = tiered.account_key
         and tiered.tier_order = 1
 )
 
