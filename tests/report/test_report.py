@@ -106,7 +106,7 @@ def mqa_names(home: Path) -> set[str]:
     """The accounts that are MQA on the data date, as the CRM names them."""
     return {name for (name,) in query(home, """
         SELECT a.account_name FROM marts.mart_account_scores s
-        JOIN marts.dim_accounts a USING (account_id) WHERE s.is_latest AND s.is_mqa""")}
+        JOIN marts.dim_abm_accounts a USING (account_key) WHERE s.is_latest AND s.is_mqa""")}
 
 
 def test_before_any_model_the_model_sections_say_why_and_the_others_draw(

@@ -85,7 +85,7 @@ def engagement(wh: Warehouse) -> Engagement:
                sum(CASE WHEN e.points_7d > 0 THEN 1 ELSE 0 END) AS engaged_accounts,
                sum(CASE WHEN e.is_surging THEN 1 ELSE 0 END) AS surging_accounts
         FROM marts.mart_account_engagement e
-        JOIN marts.dim_accounts a USING (account_id)
+        JOIN marts.dim_abm_accounts a USING (account_key)
         GROUP BY 1, 2 ORDER BY 1, 2""")
     if trend.empty:
         raise DataAbsent("mart_account_engagement has no scoring date yet: no engagement "
@@ -94,9 +94,9 @@ def engagement(wh: Warehouse) -> Engagement:
         SELECT a.account_name, coalesce(a.abm_tier, 'untiered') AS abm_tier, a.is_customer,
                e.points_7d, e.baseline_weekly_points, e.surge_ratio, e.engaged_people_30d
         FROM marts.mart_account_engagement e
-        JOIN marts.dim_accounts a USING (account_id)
+        JOIN marts.dim_abm_accounts a USING (account_key)
         WHERE e.is_latest AND e.is_surging
-        ORDER BY e.surge_ratio DESC NULLS LAST, e.points_7d DESC, a.account_id
+        ORDER BY e.surge_ratio DESC NULLS LAST, e.points_7d DESC, a.account_key
         LIMIT {SURGING_LIMIT}""")
     return Engagement(trend, surging)
 
@@ -110,19 +110,19 @@ def mqa_list(wh: Warehouse) -> pd.DataFrame:
     has_targets = bool(wh.columns("marts", "mart_target_accounts"))
     reasons = ("t.top_reason, t.reason_2, t.next_best_product" if has_targets else
                "NULL AS top_reason, NULL AS reason_2, NULL AS next_best_product")
-    joined = ("LEFT JOIN marts.mart_target_accounts t ON t.account_id = s.account_id"
+    joined = ("LEFT JOIN marts.mart_target_accounts t ON t.account_key = s.account_key"
               if has_targets else "")
     df = frame(wh, f"""
         SELECT a.account_name, coalesce(a.abm_tier, 'untiered') AS abm_tier, a.owner,
                s.as_of_date, s.fit_score, s.engagement_score, s.grade, s.engaged_people_90d,
                s.buying_group_coverage, s.is_surging, m.qualified_on, {reasons}
         FROM marts.mart_account_scores s
-        JOIN marts.dim_accounts a ON a.account_id = s.account_id
+        JOIN marts.dim_abm_accounts a ON a.account_key = s.account_key
         LEFT JOIN marts.fct_mqa_events m
-            ON m.account_id = s.account_id AND m.is_current_mqa
+            ON m.account_key = s.account_key AND m.is_current_mqa
         {joined}
         WHERE s.is_latest AND s.is_mqa
-        ORDER BY s.fit_score * s.engagement_score DESC, a.account_id
+        ORDER BY s.fit_score * s.engagement_score DESC, a.account_key
         LIMIT {MQA_LIMIT}""")
     if df.empty:
         (scored,) = wh.query("SELECT count(*) FROM marts.mart_account_scores "
