@@ -9,8 +9,20 @@ quarantine, each batch is published or rejected, results land in ``audit.dq_resu
 and the Data Docs). A rejected batch fails its ``validate`` task with a message naming
 file, rule, column and sample rows; ``publish`` then does not run, so the transform is
 not started for this interval. Otherwise ``publish`` marks the ``kizuna_raw`` asset
-updated, which starts the transform DAG. A manual run may name a backfill window in its
-conf: ``{"window_start": "2025-01-01", "window_end": "2026-10-01"}``.
+updated, which starts the transform DAG, but only when the gate published at least one
+batch: a run that found nothing new (its days loaded before, or no file complete yet)
+skips ``publish`` with the reason in its log, and a skipped task emits no asset event, so
+no transform starts for nothing.
+
+Triggering it by hand (UI, REST API, ``airflow dags trigger``, backfill):
+
+- with a conf window, ``{"window_start": "2025-01-01", "window_end": "2026-10-01"}``
+  (date folders, end exclusive; ``window_start`` alone loads from it to the default end):
+  a backfill in one run;
+- with a logical date: that date's data interval, as the scheduled run would;
+- with neither (Airflow 3 then gives the run no data interval): the business day a
+  scheduled run at the moment it was triggered would load, i.e. the day before the latest
+  06:00 in the business time zone (``kizuna.tasks.default_day``).
 """
 
 from __future__ import annotations
@@ -27,13 +39,16 @@ RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 
 
 def _window() -> tuple:
+    # a run triggered without a logical date has no data_interval_* keys in its context
     ctx = get_current_context()
-    return tasks.window(ctx["data_interval_start"], ctx["data_interval_end"], ctx["dag_run"].conf)
+    run = ctx["dag_run"]
+    return tasks.window(ctx.get("data_interval_start"), ctx.get("data_interval_end"), run.conf,
+                        run_after=run.run_after)
 
 
 @dag(
     dag_id="kizuna_ingest",
-    schedule=CronDataIntervalTimetable("0 6 * * *", timezone=timezone_name()),
+    schedule=CronDataIntervalTimetable(tasks.INGEST_CRON, timezone=timezone_name()),
     start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
@@ -60,9 +75,10 @@ def kizuna_ingest() -> None:
     def validate(table: str) -> dict:
         return tasks.validate_entity(table, *_window())
 
+    # skipped (no asset event, no transform) when the gate published nothing new
     @task(outlets=[RAW])
     def publish(results: list[dict]) -> dict:
-        return tasks.publish_summary(results)
+        return tasks.publish(results)
 
     loaded = load.expand(table=tasks.ENTITY_TABLES)
     validated = validate.expand(table=tasks.ENTITY_TABLES)

@@ -8,7 +8,9 @@ training DAG has registered models (asset ``kizuna_models``):
    writes ``ml.account_propensity``, ``ml.lookalike_scores`` and ``ml.cross_sell_scores``
    (every row with its ``model_version``), replacing that date's rows. A table whose
    model has no champion is not scored (the task's log and return value say why), and
-   its marts build empty; the task skips only while no model has a champion;
+   its marts build empty; the task skips, with the reason in its log, only while no
+   model has a champion or while the marts hold no scoring date (a fresh install, or a
+   transform over no data yet): a first run is skipped, not red;
 2. ``dbt_ml_marts``: one ``dbt build`` of the models tagged ``ml_scores``
    (mart_account_propensity, mart_lookalike_prospects, mart_cross_sell_matrix,
    mart_target_accounts) with their tests (``kizuna.pipeline.DBT_ML_MARTS``); its error
@@ -51,7 +53,8 @@ def kizuna_ml_score() -> None:
     @task(pool=WAREHOUSE_POOL)
     def score() -> dict:
         """Score the scoring date with every champion there is
-        (models_ml.tasks.score_task); skipped until a first model is champion."""
+        (models_ml.tasks.score_task); skipped until a first model is champion and the
+        marts hold a scoring date."""
         from models_ml.tasks import score_task
 
         return score_task()

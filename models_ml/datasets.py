@@ -23,7 +23,7 @@ import yaml
 from kizuna.settings import DBT_PROJECT_DIR
 from kizuna.warehouse import Warehouse
 from models_ml.features import load_account_features, load_product_features
-from models_ml.store import read_frame
+from models_ml.store import read_frame, relation_exists
 
 #: Later cutoffs the propensity models are evaluated on, pooled (fewer when history is short).
 EVALUATION_CUTOFFS = 3
@@ -38,6 +38,11 @@ class NotTrainableError(RuntimeError):
 
 class NotEnoughHistoryError(NotTrainableError):
     """The warehouse does not hold enough labelled cutoffs to train and evaluate."""
+
+
+class NoScoringDateError(NotEnoughHistoryError):
+    """The marts hold no scoring date (a fresh install, or the marts not built yet): there
+    is nothing to score."""
 
 
 @dataclass(frozen=True)
@@ -147,11 +152,18 @@ def load_training_data(wh: Warehouse) -> TrainingData:
 
 
 def load_scoring_data(wh: Warehouse) -> ScoringData:
+    """The scoring date's features; raises :class:`NoScoringDateError` when the marts have
+    none (not built yet, or built from no data)."""
+    if not relation_exists(wh, "marts", "mart_account_features"):
+        raise NoScoringDateError(
+            "nothing to score: marts.mart_account_features does not exist yet; build the "
+            "marts first (kizuna_transform)")
     features = load_account_features(wh, scoring_only=True)
     if features.empty:
-        raise NotEnoughHistoryError(
-            "marts.mart_account_features has no row for the scoring date: build the "
-            "marts first (kizuna_transform)")
+        raise NoScoringDateError(
+            "nothing to score: marts.mart_account_features has no row for the scoring "
+            "date (no account has activity yet?); load data and build the marts first "
+            "(kizuna_transform)")
     return ScoringData(
         features=features,
         products=load_product_features(wh, scoring_only=True),

@@ -7,7 +7,8 @@ one); scoring replaces the scoring date's rows.
 A warehouse too young to train on (fewer months of history than a label window and
 the cutoffs to learn from) makes the DAG tasks skip, with the reason in the task log,
 rather than fail: the weekly training trains once the history is there, and scoring
-waits for a first model. The CLI reports the same reason as an error.
+waits for a first model and for marts that hold a scoring date. The CLI reports the
+same reason as an error.
 """
 
 from __future__ import annotations
@@ -85,15 +86,17 @@ def train_task(model_name: str) -> dict[str, Any]:
 
 def score_task() -> dict[str, Any]:
     """:func:`scoring_run` for a DAG task: the tables without a champion are skipped with
-    the reason (in the log and the return value); the task itself skips (not fails) only
-    while no model has a champion."""
+    the reason (in the log and the return value); the task itself skips (not fails) while
+    no model has a champion or the marts hold no scoring date (a fresh install)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
+    from models_ml.datasets import NoScoringDateError
     from models_ml.registry import NoChampionError
 
     try:
         run = scoring_run()
-    except NoChampionError as exc:
+    except (NoChampionError, NoScoringDateError) as exc:
+        log.warning("scoring skipped: %s", exc)
         raise AirflowSkipException(str(exc)) from exc
     for table, why in run["skipped"].items():
         log.warning("ml.%s not scored: %s", table, why)

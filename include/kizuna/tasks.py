@@ -8,7 +8,9 @@ A run's window is its data interval, read as business dates in ``KIZUNA_TIMEZONE
 (Asia/Tokyo by default): the interval ``[D 06:00 JST, D+1 06:00 JST)`` loads the date
 folder ``D``. A manual run can name another window in its conf,
 ``{"window_start": "2025-01-01", "window_end": "2026-10-01"}`` (end exclusive), to load a
-backfill in one run.
+backfill in one run. A run triggered with neither a logical date nor a conf window (the
+REST API, ``airflow dags trigger``) has no data interval in Airflow 3: it loads the day a
+scheduled run at that moment would load (:func:`default_day`).
 """
 
 from __future__ import annotations
@@ -28,27 +30,68 @@ log = logging.getLogger(__name__)
 ENTITY_TABLES: list[str] = [e.table for e in ENTITIES]
 
 
+#: The hour (business time) the daily ingest starts: the day before is complete by then.
+INGEST_HOUR = 6
+#: The ingest DAG's schedule (cron, in the business time zone): daily at INGEST_HOUR.
+INGEST_CRON = f"0 {INGEST_HOUR} * * *"
+
+
+def default_day(run_after: datetime) -> date:
+    """The business day a scheduled ingest run at ``run_after`` loads: the day before the
+    latest ``INGEST_HOUR`` o'clock (business time) at or before it. Triggered at 10:00 JST
+    on 3 December, that is 2 December; at 03:00 JST, 1 December (2 December's files are
+    not due until 06:00)."""
+    if run_after.tzinfo is None:
+        raise ValueError(f"run_after {run_after} has no time zone; pass an aware datetime")
+    local = run_after.astimezone(business_timezone())
+    fired_on = local.date() if local.hour >= INGEST_HOUR else local.date() - timedelta(days=1)
+    return fired_on - timedelta(days=1)
+
+
 def window(
     data_interval_start: datetime | None,
     data_interval_end: datetime | None,
     conf: Mapping[str, Any] | None = None,
+    run_after: datetime | None = None,
 ) -> tuple[date, date]:
-    """The date folders ``[start, end)`` a run covers: its conf if given, else its interval."""
+    """The date folders ``[start, end)`` a run covers.
+
+    ``window_start`` / ``window_end`` in the run's conf win; else the data interval (a
+    scheduled run, or one triggered with a logical date); else, for a run with no logical
+    date (Airflow 3 gives it no data interval), the day :func:`default_day` of its
+    ``run_after``. A conf naming only ``window_start`` loads from it to that end.
+    """
     conf = conf or {}
     tz = business_timezone()
-    start = conf.get("window_start")
-    end = conf.get("window_end")
+    start = _conf_date(conf, "window_start")
+    end = _conf_date(conf, "window_end")
+    if data_interval_start is None and data_interval_end is None and run_after is not None:
+        day = default_day(run_after)
+        start = start or day
+        end = end or day + timedelta(days=1)
     if start is None and data_interval_start is not None:
         start = data_interval_start.astimezone(tz).date()
     if end is None and data_interval_end is not None:
         end = data_interval_end.astimezone(tz).date()
     if start is None or end is None:
-        raise ValueError("a run needs a data interval or window_start and window_end in its conf")
-    start_d = date.fromisoformat(str(start)) if not isinstance(start, date) else start
-    end_d = date.fromisoformat(str(end)) if not isinstance(end, date) else end
-    if end_d <= start_d:
-        end_d = start_d + timedelta(days=1)  # a zero-length manual interval loads its own day
-    return start_d, end_d
+        raise ValueError("a run needs a data interval, a run_after time, or window_start and "
+                         "window_end in its conf")
+    if end <= start:
+        end = start + timedelta(days=1)  # a zero-length manual interval loads its own day
+    return start, end
+
+
+def _conf_date(conf: Mapping[str, Any], key: str) -> date | None:
+    value = conf.get(key)
+    if isinstance(value, datetime):
+        return value.date()
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"the run's conf {key}={value!r} is not a date: write it as "
+                         f'YYYY-MM-DD, e.g. {{"{key}": "2025-01-01"}}') from None
 
 
 def adapt_vendors(start: date, end: date) -> dict[str, Any]:
@@ -131,9 +174,35 @@ def _final(exc: Exception) -> Exception:
 
 
 def publish_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the gate published this run, per entity (the DAG marks the raw asset updated)."""
-    out = {r["table"]: {"published": r["published"], "rows_checked": r["rows_checked"],
-                        "rows_quarantined": r["rows_quarantined"], "warnings": r["warnings"]}
-           for r in results}
-    log.info("published: %s", out)
+    """What the gate published this run, per entity, under ``entities``, and how many
+    batches in all under ``published``; ``nothing_new`` says why when that is none."""
+    entities = {r["table"]: {"published": r["published"], "rows_checked": r["rows_checked"],
+                             "rows_quarantined": r["rows_quarantined"],
+                             "warnings": r["warnings"]}
+                for r in results}
+    published = sum(r["published"] for r in results)
+    out: dict[str, Any] = {"published": published, "entities": entities, "nothing_new": None}
+    if not published:
+        out["nothing_new"] = ("no batch was published in this run's window (every file was "
+                              "loaded before, or none is complete yet): the raw asset is not "
+                              "updated, so no transform starts")
+    log.info("published %d batch(es): %s", published, entities)
     return out
+
+
+def publish(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`publish_summary` for the ingest DAG's ``publish`` task, which marks the raw
+    asset updated when it succeeds: it skips (a skipped task emits no asset event, so the
+    transform does not start) when nothing was published, with the reason in its log."""
+    summary = publish_summary(results)
+    if summary["nothing_new"]:
+        raise _skip(summary["nothing_new"])
+    return summary
+
+
+def _skip(reason: str) -> Exception:
+    """Airflow's skip exception with ``reason`` (logged by the task runner)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    log.info("skipping: %s", reason)
+    return AirflowSkipException(reason)

@@ -97,3 +97,24 @@ def test_a_model_the_data_does_not_support_skips_its_task_and_scoring_goes_on(mo
                "skipped": {"account_propensity": "no opportunity_90d champion"}}
     monkeypatch.setattr(tasks, "scoring_run", lambda: partial)
     assert tasks.score_task() == partial
+
+
+def test_scoring_a_warehouse_with_no_scoring_date_skips_with_the_reason(kizuna_home):
+    """A fresh install: the first kizuna_ml_score run is skipped, not red, and says why."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from kizuna.warehouse import connection
+    from models_ml import tasks
+
+    with pytest.raises(AirflowSkipException,
+                       match=r"marts\.mart_account_features does not exist yet; build the marts"):
+        tasks.score_task()
+    # the marts built from no activity yet: rows for past cutoffs at most, none to score
+    with connection() as wh:
+        wh.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        wh.execute("CREATE TABLE marts.mart_account_features (account_key VARCHAR, "
+                   "cutoff_date DATE, is_scoring_date BOOLEAN, label_opportunity_90d INTEGER)")
+        wh.execute("INSERT INTO marts.mart_account_features "
+                   "VALUES ('A1', DATE '2026-01-31', false, 0)")
+    with pytest.raises(AirflowSkipException, match=r"has no row for the scoring date"):
+        tasks.score_task()
