@@ -194,7 +194,7 @@ def test_a_company_database_without_domains_learns_them_from_certain_links(refer
     contacts = frame([("A1", "k.sato@yamada-seiki.co.jp"), ("A1", "sato@gmail.com"),
                       ("A4", "x@shared-group.co.jp")], ["account_id", "email"])
     leads = frame([
-        ("L1", "t.suzuki@yamada-seiki.co.jp", "ヤマダ精機", None),  # the contact's domain
+        ("L1", "t.suzuki@yamada-seiki.co.jp", "山田精機工業", None),  # the contact's domain
         ("L8", "k.abe@yamada-seiki.co.jp", "YSK", None),  # a name like nothing known
         ("L9", "r.mori@aoba-butsuryu.co.jp", "桜商事", None),  # others' name
         ("L10", "a.ono@aoba-butsuryu.co.jp", None, None),  # no name: the domain decides
