@@ -164,6 +164,8 @@ def test_leads_of_companies_nobody_knows_are_accounts_by_domain_and_name(referen
 AOBA = make("011001000002")
 MIDORI = make("011001000003")
 KAIJO = make("011001000004")
+SAKURA_KK = make("011001000005")
+SAKURA_YK = make("011001000006")
 
 
 def _houjin(*rows: tuple[str, str, str]) -> pd.DataFrame:
@@ -173,14 +175,18 @@ def _houjin(*rows: tuple[str, str, str]) -> pd.DataFrame:
 
 
 def test_a_company_database_without_domains_learns_them_from_certain_links(reference):
-    """A lead whose typed name matches nothing still reaches its company by its e-mail
-    domain, learnt from a contact of an account whose corporate number names the company
-    or from a colleague linked by a name only one company bears; free mail and a domain
-    taught for two companies are never learnt."""
+    """A lead whose typed name matches nothing but resembles its company still reaches it
+    by its e-mail domain, learnt from a contact of an account whose corporate number names
+    the company or from a colleague linked by a name only one company bears; free mail and
+    a domain taught for two companies are never learnt. A learnt domain decides only with a
+    name that agrees: a lead naming another company, or a name resembling nothing, is left
+    to the name steps."""
     companies = _houjin((YAMADA, "株式会社山田精機", "ヤマダセイキ"),
                         (AOBA, "アオバ物流株式会社", "アオバブツリュウ"),
                         (MIDORI, "ミドリ電機株式会社", "ミドリデンキ"),
-                        (KAIJO, "海上商事株式会社", "カイジョウショウジ"))
+                        (KAIJO, "海上商事株式会社", "カイジョウショウジ"),
+                        (SAKURA_KK, "桜商事株式会社", "サクラショウジ"),
+                        (SAKURA_YK, "有限会社桜商事", "サクラショウジ"))
     accounts = frame([("A1", "Yamada Seiki", None, None), ("A4", "海上商事", None, None),
                       ("A2", "Aoba Logistics Co., Ltd.", "https://www.aoba-butsuryu.co.jp/",
                        None)],  # its name in English: matches no registered name
@@ -188,7 +194,10 @@ def test_a_company_database_without_domains_learns_them_from_certain_links(refer
     contacts = frame([("A1", "k.sato@yamada-seiki.co.jp"), ("A1", "sato@gmail.com"),
                       ("A4", "x@shared-group.co.jp")], ["account_id", "email"])
     leads = frame([
-        ("L1", "t.suzuki@yamada-seiki.co.jp", "YSK", None),  # the contact's domain
+        ("L1", "t.suzuki@yamada-seiki.co.jp", "山田精機工業", None),  # the contact's domain
+        ("L8", "k.abe@yamada-seiki.co.jp", "YSK", None),  # a name like nothing known
+        ("L9", "r.mori@aoba-butsuryu.co.jp", "桜商事", None),  # others' name
+        ("L10", "a.ono@aoba-butsuryu.co.jp", None, None),  # no name: the domain decides
         ("L2", "m.ito@aoba-butsuryu.co.jp", "アオバ物流（株）", None),  # a unique name
         ("L3", "s.kato@aoba-butsuryu.co.jp", "アオバ", None),  # L2's domain
         ("L4", "h@gmail.com", "ミドリ電機", None),  # teaches nothing: free mail
@@ -205,9 +214,14 @@ def test_a_company_database_without_domains_learns_them_from_certain_links(refer
                                                                                 "domain"]
     was = before.links.set_index("lead_id")
     links = after.links.set_index("lead_id")
-    assert pd.isna(was.at["L1", "corporate_number"])  # without the account's company
+    assert was.at["L1", "match_method"] != "email_domain"  # without the account's company
     assert links.at["L1", "corporate_number"] == YAMADA
     assert links.at["L1", "match_method"] == "email_domain"
+    assert links.at["L8", "match_method"] != "email_domain"
+    assert links.at["L9", "match_method"] != "email_domain"
+    assert links.at["L9", "corporate_number"] != AOBA
+    assert (links.at["L10", "corporate_number"], links.at["L10", "match_method"]) == (
+        AOBA, "email_domain")
     assert links.at["L2", "corporate_number"] == AOBA  # by name, then by its own domain
     assert (links.at["L3", "corporate_number"], links.at["L3", "match_method"]) == (
         AOBA, "email_domain")
@@ -216,13 +230,16 @@ def test_a_company_database_without_domains_learns_them_from_certain_links(refer
     # shared-group.co.jp: KAIJO's by the contact, MIDORI's by L6's name: learnt for neither
     assert pd.isna(links.at["L7", "corporate_number"])
     assert (links.loc[["L4", "L6"], "match_method"] == "name").all()
-    # a learnt domain serves the domain step, and yields to a name one other company
-    # bears alone (a group's people may mail from one company's domain)
+    # a learnt domain serves the domain step, and yields to a name other companies bear
+    # (a group's people may mail from one company's domain) or one like nothing of its own
     index = CompanyIndex(company_frame(companies), {YAMADA: "yamada-seiki.co.jp"})
     assert index.by_domain["yamada-seiki.co.jp"] == YAMADA
-    assert index.yields_to_name("yamada-seiki.co.jp", {KAIJO})
-    assert not index.yields_to_name("yamada-seiki.co.jp", {YAMADA})
-    assert not index.yields_to_name("yamada-seiki.co.jp", {KAIJO, MIDORI})
+    assert not index.domain_decides("yamada-seiki.co.jp", "海上商事")
+    assert index.domain_decides("yamada-seiki.co.jp", "山田精機")
+    assert index.domain_decides("yamada-seiki.co.jp", None)
+    assert index.domain_decides("yamada-seiki.co.jp", "yamadaseiki")  # its domain's label
+    assert not index.domain_decides("yamada-seiki.co.jp", "ysk")
+    assert index.domain_decides("yamada-seiki.co.jp", "ysk", similar=False)
     assert not index.frame["label_key"].notna().any()  # no romanised name from it
 
 
