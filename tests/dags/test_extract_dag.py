@@ -14,13 +14,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
 
 
 @pytest.fixture(scope="module")
-def airflow_db() -> None:
-    from airflow.utils import db
-
-    db.initdb()
-
-
-@pytest.fixture(scope="module")
 def dag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 

@@ -22,26 +22,6 @@ ACCOUNTS = ("account_id,account_name,corporate_number,domain,industry,owner,abm_
 CRM_ACTIVITIES = "activity_id,account_id,contact_id,activity_type,occurred_at,outcome"
 
 
-@pytest.fixture(scope="module")
-def airflow_db() -> None:
-    from airflow.utils import db
-
-    db.initdb()
-
-
-@pytest.fixture(scope="module")
-def ingest(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    from kizuna.settings import DAGS_FOLDER
-    from kizuna.transform import parse
-
-    parse()
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
-    assert bag.import_errors == {}
-    return bag.dags["kizuna_ingest"]
-
-
 def drop(home: Path, entity: str, text: str) -> None:
     folder = home / "landing" / "crm" / entity / DAY
     folder.mkdir(parents=True, exist_ok=True)

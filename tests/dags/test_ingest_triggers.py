@@ -23,26 +23,6 @@ ACCOUNTS = ("account_id,account_name,corporate_number,domain,industry,owner,abm_
 TRIGGERED_AT = datetime(2026, 1, 6, 1, 30, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def airflow_db() -> None:
-    from airflow.utils import db
-
-    db.initdb()
-
-
-@pytest.fixture(scope="module")
-def ingest(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    from kizuna.settings import DAGS_FOLDER
-    from kizuna.transform import parse
-
-    parse()
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
-    assert bag.import_errors == {}
-    return bag.dags["kizuna_ingest"]
-
-
 def drop_accounts(home: Path, day: str, account_id: str) -> None:
     folder = home / "landing" / "crm" / "accounts" / day
     folder.mkdir(parents=True, exist_ok=True)
