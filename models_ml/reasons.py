@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,39 +33,47 @@ class ReasonGroup:
     min_trend: float = 1.5
     low_template: str | None = None
 
-    def render(self, row: pd.Series) -> str | None:
+    def render(self, row: Mapping[str, object], values: _Values | None = None
+               ) -> str | None:
         """The words for a group that lifts the score (None when a value it names is
-        unknown: "0 employees" would mislead)."""
+        unknown: "0 employees" would mislead). ``values``: the row's ``_values``, when
+        the caller renders several groups of one row."""
         if _unknown(self.template, row) or self._nothing_happened(row):
             return None
-        values = _values(row)
+        values = _values(row) if values is None else values
         if self.trend and self.trend_template:
-            recent = float(row.get(self.trend[0]) or 0)
-            monthly_before = float(row.get(self.trend[1]) or 0) / 2
+            recent = float(row.get(self.trend[0]) or 0)  # type: ignore[arg-type]
+            monthly_before = float(row.get(self.trend[1]) or 0) / 2  # type: ignore[arg-type]
             if monthly_before > 0 and recent / monthly_before >= self.min_trend:
                 return self.trend_template.format_map(
                     _Values(values, trend=recent / monthly_before, recent=recent))
         return self.template.format_map(values)
 
-    def _nothing_happened(self, row: pd.Series) -> bool:
+    def _nothing_happened(self, row: Mapping[str, object]) -> bool:
         """Every feature of the group is 0: an absence lifting the score is the model's
         quirk, not a reason anyone acts on ("0 people active")."""
-        values = [row[f] for f in self.features if f in row.index]
+        values = [row[f] for f in self.features if f in row]
         numbers = [v for v in values if isinstance(v, int | float | np.number)]
         return bool(values) and len(numbers) == len(values) and all(v == 0 for v in numbers)
 
-    def render_low(self, row: pd.Series) -> str | None:
+    def render_low(self, row: Mapping[str, object], values: _Values | None = None
+                   ) -> str | None:
         """The words for a group that lowers the score (None when it has none)."""
         if not self.low_template or _unknown(self.low_template, row):
             return None
-        return self.low_template.format_map(_values(row))
+        return self.low_template.format_map(_values(row) if values is None else values)
 
 
-def _unknown(template: str, row: pd.Series) -> bool:
+def _unknown(template: str, row: Mapping[str, object]) -> bool:
     """Whether a value the template names is missing from the row or null."""
-    names = {field.split(".")[0].split("[")[0]
-             for _, field, _, _ in string.Formatter().parse(template) if field}
-    return any(name in row.index and pd.isna(row[name]) for name in names)
+    return any(name in row and pd.isna(row[name]) for name in _named(template))
+
+
+@functools.cache
+def _named(template: str) -> frozenset[str]:
+    """The values a template names."""
+    return frozenset(field.split(".")[0].split("[")[0]
+                     for _, field, _, _ in string.Formatter().parse(template) if field)
 
 
 class _Values(dict):
@@ -76,7 +84,7 @@ class _Values(dict):
         return 0
 
 
-def _values(row: pd.Series) -> _Values:
+def _values(row: Mapping[str, object]) -> _Values:
     return _Values({k: (0 if v is None or (isinstance(v, float) and np.isnan(v)) else v)
                     for k, v in row.items()})
 
@@ -144,20 +152,22 @@ def top_reasons(deltas: np.ndarray, groups: Sequence[tuple[ReasonGroup, list[str
     lifts = np.argsort(-deltas, axis=1, kind="stable")
     drops = np.argsort(deltas, axis=1, kind="stable")
     out: list[list[str | None]] = []
-    records = display.reset_index(drop=True)
+    # plain dicts: a pandas row per account cost more than the model's rescoring
+    records = display.to_dict("records")
     for i in range(len(deltas)):
-        row = records.iloc[i]
+        row = records[i]
+        values = _values(row)
         reasons: list[str | None] = []
         for j in lifts[i]:
             if len(reasons) >= k or deltas[i, j] <= min_delta:
                 break
-            words = groups[j][0].render(row)
+            words = groups[j][0].render(row, values)
             if words is not None and words not in reasons:
                 reasons.append(words)
         for j in drops[i]:
             if len(reasons) >= k or deltas[i, j] >= -min_delta:
                 break
-            words = groups[j][0].render_low(row)
+            words = groups[j][0].render_low(row, values)
             if words is not None and words not in reasons:
                 reasons.append(words)
         out.append(reasons + [None] * (k - len(reasons)))
