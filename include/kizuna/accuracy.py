@@ -27,6 +27,16 @@ Metrics (a numerator over a denominator each):
     activities of leads whose true company exists.
 ``abm_accounts_split``
     True companies whose leads went to more than one ABM account (over those reached).
+``person_pair_precision`` / ``person_pair_recall``
+    Leads and CRM contacts -> persons (``intermediate.int_person_records``), pairwise: of
+    the pairs of records the warehouse makes one person, how many are one true person
+    (``person_id``); of the pairs of records of one true person, how many it puts
+    together. Over the records the truth names (a vendor's contact ids that are not the
+    world's are left out).
+``person_pair_recall_same_company``
+    The same recall over the pairs of one true person written at one company (a person
+    who changed jobs is one true person over two companies, with nothing but a name in
+    common).
 """
 
 from __future__ import annotations
@@ -98,7 +108,10 @@ def measure(wh: Warehouse, truth: Path) -> list[Measure]:
             FROM built_leads l
             LEFT JOIN (SELECT lead_id, min(world_lead_id) AS world_lead_id
                        FROM truth_lead_ids GROUP BY lead_id) m ON m.lead_id = l.lead_id""")
-        return _lead_account(con) + _activity_account(con) + _lead_account(con, by_method=True)
+        con.register("built_person_records", wh.query_arrow(
+            "SELECT record_type, record_id, person_key FROM intermediate.int_person_records"))
+        return (_lead_account(con) + _activity_account(con) + _person_pairs(con)
+                + _lead_account(con, by_method=True))
     finally:
         con.close()
 
@@ -168,6 +181,37 @@ def _activity_account(con: duckdb.DuckDBPyConnection) -> list[Measure]:
     return [Measure("activity_account_precision", right, keyed),
             Measure("activity_account_recall", right, relevant),
             Measure("abm_accounts_split", split, reached)]
+
+
+def _person_pairs(con: duckdb.DuckDBPyConnection) -> list[Measure]:
+    """Pairwise precision and recall of records -> persons against the truth's person_id
+    (pairs counted per group: a group of n records holds n(n-1)/2 pairs)."""
+    con.execute("""
+        CREATE TABLE person_truth AS
+        SELECT p.person_key, t.person_id, nullif(t.corporate_number, '') AS company
+        FROM built_person_records p
+        LEFT JOIN (SELECT lead_id, min(world_lead_id) AS world_lead_id
+                   FROM truth_lead_ids GROUP BY lead_id) m
+            ON p.record_type = 'ma_lead' AND m.lead_id = p.record_id
+        JOIN truth_lead_company t
+            ON t.record_type = p.record_type
+            AND t.record_id = coalesce(m.world_lead_id, p.record_id)""")
+
+    def pairs(*columns: str, where: str = "TRUE") -> int:
+        (n,) = _one(con, f"""
+            SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (
+                SELECT count(*) AS n FROM person_truth WHERE {where}
+                GROUP BY {', '.join(columns)})""")
+        return n
+
+    together, right = pairs("person_key"), pairs("person_key", "person_id")
+    true_pairs = pairs("person_id")
+    at_company = "company IS NOT NULL"
+    return [Measure("person_pair_precision", right, together),
+            Measure("person_pair_recall", right, true_pairs),
+            Measure("person_pair_recall_same_company",
+                    pairs("person_key", "person_id", "company", where=at_company),
+                    pairs("person_id", "company", where=at_company))]
 
 
 def _rows(measures: list[Measure], data_date: object, now: datetime,

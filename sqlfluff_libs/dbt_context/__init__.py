@@ -69,6 +69,10 @@ class _CrossDatabaseMacros:
         return " || ".join(fields)
 
     @staticmethod
+    def split_part(string_text: str, delimiter_text: str, part_number: int) -> str:
+        return f"split_part({string_text}, {delimiter_text}, {part_number})"
+
+    @staticmethod
     def bool_or(expression: str) -> str:
         return f"bool_or({expression})"
 

@@ -149,7 +149,8 @@ def test_the_transform_dag_measured_the_build_against_the_truth(first_run):
     con.close()
     assert [m for m, _, _ in rows] == ["abm_accounts_split", "activity_account_precision",
                                        "activity_account_recall", "lead_account_precision",
-                                       "lead_account_recall"]
+                                       "lead_account_recall", "person_pair_precision",
+                                       "person_pair_recall", "person_pair_recall_same_company"]
     assert {d for _, d, _ in rows} == {data_date}
     assert all(0 <= v <= 1 for _, _, v in rows)
 

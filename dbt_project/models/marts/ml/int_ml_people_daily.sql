@@ -1,11 +1,10 @@
-{#- Who acted, per ABM account (the company, customer or prospect), local day and person, as the
-    ML features count people: an MA lead by its lead key, a CRM contact by its contact key.
-    A lead is not merged into the CRM contact it was matched to: that match may only
-    have been learnt after the day (the lead handed over to sales later), and a
-    point-in-time feature must not see it. contact_id is the CRM contact behind the
-    activity (the lead's matched contact for MA), kept so features can count only
-    contacts known at their cutoff. Only activities in which the person acted count
-    (activity_weights.is_engagement). -#}
+{#- Who acted, per ABM account (the company, customer or prospect), local day and record:
+    an MA lead for MA activities, a CRM contact for CRM ones. The features count persons
+    as they were known at each cutoff (int_ml_person_records): a lead matched to a contact
+    the CRM only created later must not count as that contact before. contact_id is the
+    CRM contact behind the activity (the lead's matched contact for MA), kept so features
+    can count only contacts known at their cutoff. Only activities in which the person
+    acted count (activity_weights.is_engagement). -#}
 with activities as (
     select * from {{ ref('fct_activities') }}
     where account_key is not null
@@ -23,10 +22,8 @@ keyed as (
     select
         activities.account_key,
         activities.occurred_on as activity_date,
-        case
-            when activities.source = 'ma' then {{ dbt.concat(["'lead:'", "activities.lead_id"]) }}
-            else {{ dbt.concat(["'contact:'", "activities.contact_id"]) }}
-        end as person_key,
+        case when activities.source = 'ma' then 'ma_lead' else 'crm_contact' end as record_type,
+        case when activities.source = 'ma' then activities.lead_id else activities.contact_id end as record_id,
         activities.contact_id,
         activities.is_two_way
     from activities
@@ -41,11 +38,12 @@ final as (
     select
         account_key,
         activity_date,
-        person_key,
+        record_type,
+        record_id,
         max(contact_id) as contact_id,
         {{ dbt.bool_or('is_two_way') }} as is_two_way
     from keyed
-    group by account_key, activity_date, person_key
+    group by account_key, activity_date, record_type, record_id
 )
 
 select * from final

@@ -67,6 +67,10 @@ people as (
     select * from {{ ref('int_ml_people_daily') }}
 ),
 
+person_records as (
+    select * from {{ ref('int_ml_person_records') }}
+),
+
 leads as (
     select
         account_key,
@@ -231,15 +235,25 @@ points as (
     group by account_key, cutoff_date
 ),
 
+-- a record the warehouse did not know at the cutoff (an activity naming a lead or contact
+-- delivered later) counts as a person of its own
 aged_people as (
     select
         cutoffs.cutoff_date,
         people.*,
+        coalesce(
+            person_records.person_key,
+            {{ dbt.concat(["people.record_type", "':'", "people.record_id"]) }}
+        ) as person_key,
         {{ days_between('people.activity_date', 'cutoffs.cutoff_date') }} as age_days
     from cutoffs
     inner join people
         on people.activity_date <= cutoffs.cutoff_date
         and people.activity_date > {{ add_days('cutoffs.cutoff_date', -90) }}
+    left join person_records
+        on cutoffs.cutoff_date = person_records.cutoff_date
+        and people.record_type = person_records.record_type
+        and people.record_id = person_records.record_id
 ),
 
 engaged as (
