@@ -1,8 +1,11 @@
 """Activation on the session's trained names-only world (300 accounts, 15 months, scored):
-the MQA list, the ranked target list and the lead hand-offs written as each vendor's import
-files, opted-out people left out, every export audited, the same scores exported twice
-written the same and recorded unchanged, one changed score changing one record, and the
-target list pushed to a local HubSpot API once.
+its company database holds names and numbers only, so no account reaches the default fit
+bar of an MQA; the copy here lowers that bar (var ``mqa_min_fit_score``, as a team that
+knows no firmographics would) and rebuilds the MQA marts. Then: the MQA list, the ranked
+target list and the lead hand-offs written as each vendor's import files, opted-out people
+left out, every export audited, the same scores exported twice written the same and
+recorded unchanged, one changed score changing one record, and the target list pushed to a
+local HubSpot API once.
 
 Each test works on a copy of the world's warehouse (exports write ``audit`` tables).
 """
@@ -29,12 +32,17 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("names_only_world")]
 
 
+#: The MQA marts rebuilt with a fit bar the names-only world can reach, then the lists.
+MQA_REBUILD = ["build", "--select", "mart_account_scores", "fct_mqa_events",
+               "mart_target_accounts", "--vars", "{mqa_min_fit_score: 0}"]
+
+
 @pytest.fixture(scope="module")
 def lists_built(names_only_world: TrainedWorld, tmp_path_factory: pytest.TempPathFactory
                 ) -> Path:
-    """A copy of the scored world's warehouse with the export lists built (dbt)."""
+    """A copy of the scored world's warehouse with MQAs and the export lists built (dbt)."""
     from kizuna.pipeline import DBT_EXPORTS
-    from kizuna.transform import run_step
+    from kizuna.transform import run_dbt, run_step
 
     assert names_only_world.score_exit_code == 0, names_only_world.score_output
     world = names_only_world.world
@@ -46,7 +54,7 @@ def lists_built(names_only_world: TrainedWorld, tmp_path_factory: pytest.TempPat
     with pytest.MonkeyPatch.context() as mp:
         for key, value in world.environment(home).items():
             mp.setenv(key, value)
-        results = run_step(DBT_EXPORTS)
+        results = run_dbt(MQA_REBUILD, quiet=True) + run_step(DBT_EXPORTS)
     assert [r for r in results if r.status not in ("success", "pass")] == []
     return home / "warehouse" / world.warehouse.name
 
@@ -91,7 +99,8 @@ def test_every_list_is_written_in_each_vendors_import_format(home: Path):
     mqa = {r[0]: r[1] for r in query(
         home, "SELECT account_key, account_id FROM exports.export_mqa_accounts")}
     targets = {r[0]: r[1] for r in query(
-        home, "SELECT account_key, account_id FROM exports.export_target_accounts")}
+        home, "SELECT account_key, account_id FROM exports.export_target_accounts "
+              "ORDER BY target_rank")}
     (handoffs,) = query(home, "SELECT count(*) FROM exports.export_lead_handoffs")[0]
     assert len(mqa) > 0 and len(targets) > 0 and handoffs > 0
     for fmt in FILES:
@@ -257,3 +266,30 @@ def test_the_target_list_is_pushed_to_hubspot_once(home: Path):
         assert len(api.requests) == calls  # the same scores: nothing sent
         assert third.status == "unchanged" and third.row_count == 0
         assert second.row_count == 1
+
+
+def test_kizuna_export_prints_rows_per_file_and_where_they_are(home: Path):
+    from typer.testing import CliRunner
+
+    from kizuna.cli import app
+
+    result = CliRunner().invoke(app, ["export", "--no-build"])
+
+    assert result.exit_code == 0, result.output
+    (date,) = query(home, "SELECT max(data_date) FROM audit.exports")[0]
+    assert f"exports for {date}" in result.output
+    assert "companies_targets.csv" in result.output and "new" in result.output
+    (files,) = query(home, "SELECT count(*) FROM audit.exports")[0]
+    assert files == len(FILES)
+
+
+def test_exporting_before_anything_was_built_says_what_to_run(kizuna_home: Path):
+    from typer.testing import CliRunner
+
+    from kizuna.cli import app
+
+    result = CliRunner().invoke(app, ["export", "--no-build"])
+
+    assert result.exit_code == 1
+    assert "ExportError" in result.output and "kizuna build" in result.output
+    assert not (kizuna_home / "exports").exists()
