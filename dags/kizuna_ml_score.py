@@ -16,9 +16,17 @@ training DAG has registered models (asset ``kizuna_models``):
    mart_target_accounts) with their tests (``kizuna.pipeline.DBT_ML_MARTS``); its error
    names every failing model or test;
 3. ``scores_published``: marks the ``kizuna_scores`` asset updated;
-4. ``write_report``: the run's HTML report (``kizuna.pipeline.write_report``), one page
-   under ``reports/`` that opens offline; written also when scoring was skipped (its
-   model sections then say why).
+4. ``dbt_exports``: one ``dbt build`` of the lists to export (schema ``exports``, tag
+   ``activation``: the MQA list, the ranked target list, the lead hand-offs without
+   opted-out people; ``kizuna.pipeline.DBT_EXPORTS``);
+5. ``export``: every vendor's import files under ``exports/<data date>/`` and, when the
+   Airflow connection ``kizuna_hubspot`` exists, the target list pushed to HubSpot's
+   companies (``kizuna.activation``); each recorded in ``audit.exports``;
+6. ``write_report``: the run's HTML report (``kizuna.pipeline.write_report``), one page
+   under ``reports/`` that opens offline.
+
+A skipped scoring run (no champion yet, or no scoring date: a fresh install) exports
+nothing; the report is written all the same, its model sections saying why.
 
 Every task that writes the warehouse takes the one-slot pool ``kizuna_duckdb``. On
 PostgreSQL the dbt task logs in with the Airflow connection ``kizuna_warehouse``, read when
@@ -28,9 +36,10 @@ the task runs: no task holds a password (``kizuna.transform.cosmos_profile``).
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, TriggerRule, dag, task
+from airflow.sdk import Asset, Connection, TriggerRule, dag, task
+from airflow.sdk.exceptions import AirflowNotFoundException
 
-from kizuna.pipeline import DBT_ML_MARTS, WAREHOUSE_POOL
+from kizuna.pipeline import DBT_EXPORTS, DBT_ML_MARTS, WAREHOUSE_POOL
 from kizuna.settings import task_defaults, timezone_name
 from kizuna.transform import cosmos_task
 
@@ -63,6 +72,19 @@ def kizuna_ml_score() -> None:
     def scores_published() -> None:
         """Marks the scores asset updated (BI refreshes, activation exports)."""
 
+    @task(pool=WAREHOUSE_POOL)
+    def export() -> dict:
+        """Every vendor's import files, and the HubSpot push when its connection exists
+        (kizuna.activation.export_lists)."""
+        from kizuna.activation import export_lists
+        from kizuna.sources.extract import CONN_IDS, Credentials
+
+        try:
+            hubspot = Credentials.from_connection(Connection.get(CONN_IDS["hubspot"]))
+        except AirflowNotFoundException:
+            hubspot = None
+        return export_lists(hubspot=hubspot).summary()
+
     # also while no model is champion (scoring skipped): the report then says so
     @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.NONE_FAILED)
     def write_report() -> str:
@@ -72,7 +94,7 @@ def kizuna_ml_score() -> None:
         return str(write_report().path)
 
     (score() >> cosmos_task(DBT_ML_MARTS, WAREHOUSE_POOL) >> scores_published()
-     >> write_report())
+     >> cosmos_task(DBT_EXPORTS, WAREHOUSE_POOL) >> export() >> write_report())
 
 
 kizuna_ml_score()

@@ -54,6 +54,9 @@ _HINTS: dict[str, tuple[str, int]] = {
     "BatchActionError": ("kizuna batch list shows the batches and their status", 1),
     "MissingPasswordError": ("set KIZUNA_PG_PASSWORD in the environment", 1),
     "SuiteError": ("fix the suite file under expectations/", 1),
+    "ExportError": ("build the warehouse and score it first (kizuna build, kizuna ml score)",
+                    1),
+    "ExtractError": ("check the vendor connection's URL and token, or retry later", 1),
     "FileNotFoundError": (
         "check the path; KIZUNA_HOME says where landing/ and warehouse/ live", 1),
 }
@@ -391,6 +394,39 @@ def report(
     console.print(f"report: {result.path} ({result.bytes / 1e6:.1f} MB, "
                   f"{len(result.sections) - len(result.absent)} of {len(result.sections)} "
                   f"sections with data, {result.seconds:.1f}s)", highlight=False)
+
+
+@app.command()
+def export(
+    build: Annotated[bool, typer.Option(
+        help="rebuild the lists (dbt models tagged activation) first")] = True,
+    hubspot_url: Annotated[str | None, typer.Option(
+        help="push the target list to this HubSpot API (https://api.hubapi.com) too")] = None,
+    hubspot_token: Annotated[str | None, typer.Option(
+        envvar="KIZUNA_HUBSPOT_TOKEN", show_default=False,
+        help="the private app's access token for --hubspot-url")] = None,
+) -> None:
+    """Export the MQA list, the ranked target list and the lead hand-offs as each vendor's
+    import files (HubSpot, Salesforce, Marketo, CP932) under KIZUNA_HOME/exports/<data
+    date>/, with a delta of changed records; opted-out people never appear."""
+    from kizuna.pipeline import export_lists
+    from kizuna.sources.extract.base import Credentials
+
+    if hubspot_url and not hubspot_token:
+        raise typer.BadParameter("--hubspot-url needs a token: set KIZUNA_HUBSPOT_TOKEN",
+                                 param_hint="--hubspot-token")
+    hubspot = Credentials(host=hubspot_url, password=hubspot_token) if hubspot_url else None
+    with console.status("exporting"):
+        report = export_lists(hubspot=hubspot, build=build)
+    t = Table("target", "file", "rows", "status", "changed records")
+    for r in report.results:
+        t.add_row(r.target, r.file_name, f"{r.row_count:,}", r.status, f"{r.delta.size:,}")
+    console.print(t)
+    for r in report.results:
+        if r.message:
+            console.print(f"  {r.target}/{r.file_name}: {escape(r.message)}", highlight=False)
+    console.print(f"exports for {report.data_date}: {report.folder} ({report.seconds:.1f}s)",
+                  highlight=False)
 
 
 @app.command()

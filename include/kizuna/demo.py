@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from kizuna.activation import exports_folder
 from kizuna.report import report_path
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import connection
@@ -107,6 +108,34 @@ def target_accounts(settings: Settings, limit: int = 10) -> list[tuple[Any, ...]
             FROM marts.mart_target_accounts
             ORDER BY target_rank LIMIT {int(limit)}"""
         )
+
+
+def latest_exports(settings: Settings) -> list[tuple[Any, ...]]:
+    """The files and pushes of the latest export (audit.exports): data date, target, file,
+    rows, status, where."""
+    with connection(settings, read_only=True) as wh:
+        if not wh.columns("audit", "exports"):
+            return []
+        return wh.query(
+            """
+            SELECT data_date, target, file_name, row_count, status, destination
+            FROM audit.exports
+            WHERE exported_at = (SELECT max(exported_at) FROM audit.exports)
+            ORDER BY target, file_name"""
+        )
+
+
+def exports_summary(settings: Settings, console: Console) -> None:
+    exports = latest_exports(settings)
+    if not exports:
+        return
+    table = Table(title=f"Exports for {exports[0][0]} (audit.exports; kizuna export writes "
+                        "them again)")
+    for col in ("target", "file", "rows", "status"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for _, target, name, rows, status, _ in exports:
+        table.add_row(target, name, f"{rows:,}", status)
+    console.print(table)
 
 
 def accuracy_summary(settings: Settings, console: Console) -> None:
@@ -201,6 +230,7 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
             ranked.add_row(str(rank), str(name), chance, product or "-", reason or "-")
         console.print(ranked)
 
+    exports_summary(settings, console)
     quality_summary(settings, console)
     accuracy_summary(settings, console)
 
@@ -220,6 +250,10 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
     report = report_path(settings)
     if report.exists():
         console.print(f"\n[bold]The report[/bold] (opens offline in any browser)\n  {report}")
+    if exports := latest_exports(settings):
+        folder = exports_folder(settings) / str(exports[0][0])
+        console.print("\n[bold]The exports[/bold] (import files for HubSpot, Salesforce, "
+                      f"Marketo and a CP932 CSV)\n  {folder}")
     if seconds is not None:
         console.print(f"\n[green]Demo finished in {seconds / 60:.1f} min.[/green]")
 

@@ -24,6 +24,10 @@ train                  train, evaluate, register (``models_ml``)       kizuna_ml
 score                  score with the champions (``models_ml``)        kizuna_ml_score
 dbt_ml_marts           the ML marts, with their tests                  kizuna_ml_score
                        (:data:`DBT_ML_MARTS`)
+dbt_exports            the lists to export, with their tests           kizuna_ml_score
+                       (:data:`DBT_EXPORTS`)
+export                 import files per vendor, HubSpot push           kizuna_ml_score
+                       (:mod:`kizuna.activation`)
 write_report           the run's HTML report (:mod:`kizuna.report`)    kizuna_ml_score
 =====================  ==============================================  ================
 
@@ -45,8 +49,10 @@ from kizuna.settings import Settings, get_settings
 from kizuna.transform import DbtStep, NodeResult, run_step
 
 if TYPE_CHECKING:  # DAG files read the names here; the loader is imported when it runs
+    from kizuna.activation import ExportReport
     from kizuna.ingest import LoadReport
     from kizuna.report import ReportResult
+    from kizuna.sources.extract.base import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,8 @@ IDENTITY_INPUT = "tag:identity_input"
 INTEGRITY_TESTS = "test_name:relationships source:*"
 #: The marts the ML scoring step fills.
 ML_MARTS = "tag:ml_scores"
+#: The lists activation exports (schema ``exports``), read from the marts and ML marts.
+EXPORT_LISTS = "tag:activation"
 #: A dbt step runs the tests whose every parent is built by then (or before it); the
 #: others wait for :data:`DBT_INTEGRITY_TESTS`.
 INDIRECT_SELECTION = "buildable"
@@ -80,6 +88,8 @@ DBT_INTEGRITY_TESTS = DbtStep("dbt_integrity_tests", "test",
 #: The ML marts, rebuilt after each scoring run (dbt's default indirect selection: each
 #: mart's tests, relationships to the core marts included).
 DBT_ML_MARTS = DbtStep("dbt_ml_marts", "build", select=(ML_MARTS,))
+#: The lists to export, rebuilt from the fresh ML marts, with their tests.
+DBT_EXPORTS = DbtStep("dbt_exports", "build", select=(EXPORT_LISTS,))
 
 
 def load_and_gate(start: date, end: date, tables: Sequence[str] | None = None,
@@ -158,6 +168,18 @@ def score_models(settings: Settings | None = None, quiet: bool = True) -> dict[s
     scored = tasks.score()
     run_step(DBT_ML_MARTS, settings, quiet)
     return scored
+
+
+def export_lists(settings: Settings | None = None, hubspot: Credentials | None = None,
+                 quiet: bool = True, build: bool = True) -> ExportReport:
+    """The activation steps: rebuild the lists (:data:`DBT_EXPORTS`, unless ``build`` is
+    false), then write every vendor's import files and push the target list to HubSpot when
+    ``hubspot`` is given (:func:`kizuna.activation.export_lists`)."""
+    from kizuna.activation import export_lists as export
+
+    if build:
+        run_step(DBT_EXPORTS, settings, quiet)
+    return export(settings, hubspot)
 
 
 def write_report(settings: Settings | None = None) -> ReportResult:

@@ -1,5 +1,5 @@
 """A fresh install's first kizuna_ml_score run: nothing to score, so scoring is skipped with
-its reason, the run ends green and its report is still written (run for real,
+its reason, nothing is exported, the run ends green and its report is still written (run for real,
 dag.test())."""
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def test_scoring_an_empty_warehouse_skips_with_its_reason_and_the_run_succeeds(
     got = {ti.task_id: str(getattr(ti.state, "value", ti.state))
            for ti in run.get_task_instances()}
     assert got == {"score": "skipped", "dbt_ml_marts": "skipped",
-                   "scores_published": "skipped", "write_report": "success"}
+                   "scores_published": "skipped", "dbt_exports": "skipped",
+                   "export": "skipped", "write_report": "success"}
     assert str(run.state) in ("success", "DagRunState.SUCCESS")
     out, err = capfd.readouterr()
     assert "nothing to score: marts.mart_account_features does not exist yet" in (

@@ -41,7 +41,8 @@ def test_scoring_runs_after_the_marts_or_new_models_and_rebuilds_every_ml_mart(d
     dag = dagbag.dags["kizuna_ml_score"]
     assert {a.name for a in dag.timetable.asset_condition.objects} == {
         "kizuna_marts", "kizuna_models"}
-    assert sorted(dag.task_ids) == ["dbt_ml_marts", "score", "scores_published", "write_report"]
+    assert sorted(dag.task_ids) == ["dbt_exports", "dbt_ml_marts", "export", "score",
+                                    "scores_published", "write_report"]
     score = dag.get_task("score")
     assert score.pool == "kizuna_duckdb"
     nodes = json.loads(MANIFEST_PATH.read_text())["nodes"].values()
@@ -58,6 +59,12 @@ def test_scoring_runs_after_the_marts_or_new_models_and_rebuilds_every_ml_mart(d
     published = dag.get_task("scores_published")
     assert published.upstream_task_ids == {"dbt_ml_marts"}
     assert [o.name for o in published.outlets] == ["kizuna_scores"]
+    # the lists to export are rebuilt from the fresh ML marts, then written and pushed
+    lists = dag.get_task("dbt_exports")
+    assert lists.base_cmd == ["build"] and lists.select == "tag:activation"
+    assert lists.upstream_task_ids == {"scores_published"} and lists.pool == "kizuna_duckdb"
+    export = dag.get_task("export")
+    assert export.upstream_task_ids == {"dbt_exports"} and export.pool == "kizuna_duckdb"
 
 
 def test_a_warehouse_too_young_to_train_on_skips_the_tasks_with_the_reason(monkeypatch):

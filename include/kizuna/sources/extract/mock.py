@@ -215,7 +215,7 @@ HUBSPOT_MODIFIED = {"contacts": "lastmodifieddate"}  # others: hs_lastmodifiedda
 
 
 class HubSpotMock(MockAPI):
-    """HubSpot CRM v3 objects (list, search), v4 association batch reads.
+    """HubSpot CRM v3 objects (list, search, batch update), v4 association batch reads.
 
     ``objects``: ``{"contacts": [{"id", "properties", "createdAt", "updatedAt",
     "archived", "archivedAt"?}]}``; ``associations``: ``{("deals", "companies"):
@@ -234,6 +234,7 @@ class HubSpotMock(MockAPI):
         self.page_size = page_size
         self.route("GET", r"/crm/v3/objects/(?P<obj>\w+)", self._list)
         self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/search", self._search)
+        self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/batch/update", self._batch_update)
         self.route("POST", r"/crm/v4/associations/(?P<obj>\w+)/(?P<to>\w+)/batch/read",
                    self._assoc)
         self.route("GET", r"/email/public/v1/events", self._events)
@@ -299,6 +300,38 @@ class HubSpotMock(MockAPI):
         page = self._page(rows, body.get("after"), int(body.get("limit", 10)))
         page["total"] = len(rows)
         return Reply(body=page)
+
+    def _batch_update(self, req: Request) -> Reply:
+        """Update the properties of up to 100 records by id: 200 when every id exists, else
+        207 (multi-status) with the unknown ids in ``errors``, the others updated. An empty
+        string clears a property."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        inputs = (req.body or {}).get("inputs") or []
+        if not inputs or len(inputs) > 100:
+            return Reply(400, {"status": "error", "category": "VALIDATION_ERROR",
+                               "message": f"inputs: 1 to 100, not {len(inputs)}"})
+        by_id = {str(r["id"]): r for r in self.objects.setdefault(req.query["obj"], [])
+                 if not r.get("archived")}
+        now = "2026-01-01T00:00:00.000Z"
+        results, missing = [], []
+        for item in inputs:
+            record = by_id.get(str(item["id"]))
+            if record is None:
+                missing.append(str(item["id"]))
+                continue
+            record.setdefault("properties", {}).update(item.get("properties") or {})
+            record["updatedAt"] = now
+            results.append(record)
+        body: dict[str, Any] = {"status": "COMPLETE", "results": results,
+                                "startedAt": now, "completedAt": now}
+        if not missing:
+            return Reply(body=body)
+        body.update(numErrors=1, errors=[{
+            "status": "error", "category": "OBJECT_NOT_FOUND",
+            "message": f"Could not get some {req.query['obj']} objects, they may be deleted "
+                       "or not exist.", "context": {"ids": missing}}])
+        return Reply(207, body)
 
     def _events(self, req: Request) -> Reply:
         """Legacy email events: ``startTimestamp``/``endTimestamp`` (ms, inclusive),
