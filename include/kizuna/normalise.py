@@ -7,7 +7,8 @@ people really type:
   and half-width forms, ㈱ -> (株)), legal form removed (株式会社, (株), ㈱, Co., Ltd.,
   LLC ...), hiragana to katakana, long-vowel and hyphen variants folded, spaces and
   punctuation dropped, a trailing department or branch (営業部, 本社) dropped, lower case.
-  :func:`split_legal_form` keeps the legal form it removed.
+  :func:`split_legal_form` keeps the legal form it removed, :func:`legal_form` says also
+  whether it was written before the name (前株) or after it (後株).
 - :func:`registrable_domain` reduces a URL, host or e-mail address to the domain a
   company registers (``https://www.Yamada-Seiki.co.jp/`` -> ``yamada-seiki.co.jp``),
   with the Public Suffix List bundled in ``publicsuffixlist`` (no network).
@@ -32,6 +33,7 @@ __all__ = [
     "company_name_key",
     "domain_label_key",
     "email_domain",
+    "legal_form",
     "normalise_email",
     "phone_area_code",
     "registrable_domain",
@@ -104,6 +106,26 @@ def split_legal_form(name: str | None) -> tuple[str, str | None]:
             found = found or canonical
             break
     return re.sub(r"\s+", " ", text).strip(), found
+
+
+@lru_cache(maxsize=65536)
+def legal_form(name: str | None) -> tuple[str | None, str | None]:
+    """The legal form written in a company name (canonical, as :func:`split_legal_form`
+    gives it) and where: ``"before"`` the name (前株: ``株式会社山田精機``, ``(株)山田精機``)
+    or ``"after"`` it (後株: ``山田精機株式会社``); the place is ``None`` for a form in
+    English (written last whatever the registered name does), both ``None`` without a form.
+
+    >>> legal_form("㈱山田精機 本社")
+    ('株式会社', 'before')
+    """
+    if not isinstance(name, str) or not name:
+        return None, None
+    text = nfkc(name)
+    for form, canonical in _JAPANESE_FORMS:
+        at = text.find(form)
+        if at >= 0:
+            return canonical, "before" if not text[:at].strip() else "after"
+    return split_legal_form(text)[1], None
 
 
 def _hiragana_to_katakana(text: str) -> str:

@@ -45,9 +45,10 @@ class TestJapaneseSources(VendorWorldTests):
         vendors={"satori": "satori", "sansan": "sansan", "houjin": "nta_houjin"},
         folder_days=7,
         # the 法人番号 publication has no web domain: identity learns them from linked
-        # records (kizuna.identity.learned_domains); 0.887 without, measured 0.965 (a
-        # learnt domain deciding only with a name that agrees: 0.965 at P 1.0 as well)
-        min_lead_recall=0.95,
+        # records (kizuna.identity.learned_domains); 0.887 without. Measured 0.942 at
+        # P 1.0 (292 of 310): the 0.965 measured before came from a splink model a failed
+        # EM session had left broken (a prior of 0.15), which linked 10 more of these leads
+        min_lead_recall=0.94,
         rows={
             "ma_leads": (
                 f"select *, 'sansan' as vendor from ({_CARDS}) union all by name "

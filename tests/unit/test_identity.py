@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pytest
 
-from kizuna.identity import MatchSettings, Reference, _decide, resolve_accounts, resolve_leads
+from kizuna.identity import (
+    MatchSettings,
+    Reference,
+    _decide,
+    _Open,
+    company_frame,
+    probabilistic_links,
+    resolve_accounts,
+    resolve_leads,
+)
 from kizuna.simulator.corporate_number import make
 
 YAMADA = make("011001000001")
@@ -140,3 +151,40 @@ def test_a_company_seen_under_several_names_counts_once():
     decided, _ = _decide(pairs(("r", "C1", 10.0, 0.999), ("r", "C1", 9.0, 0.99)),
                          MatchSettings())
     assert decided == {"r": ("C1", 0.999)}
+
+
+def test_a_company_database_without_domains_still_gets_scored(companies, caplog):
+    # the 法人番号 publication has no web domains: splink's EM blocked on the domain finds no
+    # pairs, and that failed session must not take the domain comparison out of the model
+    # (then EM blocked on the name took the name out too: SQL with no weights to sum)
+    no_domains = company_frame(companies.assign(domain=None))
+    typed = [_Open(f"L{i}", name, f"mail{i}.example.co.jp", None, None, "unmatched")
+             for i, name in enumerate(["ヤマダセイキ", "山田精", "東洋商事", "アオバ物流",
+                                       "アオバホールディングス", "トウヨウ商事"])]
+    with caplog.at_level(logging.WARNING, logger="kizuna.identity"):
+        _, candidates = probabilistic_links(typed[1:2], typed, no_domains,
+                                            MatchSettings(candidate_floor=0.0))
+    assert not [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert candidates.loc[candidates["candidate_rank"] == 1, "corporate_number"].tolist() == [
+        YAMADA]
+
+
+def test_the_legal_form_on_the_lead_tells_companies_of_one_name_apart(reference):
+    kk_before, kk_after, yugen = make("011001000006"), make("011001000007"), make("011001000008")
+    companies = pd.DataFrame([
+        (kk_before, "株式会社山田商店", "ヤマダショウテン", "東京都", None, None, None),
+        (kk_after, "山田商店株式会社", "ヤマダショウテン", "大阪府", None, None, None),
+        (yugen, "有限会社山田商店", "ヤマダショウテン", "愛知県", None, None, None),
+    ], columns=["corporate_number", "company_name", "company_name_kana", "prefecture",
+                "industry_code", "parent_corporate_number", "domain"])
+    leads = pd.DataFrame([
+        ("L1", None, "山田商店（有）", None),  # the only 有限会社, whichever side it is written
+        ("L2", None, "(株)山田商店", None),  # two 株式会社: the place is not trusted
+        ("L3", None, "Yamada Shoten Co., Ltd.", None),  # English: any form may write so
+        ("L4", None, "山田商店", None),
+    ], columns=["lead_id", "email", "company_name", "phone"])
+    links = resolve_leads(leads, companies, reference, MatchSettings(match_threshold=1.1)).links
+    got = {r.lead_id: (cn(r.corporate_number), r.match_method) for r in links.itertuples()}
+    assert got["L1"] == (yugen, "name_legal_form")
+    assert got["L2"] == got["L4"] == (None, "ambiguous_name")
+    assert got["L3"][0] is None

@@ -8,6 +8,7 @@ from kizuna.normalise import (
     company_name_key,
     domain_label_key,
     email_domain,
+    legal_form,
     normalise_email,
     phone_area_code,
     registrable_domain,
@@ -61,6 +62,20 @@ def test_full_width_latin_letters_and_digits_fold():
 ])
 def test_split_legal_form_keeps_the_form(typed, core, form):
     assert split_legal_form(typed) == (core, form)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("株式会社山田精機", ("株式会社", "before")),
+    ("㈱山田精機 本社", ("株式会社", "before")),
+    ("山田精機(株)", ("株式会社", "after")),
+    ("青葉商店有限会", ("有限会社", "after")),  # cut short by a card scanner
+    ("(同)サンワ工業", ("合同会社", "before")),
+    ("Yamada Seiki Co., Ltd.", ("株式会社", None)),  # English: no place to read
+    ("山田精機", (None, None)),
+    (None, (None, None)),
+])
+def test_legal_form_says_which_and_where(typed, expected):
+    assert legal_form(typed) == expected
 
 
 def test_romanised_names_meet_domain_labels():
