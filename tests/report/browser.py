@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -110,6 +111,8 @@ def open_page(path: Path, expression: str, fonts_of: str | None = None,
          "--disable-extensions", "--disable-background-networking",
          "--remote-debugging-port=0", f"--user-data-dir={profile}",
          "--window-size=1280,900", "about:blank"],
+        # its singleton socket folder too goes into the profile, removed below
+        env={**os.environ, "TMPDIR": str(profile)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = _devtools_url(browser, profile, timeout=60)

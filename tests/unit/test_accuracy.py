@@ -50,10 +50,15 @@ def _measure(tmp_path: Path, vendor_id: dict[str, str] | None,
         wh.execute("CREATE SCHEMA marts; CREATE SCHEMA staging; "
                    "CREATE TABLE marts.dim_leads (lead_id VARCHAR, account_id VARCHAR, "
                    "account_key VARCHAR, match_method VARCHAR); "
-                   "CREATE TABLE staging.stg_ma__activities (lead_id VARCHAR)")
+                   "CREATE TABLE staging.stg_ma__activities (lead_id VARCHAR); "
+                   "CREATE SCHEMA intermediate; CREATE TABLE intermediate.int_person_records "
+                   "(record_type VARCHAR, record_id VARCHAR, person_key VARCHAR)")
         for lead, (_, account, method, activities) in LEADS.items():
             wh.execute("INSERT INTO marts.dim_leads VALUES (?, ?, ?, ?)",
                        [ids[lead], account, account and f"crm:{account}", method])
+            # each lead a person of its own, as the truth has it (persons: tests/dbt)
+            wh.execute("INSERT INTO intermediate.int_person_records VALUES ('ma_lead', ?, ?)",
+                       [ids[lead], f"person:{ids[lead]}"])
             for _ in range(activities):
                 wh.execute("INSERT INTO staging.stg_ma__activities VALUES (?)", [ids[lead]])
         # a vendor lead that is no world lead (a CRM contact of its own) counts nowhere

@@ -376,6 +376,10 @@ def test_random_bytes_never_crash_the_loader_and_reconcile(body):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(lines_=[b"", b"\xef\xbb\xbf"])  # a BOM after the first line is content
+@example(lines_=[b"\r", b"\r\x80"])  # CRLF first, then a lone CR and an invalid byte
+@example(lines_=[b"\r", b"\r\x00"])  # ... and a line of NUL
+@example(lines_=[b'{"activity_id":"X1"}\r', b"{}\rx"])  # content after a lone CR
+@example(lines_=[b"\t", b" \t\r"])  # JSON whitespace alone: blank lines
 @given(lines_=st.lists(st.one_of(
     st.binary(max_size=40),
     st.sampled_from([b'{"activity_id":"X1","lead_id":"L1","activity_type":"web_visit",'

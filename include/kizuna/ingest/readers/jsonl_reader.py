@@ -34,6 +34,8 @@ class JsonLinesReader(Reader):
     def parts(self, files: Sequence[DeliveredFile]) -> list[Part]:
         # DuckDB stops at the first invalid byte of a line-per-row read (CSV reads send
         # such lines to the rejects table instead), so JSON lines are transcoded first.
+        # The line ending is set, not sniffed: sniffed from a file opening with CRLF,
+        # DuckDB dropped the text after a lone CR and a line holding only NUL.
         members = [(str(self.prepare(f, transcode_utf8=not is_utf8(f.path)
                                      or starts_with_bom(f.path))), f.relpath)
                    for f in files if f.size > 0]
@@ -50,14 +52,16 @@ class JsonLinesReader(Reader):
                        AS _is_object
             FROM (SELECT *, row_number() OVER () AS _pos
                   FROM read_csv({paths}, columns={{'line': 'VARCHAR'}}, header=false,
-                                delim='\\x01', quote='', escape='', auto_detect=false,
+                                delim='\\x01', quote='', escape='', new_line='\\n',
+                                auto_detect=false,
                                 filename='_kizuna_file', parallel=false, strict_mode=false))"""
         )
         self.eng.execute(
             """INSERT INTO unreadable
             SELECT _file, _row_number, line, 'unreadable line: not a JSON object'
             FROM jsonl_lines
-            WHERE trim(line) <> '' AND NOT _is_object"""
+            -- a line of JSON whitespace alone is blank, not a row
+            WHERE trim(line, ' \t\r') <> '' AND NOT _is_object"""
         )
         self.eng.execute(
             """CREATE OR REPLACE TEMP TABLE jsonl_objects AS
