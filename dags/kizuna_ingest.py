@@ -14,6 +14,13 @@ batch: a run that found nothing new (its days loaded before, or no file complete
 skips ``publish`` with the reason in its log, and a skipped task emits no asset event, so
 no transform starts for nothing.
 
+Late data: each run also looks back ``KIZUNA_LOOKBACK_DAYS`` (3) days before its own, so a
+folder whose ``_SUCCESS`` arrived after its run, or a day no run covered, is loaded by the
+next run (files loaded before are skipped). ``check_deliveries`` fails, naming each
+folder, when a folder of the window is still incomplete ``KIZUNA_DELIVERY_DEADLINE_HOURS``
+(24) after its day ended (as of the run's ``run_after``), and records it in
+``audit.late_deliveries``; nothing waits for it, so the other days still load and publish.
+
 Triggering it by hand (UI, REST API, ``airflow dags trigger``, backfill):
 
 - with a conf window, ``{"window_start": "2025-01-01", "window_end": "2026-10-01"}``
@@ -33,7 +40,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from kizuna import tasks
 from kizuna.pipeline import WAREHOUSE_POOL
-from kizuna.settings import task_defaults, timezone_name
+from kizuna.settings import get_settings, task_defaults, timezone_name
 
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 
@@ -43,7 +50,7 @@ def _window() -> tuple:
     ctx = get_current_context()
     run = ctx["dag_run"]
     return tasks.window(ctx.get("data_interval_start"), ctx.get("data_interval_end"), run.conf,
-                        run_after=run.run_after)
+                        run_after=run.run_after, lookback_days=get_settings().lookback_days)
 
 
 @dag(
@@ -66,6 +73,11 @@ def kizuna_ingest() -> None:
     def find_deliveries() -> dict:
         return tasks.find_deliveries(*_window())
 
+    # Fails (no retry) naming folders incomplete past their deadline; nothing waits for it.
+    @task(pool=WAREHOUSE_POOL)
+    def check_deliveries() -> dict:
+        return tasks.check_deliveries(*_window(), now=get_current_context()["dag_run"].run_after)
+
     @task(pool=WAREHOUSE_POOL)
     def load(table: str) -> dict:
         return tasks.load_entity(table, *_window())
@@ -82,7 +94,9 @@ def kizuna_ingest() -> None:
 
     loaded = load.expand(table=tasks.ENTITY_TABLES)
     validated = validate.expand(table=tasks.ENTITY_TABLES)
-    adapt_vendors() >> find_deliveries() >> loaded >> validated
+    found = find_deliveries()
+    adapt_vendors() >> found >> loaded >> validated
+    found >> check_deliveries()
     publish(validated)
 
 
