@@ -43,6 +43,7 @@ import pyarrow as pa
 
 from kizuna.contract import LogicalType
 from kizuna.identifiers import quote
+from kizuna.transform import SourceFreshness
 from kizuna.warehouse import Warehouse
 
 BATCH_STATUSES = ("loaded", "published", "rejected", "duplicate", "superseded", "empty",
@@ -628,22 +629,6 @@ def record_late_deliveries(wh: Warehouse, overdue: Sequence[LateDelivery], start
                                        d.reason, d.files_waiting,
                                        first[0][0] if first else now, now])
     return resolved
-
-
-@dataclass(frozen=True)
-class SourceFreshness:
-    """One raw table's freshness as ``dbt source freshness`` judged it (a row of
-    ``audit.source_freshness``)."""
-
-    source_name: str
-    table_name: str
-    raw_table: str
-    status: str  # pass | warn | error | runtime error
-    max_loaded_at: datetime | None  # UTC, naive
-    age_hours: float | None
-    warn_after: str | None  # "2 day"
-    error_after: str | None
-    message: str | None = None
 
 
 def record_freshness(wh: Warehouse, results: Sequence[SourceFreshness],

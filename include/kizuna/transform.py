@@ -25,14 +25,11 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from kizuna.settings import DBT_PROJECT_DIR, Settings, get_settings
-
-if TYPE_CHECKING:
-    from kizuna.ledger import SourceFreshness
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +79,22 @@ class DbtStep:
         if self.indirect_selection:
             args += ["--indirect-selection", self.indirect_selection]
         return args
+
+
+@dataclass(frozen=True)
+class SourceFreshness:
+    """One source table's freshness as ``dbt source freshness`` judged it (a row of
+    ``audit.source_freshness``, :func:`kizuna.ledger.record_freshness`)."""
+
+    source_name: str
+    table_name: str
+    raw_table: str
+    status: str  # pass | warn | error | runtime error
+    max_loaded_at: datetime | None  # UTC, naive
+    age_hours: float | None
+    warn_after: str | None  # "2 day"
+    error_after: str | None
+    message: str | None = None
 
 
 def dbt_environment(settings: Settings | None = None) -> dict[str, str]:
@@ -172,8 +185,6 @@ def check_freshness(step: DbtStep, settings: Settings | None = None,
     table that does not exist yet (``runtime error``, on a new warehouse): the caller
     decides what stops a run. Raises :class:`DbtError` only when dbt itself could not run.
     """
-    from kizuna.ledger import SourceFreshness
-
     s = settings or get_settings()
     with dbt_target_folder() as target:
         res = _run_dbt_runner(step.args(), s, quiet, target)
