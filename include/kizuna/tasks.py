@@ -225,19 +225,39 @@ def load_entity(table: str, start: date, end: date) -> dict[str, Any]:
     }
 
 
-def validate_entity(table: str, start: date, end: date) -> dict[str, Any]:
+def validate_entity(table: str, start: date, end: date,
+                    reported_before: date | None = None) -> dict[str, Any]:
     """The quality gate for one entity's window: publish or reject its loaded batches.
 
     A rejected batch fails the task with a message naming file, rule, column and sample
     rows. Retrying cannot fix a file, so under Airflow the failure skips the retries.
+    ``reported_before`` is where the run's own days start when the window includes a
+    lookback: a batch of an earlier day already rejected before this run was reported by
+    the run that rejected it, so it is logged again, not failed again (else one bad file
+    would stop the next runs' publish, and so their transforms, for the whole lookback).
     """
-    from kizuna.gate import QualityGateError
+    from kizuna import ledger
+    from kizuna.gate import QualityGateError, rejection_message
     from kizuna.gate import validate_entity as gate
+    from kizuna.warehouse import connection
 
-    try:
-        return gate(table, start, end).as_dict()
-    except QualityGateError as exc:
-        raise _final(exc) from None
+    reported: set[str] = set()
+    if reported_before is not None and reported_before > start:
+        with connection() as wh:
+            ledger.ensure_ledger(wh)
+            reported = {b.batch_id for b, _ in ledger.batches_in(
+                wh, table, "rejected", start, reported_before)}
+    report = gate(table, start, end, raise_on_reject=False)
+    new: list[str] = []
+    for paragraph in report.rejected_in_window:
+        if any(f"(batch {batch_id}," in paragraph for batch_id in reported):
+            log.warning("still rejected, reported by an earlier run (kizuna batch accept or "
+                        "discard settles it): %s", paragraph.splitlines()[0])
+        else:
+            new.append(paragraph)
+    if new:
+        raise _final(QualityGateError(rejection_message(table, start, end, new)))
+    return report.as_dict()
 
 
 def _final(exc: Exception) -> Exception:

@@ -108,3 +108,23 @@ def test_a_folder_incomplete_past_its_deadline_fails_only_the_check_and_is_recor
     assert succeeded(later), states(later)
     assert batches(kizuna_home)["crm/accounts/2026-01-12/part-0001.csv"] == "published"
     assert late_deliveries(kizuna_home)["crm/accounts/2026-01-12"][0] == "resolved"
+
+
+def test_a_rejected_file_fails_its_own_run_but_not_the_runs_looking_back_over_it(
+        ingest, kizuna_home):
+    bad = drop_accounts(kizuna_home, "2026-01-20", "R1")
+    (bad / "part-0001.csv").write_text(  # no account_id: rejected by the gate
+        f"{ACCOUNTS}\n,Example,,,,,,2026-01-20 10:00:00,2026-01-20 10:00:00\n",
+        encoding="utf-8")
+
+    own = ingest.test(logical_date=None, run_after=at_jst(21))
+    assert "failed" in {v for k, v in states(own).items() if k[0] == "validate"}
+    assert not succeeded(own)
+
+    drop_accounts(kizuna_home, "2026-01-21", "R2")
+    next_day = ingest.test(logical_date=None, run_after=at_jst(22))
+
+    assert succeeded(next_day), states(next_day)
+    assert batches(kizuna_home) == {"crm/accounts/2026-01-20/part-0001.csv": "rejected",
+                                    "crm/accounts/2026-01-21/part-0001.csv": "published"}
+    assert raw_asset_events(next_day.run_id) == 1

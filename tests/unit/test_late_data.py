@@ -136,3 +136,27 @@ def test_an_incomplete_folder_before_its_deadline_is_pending_not_an_alert(kizuna
                                datetime(2026, 1, 6, 14, 59, tzinfo=UTC))  # 6 January 23:59 JST
     assert summary == {"overdue": [], "not_due": ["crm/accounts/2026-01-05"], "resolved": []}
     assert late_rows(kizuna_home) == {}
+
+
+def test_a_batch_rejected_by_an_earlier_run_fails_only_the_run_of_its_own_day(kizuna_home):
+    from kizuna.tasks import load_entity, validate_entity
+
+    bad = folder(kizuna_home, "2026-01-04")
+    (bad / "part-0001.csv").write_text(  # no account_id: the loader quarantines the row
+        "account_id,account_name,corporate_number,domain,industry,owner,abm_tier,"
+        "created_at,updated_at\n,Example,,,,,,2026-01-04 10:00:00,2026-01-04 10:00:00\n",
+        encoding="utf-8")
+    (bad / "_SUCCESS").touch()
+    day = date(2026, 1, 4)
+    load_entity("crm_accounts", day, day + timedelta(days=1))
+    with pytest.raises(Exception, match=r"crm/accounts/2026-01-04/part-0001\.csv"):
+        validate_entity("crm_accounts", day, day + timedelta(days=1))
+
+    # the next day's run looks back over 4 January: the rejection was reported already
+    summary = validate_entity("crm_accounts", date(2026, 1, 2), date(2026, 1, 6),
+                              reported_before=date(2026, 1, 5))
+    assert summary["rejected_in_window"] == 1
+    # a run of that day itself (a re-run, or a conf window) still fails on it
+    with pytest.raises(Exception, match=r"crm/accounts/2026-01-04/part-0001\.csv"):
+        validate_entity("crm_accounts", date(2026, 1, 2), date(2026, 1, 6),
+                        reported_before=date(2026, 1, 4))
