@@ -14,6 +14,14 @@ batch: a run that found nothing new (its days loaded before, or no file complete
 skips ``publish`` with the reason in its log, and a skipped task emits no asset event, so
 no transform starts for nothing.
 
+Late data: each run also looks back ``KIZUNA_LOOKBACK_DAYS`` (3) days before its own, so a
+folder whose ``_SUCCESS`` arrived after its run, or a day no run covered, is loaded by the
+next run (files loaded before are skipped; a batch rejected by an earlier run is logged,
+not failed on again, outside the run's own days). ``check_deliveries`` fails, naming each
+folder, when a folder of the window is still incomplete ``KIZUNA_DELIVERY_DEADLINE_HOURS``
+(24) after its day ended (as of the run's ``run_after``), and records it in
+``audit.late_deliveries``; nothing waits for it, so the other days still load and publish.
+
 Triggering it by hand (UI, REST API, ``airflow dags trigger``, backfill):
 
 - with a conf window, ``{"window_start": "2025-01-01", "window_end": "2026-10-01"}``
@@ -33,17 +41,23 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from kizuna import tasks
 from kizuna.pipeline import WAREHOUSE_POOL
-from kizuna.settings import task_defaults, timezone_name
+from kizuna.settings import get_settings, task_defaults, timezone_name
 
 RAW = Asset(name="kizuna_raw", uri="kizuna://warehouse/raw")
 
 
-def _window() -> tuple:
+def _window(lookback: bool = True) -> tuple:
     # a run triggered without a logical date has no data_interval_* keys in its context
     ctx = get_current_context()
     run = ctx["dag_run"]
     return tasks.window(ctx.get("data_interval_start"), ctx.get("data_interval_end"), run.conf,
-                        run_after=run.run_after)
+                        run_after=run.run_after,
+                        lookback_days=get_settings().lookback_days if lookback else 0)
+
+
+def _own_window() -> tuple:
+    """The run's own days, without the lookback."""
+    return _window(lookback=False)
 
 
 @dag(
@@ -66,6 +80,11 @@ def kizuna_ingest() -> None:
     def find_deliveries() -> dict:
         return tasks.find_deliveries(*_window())
 
+    # Fails (no retry) naming folders incomplete past their deadline; nothing waits for it.
+    @task(pool=WAREHOUSE_POOL)
+    def check_deliveries() -> dict:
+        return tasks.check_deliveries(*_window(), now=get_current_context()["dag_run"].run_after)
+
     @task(pool=WAREHOUSE_POOL)
     def load(table: str) -> dict:
         return tasks.load_entity(table, *_window())
@@ -73,7 +92,7 @@ def kizuna_ingest() -> None:
     # Every validate waits for every load: referential checks look at the other entities.
     @task(pool=WAREHOUSE_POOL)
     def validate(table: str) -> dict:
-        return tasks.validate_entity(table, *_window())
+        return tasks.validate_entity(table, *_window(), reported_before=_own_window()[0])
 
     # skipped (no asset event, no transform) when the gate published nothing new
     @task(outlets=[RAW])
@@ -82,7 +101,9 @@ def kizuna_ingest() -> None:
 
     loaded = load.expand(table=tasks.ENTITY_TABLES)
     validated = validate.expand(table=tasks.ENTITY_TABLES)
-    adapt_vendors() >> find_deliveries() >> loaded >> validated
+    found = find_deliveries()
+    adapt_vendors() >> found >> loaded >> validated
+    found >> check_deliveries()
     publish(validated)
 
 

@@ -1,23 +1,27 @@
 """Transform: build the warehouse (staging -> identity resolution -> intermediate -> marts).
 
-Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), as seven tasks,
+Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), as eight tasks,
 each dbt one a single dbt command over a selection (``kizuna.pipeline``'s records, which
 ``kizuna build`` runs in the same order):
 
-1. ``dbt_seeds``: every seed (reference data, weights, rules, targets) with its tests;
-2. ``dbt_prepare``: the models tagged ``identity_input`` (staging and the deterministic
+1. ``source_freshness``: ``dbt source freshness`` on the raw tables (the ``freshness:``
+   of ``_sources.yml`` against each table's newest ``_loaded_at``), recorded in
+   ``audit.source_freshness``; a stale source is a warning in the log, and stops the build
+   only with ``KIZUNA_FRESHNESS_FAILS=true``;
+2. ``dbt_seeds``: every seed (reference data, weights, rules, targets) with its tests;
+3. ``dbt_prepare``: the models tagged ``identity_input`` (staging and the deterministic
    matching models: lead -> contact by e-mail, account -> company by corporate number);
-3. ``resolve_identities``: identity resolution (名寄せ) in Python, ``kizuna.identity``:
+4. ``resolve_identities``: identity resolution (名寄せ) in Python, ``kizuna.identity``:
    domains, normalised Japanese company names, splink for the rest; writes schema
    ``identity``;
-4. ``dbt_build``: everything else (snapshots, intermediate models, marts) in one ``dbt
+5. ``dbt_build``: everything else (snapshots, intermediate models, marts) in one ``dbt
    build``, so a model's tests run right after it and a failing test stops what depends
    on it;
-5. ``dbt_integrity_tests``: the tests that belong to no single node, once every model is
+6. ``dbt_integrity_tests``: the tests that belong to no single node, once every model is
    built: ``relationships`` tests (one between two models that do not depend on each
    other cannot run with either) and the tests on the raw sources;
-6. ``measure_against_truth``: on a simulated world, identity resolution against its truth;
-7. ``marts_built``: marks the ``kizuna_marts`` asset updated.
+7. ``measure_against_truth``: on a simulated world, identity resolution against its truth;
+8. ``marts_built``: marks the ``kizuna_marts`` asset updated.
 
 One task per dbt step, not per model: an Airflow task costs seconds to start, a model well
 under one. When a dbt task fails, its error names every failing model or test with dbt's
@@ -57,6 +61,13 @@ MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
 )
 def kizuna_transform() -> None:
     @task(pool=WAREHOUSE_POOL)
+    def source_freshness() -> dict[str, list[str]]:
+        """dbt source freshness, recorded in audit.source_freshness (kizuna.pipeline)."""
+        from kizuna.pipeline import source_freshness
+
+        return source_freshness()
+
+    @task(pool=WAREHOUSE_POOL)
     def resolve_identities() -> dict[str, dict[str, int]]:
         """Identity resolution (kizuna.identity.run); returns links per match method."""
         from kizuna.pipeline import resolve_identities
@@ -74,8 +85,9 @@ def kizuna_transform() -> None:
     def marts_built() -> None:
         """Marks the marts asset updated for the ML scoring DAG."""
 
-    (cosmos_task(DBT_SEEDS, WAREHOUSE_POOL) >> cosmos_task(DBT_PREPARE, WAREHOUSE_POOL)
-     >> resolve_identities() >> cosmos_task(DBT_BUILD, WAREHOUSE_POOL)
+    (source_freshness() >> cosmos_task(DBT_SEEDS, WAREHOUSE_POOL)
+     >> cosmos_task(DBT_PREPARE, WAREHOUSE_POOL) >> resolve_identities()
+     >> cosmos_task(DBT_BUILD, WAREHOUSE_POOL)
      >> cosmos_task(DBT_INTEGRITY_TESTS, WAREHOUSE_POOL) >> measure_against_truth()
      >> marts_built())
 

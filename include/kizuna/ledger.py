@@ -10,7 +10,11 @@ and neither imports the other.
 - ``quarantine.rejected_rows``: one row per row that could not be loaded or failed a
   row-level rule: batch, file, row number, raw text and reason;
 - ``audit.batch_events``: one row per change a person or a reload made to a batch
-  (accepted, discarded, reloaded): who, when, why, and the status before and after.
+  (accepted, discarded, reloaded): who, when, why, and the status before and after;
+- ``audit.late_deliveries``: one row per date folder found incomplete after its deadline
+  (``overdue``), until a later run finds it complete or gone (``resolved``);
+- ``audit.source_freshness``: one row per raw table per ``dbt source freshness`` run of
+  the transform: its newest ``_loaded_at``, age and verdict (pass, warn, error).
 
 Batch statuses::
 
@@ -39,6 +43,7 @@ import pyarrow as pa
 
 from kizuna.contract import LogicalType
 from kizuna.identifiers import quote
+from kizuna.transform import SourceFreshness
 from kizuna.warehouse import Warehouse
 
 BATCH_STATUSES = ("loaded", "published", "rejected", "duplicate", "superseded", "empty",
@@ -119,13 +124,46 @@ CREATE TABLE IF NOT EXISTS audit.batch_events (
 )"""
 
 
+LATE_DELIVERIES_DDL = """
+CREATE TABLE IF NOT EXISTS audit.late_deliveries (
+    folder {text} PRIMARY KEY,
+    source_table {text} NOT NULL,
+    data_interval {date} NOT NULL,
+    deadline_at {timestamp} NOT NULL,
+    reason {text} NOT NULL,
+    files_waiting {int} NOT NULL,
+    status {text} NOT NULL,
+    first_alerted_at {timestamp} NOT NULL,
+    last_checked_at {timestamp} NOT NULL,
+    resolved_at {timestamp}
+)"""
+
+SOURCE_FRESHNESS_DDL = """
+CREATE TABLE IF NOT EXISTS audit.source_freshness (
+    checked_at {timestamp} NOT NULL,
+    source_name {text} NOT NULL,
+    table_name {text} NOT NULL,
+    raw_table {text} NOT NULL,
+    status {text} NOT NULL,
+    max_loaded_at {timestamp},
+    age_hours {float},
+    warn_after {text},
+    error_after {text},
+    message {text}
+)"""
+
+LATE_DELIVERY_STATUSES = ("overdue", "resolved")
+FRESHNESS_STATUSES = ("pass", "warn", "error", "runtime error")
+
+
 def ensure_ledger(wh: Warehouse) -> None:
     """Create the audit and quarantine schemas and tables if they do not exist."""
-    kinds: tuple[LogicalType, ...] = ("text", "int", "date", "timestamp", "bool")
+    kinds: tuple[LogicalType, ...] = ("text", "int", "date", "timestamp", "bool", "float")
     types: dict[str, str] = {k: wh.sql_type(k) for k in kinds}
     for schema in ("quarantine", "audit"):
         wh.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for ddl in (AUDIT_BATCHES_DDL, QUARANTINE_DDL, DQ_RESULTS_DDL, BATCH_EVENTS_DDL):
+    for ddl in (AUDIT_BATCHES_DDL, QUARANTINE_DDL, DQ_RESULTS_DDL, BATCH_EVENTS_DDL,
+                LATE_DELIVERIES_DDL, SOURCE_FRESHNESS_DDL):
         wh.execute(ddl.format(**types))
 
 
@@ -550,6 +588,66 @@ def _parts(ids: Sequence[str]) -> list[list[str]]:
 
 def _marks(ids: Sequence[str]) -> str:
     return ", ".join("?" for _ in ids)
+
+
+# --------------------------------------------------------------------------- late data
+
+
+@dataclass(frozen=True)
+class LateDelivery:
+    """A date folder still incomplete after its deadline (a row of
+    ``audit.late_deliveries``)."""
+
+    folder: str  # relative to the landing root
+    table: str
+    data_interval: date
+    deadline_at: datetime  # UTC, naive
+    reason: str
+    files_waiting: int
+
+
+def record_late_deliveries(wh: Warehouse, overdue: Sequence[LateDelivery], start: date,
+                           end: date, now: datetime) -> list[str]:
+    """Record the folders of ``[start, end)`` found overdue at ``now``; earlier ``overdue``
+    folders of the window not among them are ``resolved`` (completed, or removed).
+    Returns the folders resolved by this check."""
+    found = {d.folder for d in overdue}
+    before = wh.query("SELECT folder FROM audit.late_deliveries WHERE status = 'overdue' "
+                      "AND data_interval >= ? AND data_interval < ?", [start, end])
+    resolved = sorted(r[0] for r in before if r[0] not in found)
+    with wh.transaction():
+        for part in _parts(resolved):
+            wh.execute("UPDATE audit.late_deliveries SET status = 'resolved', resolved_at = ?, "
+                       f"last_checked_at = ? WHERE folder IN ({_marks(part)})", [now, now, *part])
+        for d in overdue:
+            # first_alerted_at survives re-checks: how long a folder has been overdue
+            first = wh.query("SELECT first_alerted_at FROM audit.late_deliveries "
+                             "WHERE folder = ? AND status = 'overdue'", [d.folder])
+            wh.execute("DELETE FROM audit.late_deliveries WHERE folder = ?", [d.folder])
+            wh.execute("INSERT INTO audit.late_deliveries VALUES (?, ?, ?, ?, ?, ?, 'overdue', "
+                       "?, ?, NULL)", [d.folder, d.table, d.data_interval, d.deadline_at,
+                                       d.reason, d.files_waiting,
+                                       first[0][0] if first else now, now])
+    return resolved
+
+
+def record_freshness(wh: Warehouse, results: Sequence[SourceFreshness],
+                     now: datetime) -> None:
+    """Append one freshness check's results to ``audit.source_freshness``."""
+    if not results:
+        return
+    wh.append_arrow("audit", "source_freshness", pa.table({
+        "checked_at": pa.array([now] * len(results), pa.timestamp("us")),
+        "source_name": [r.source_name for r in results],
+        "table_name": [r.table_name for r in results],
+        "raw_table": [r.raw_table for r in results],
+        "status": [r.status for r in results],
+        "max_loaded_at": pa.array([r.max_loaded_at for r in results], pa.timestamp("us")),
+        "age_hours": pa.array([r.age_hours for r in results], pa.float64()),
+        "warn_after": pa.array([r.warn_after for r in results], pa.string()),
+        "error_after": pa.array([r.error_after for r in results], pa.string()),
+        "message": pa.array([r.message for r in results], pa.string()),
+    }))
 
 
 # --------------------------------------------------------------------------- vendor adapters

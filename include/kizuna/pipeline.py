@@ -9,6 +9,9 @@ step (task)            what it does                                    DAG
 load                   landing -> ``raw`` (:mod:`kizuna.ingest`)       kizuna_ingest
 gate                   the quality gate publishes or rejects           kizuna_ingest
                        (:mod:`kizuna.gate`)
+source_freshness       how recently each raw table was loaded          kizuna_transform
+                       (:data:`DBT_SOURCE_FRESHNESS`), recorded in
+                       ``audit.source_freshness``; stale only warns
 dbt_seeds              every seed, with its tests (:data:`DBT_SEEDS`)  kizuna_transform
 dbt_prepare            the models identity resolution reads, with      kizuna_transform
                        their tests (:data:`DBT_PREPARE`)
@@ -42,7 +45,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from kizuna.settings import Settings, get_settings
@@ -85,6 +88,10 @@ DBT_BUILD = DbtStep("dbt_build", "build", exclude=(IDENTITY_INPUT, SEEDS),
 #: The tests no single step can run (:data:`INTEGRITY_TESTS`), once every model is built.
 DBT_INTEGRITY_TESTS = DbtStep("dbt_integrity_tests", "test",
                               select=tuple(INTEGRITY_TESTS.split()))
+#: How recently each raw table was loaded (its newest ``_loaded_at``) against the
+#: ``freshness:`` of dbt_project/models/staging/_sources.yml; run by
+#: :func:`source_freshness`.
+DBT_SOURCE_FRESHNESS = DbtStep("dbt_source_freshness", "source freshness")
 #: The ML marts, rebuilt after each scoring run (dbt's default indirect selection: each
 #: mart's tests, relationships to the core marts included).
 DBT_ML_MARTS = DbtStep("dbt_ml_marts", "build", select=(ML_MARTS,))
@@ -117,6 +124,46 @@ def load_and_gate(start: date, end: date, tables: Sequence[str] | None = None,
     return report
 
 
+class StaleSourceError(RuntimeError):
+    """A source is past its ``error_after`` freshness and ``KIZUNA_FRESHNESS_FAILS`` is set."""
+
+
+def source_freshness(settings: Settings | None = None) -> dict[str, list[str]]:
+    """``dbt source freshness`` (:data:`DBT_SOURCE_FRESHNESS`), recorded in
+    ``audit.source_freshness``: one row per raw table with its newest load and verdict.
+
+    A stale source (``warn`` or ``error``) is logged as a warning and the build goes on: old
+    data is better than no marts. With ``KIZUNA_FRESHNESS_FAILS=true`` a source past its
+    ``error_after`` raises :class:`StaleSourceError` (after the results are recorded).
+    Returns the tables per status.
+    """
+    from kizuna.ledger import ensure_ledger, record_freshness
+    from kizuna.transform import check_freshness
+    from kizuna.warehouse import connection
+
+    s = settings or get_settings()
+    results = check_freshness(DBT_SOURCE_FRESHNESS, s)
+    with connection(s) as wh:
+        ensure_ledger(wh)
+        record_freshness(wh, results, datetime.now(UTC).replace(tzinfo=None))
+    by_status: dict[str, list[str]] = {}
+    for r in results:
+        by_status.setdefault(r.status, []).append(r.raw_table)
+        if r.status != "pass":
+            log.warning("source %s.%s (raw.%s) freshness %s: newest load %s, %s hours ago "
+                        "(warn after %s, error after %s)%s", r.source_name, r.table_name,
+                        r.raw_table, r.status, r.max_loaded_at, r.age_hours, r.warn_after,
+                        r.error_after, f": {r.message}" if r.message else "")
+    log.info("source freshness: %s", {k: len(v) for k, v in by_status.items()})
+    stale = by_status.get("error", [])
+    if stale and s.freshness_fails:
+        raise StaleSourceError(
+            f"{len(stale)} source table(s) past their error_after freshness: "
+            f"{', '.join(stale)} (audit.source_freshness has each one's newest load). Load "
+            "their late files, or unset KIZUNA_FRESHNESS_FAILS to build with old data.")
+    return by_status
+
+
 def resolve_identities(settings: Settings | None = None) -> dict[str, dict[str, int]]:
     """Identity resolution (:func:`kizuna.identity.run`); links per match method."""
     from kizuna import identity
@@ -136,8 +183,8 @@ def measure_against_truth(settings: Settings | None = None) -> dict[str, float |
 
 #: The transform DAG's tasks before ``marts_built``, in its order (tests/dags checks it).
 TRANSFORM_STEPS: tuple[DbtStep | Callable[[Settings], object], ...] = (
-    DBT_SEEDS, DBT_PREPARE, resolve_identities, DBT_BUILD, DBT_INTEGRITY_TESTS,
-    measure_against_truth,
+    source_freshness, DBT_SEEDS, DBT_PREPARE, resolve_identities, DBT_BUILD,
+    DBT_INTEGRITY_TESTS, measure_against_truth,
 )
 
 

@@ -13,7 +13,13 @@ CLI and the tests agree without passing paths around:
 - ``KIZUNA_TIMEZONE``: the business time zone, an IANA name (``Asia/Tokyo``): the date
   folders and data intervals, and the reporting day of every timestamp in dbt;
 - ``KIZUNA_CURRENCY``: the reporting currency, an ISO 4217 code (``JPY``): every amount
-  (the contract's ``*_jpy`` columns) is in it.
+  (the contract's ``*_jpy`` columns) is in it;
+- ``KIZUNA_LOOKBACK_DAYS``: how many days before its own each daily ingest run looks at
+  again (``3``), so a folder completed late or a day no run covered is still loaded;
+- ``KIZUNA_DELIVERY_DEADLINE_HOURS``: hours after a day's end (business time) by which its
+  date folders must be complete (``24``); a folder incomplete after that is reported;
+- ``KIZUNA_FRESHNESS_FAILS``: ``true`` to stop the transform when a source is past its
+  ``error_after`` freshness; by default a stale source is recorded and warned about.
 """
 
 from __future__ import annotations
@@ -35,6 +41,11 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 DEFAULT_TIMEZONE = "Asia/Tokyo"
 DEFAULT_CURRENCY = "JPY"
+#: Days before its own a daily ingest run loads again: a folder whose done marker came a
+#: day or two late, or a day the scheduler was down, is picked up by the next run.
+DEFAULT_LOOKBACK_DAYS = 3
+#: Hours after the end of a business day by which its folders should be complete.
+DEFAULT_DELIVERY_DEADLINE_HOURS = 24
 
 
 class MissingPasswordError(ValueError):
@@ -81,6 +92,9 @@ class Settings:
     postgres: PostgresSettings
     timezone: str = DEFAULT_TIMEZONE
     currency: str = DEFAULT_CURRENCY
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    delivery_deadline_hours: int = DEFAULT_DELIVERY_DEADLINE_HOURS
+    freshness_fails: bool = False
 
     @property
     def dbt_target(self) -> str:
@@ -161,6 +175,29 @@ def task_defaults() -> dict[str, object]:
     }
 
 
+def _non_negative_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingError(f"{name}={raw!r} is not a whole number of 0 or more; set e.g. "
+                           f"{name}={default} or unset it for the default ({default}).")
+    return value
+
+
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingError(f"{name}={raw!r} is not true or false; set {name}=true or unset it.")
+
+
 def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed)."""
     env = os.environ
@@ -183,4 +220,8 @@ def get_settings() -> Settings:
         ),
         timezone=timezone_name(),
         currency=currency_code(),
+        lookback_days=_non_negative_int("KIZUNA_LOOKBACK_DAYS", DEFAULT_LOOKBACK_DAYS),
+        delivery_deadline_hours=_non_negative_int("KIZUNA_DELIVERY_DEADLINE_HOURS",
+                                                  DEFAULT_DELIVERY_DEADLINE_HOURS),
+        freshness_fails=_flag("KIZUNA_FRESHNESS_FAILS"),
     )

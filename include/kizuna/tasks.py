@@ -11,17 +11,24 @@ folder ``D``. A manual run can name another window in its conf,
 backfill in one run. A run triggered with neither a logical date nor a conf window (the
 REST API, ``airflow dags trigger``) has no data interval in Airflow 3: it loads the day a
 scheduled run at that moment would load (:func:`default_day`).
+
+Late data heals itself: a run without a conf ``window_start`` also looks back
+``KIZUNA_LOOKBACK_DAYS`` (3) days before its own, so a folder whose done marker arrived
+after its run, or a day no run covered (the scheduler was down), is loaded by the next
+run; files loaded before are skipped by their checksum. A folder still incomplete
+``KIZUNA_DELIVERY_DEADLINE_HOURS`` (24) after its day ended is reported by
+:func:`check_deliveries`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from kizuna.contract import ENTITIES
-from kizuna.ingest.discovery import discover
+from kizuna.ingest.discovery import discover, incomplete_folders
 from kizuna.settings import business_timezone, get_settings
 from kizuna.sources.vendors import effective_delivery_specs
 
@@ -53,13 +60,16 @@ def window(
     data_interval_end: datetime | None,
     conf: Mapping[str, Any] | None = None,
     run_after: datetime | None = None,
+    lookback_days: int = 0,
 ) -> tuple[date, date]:
     """The date folders ``[start, end)`` a run covers.
 
     ``window_start`` / ``window_end`` in the run's conf win; else the data interval (a
     scheduled run, or one triggered with a logical date); else, for a run with no logical
     date (Airflow 3 gives it no data interval), the day :func:`default_day` of its
-    ``run_after``. A conf naming only ``window_start`` loads from it to that end.
+    ``run_after``. A conf naming only ``window_start`` loads from it to that end. Unless
+    the conf names ``window_start``, the window starts ``lookback_days`` earlier (late
+    folders and days no run covered).
     """
     conf = conf or {}
     tz = business_timezone()
@@ -78,6 +88,10 @@ def window(
                          "window_end in its conf")
     if end <= start:
         end = start + timedelta(days=1)  # a zero-length manual interval loads its own day
+    if lookback_days < 0:
+        raise ValueError(f"lookback_days must be 0 or more, not {lookback_days}")
+    if "window_start" not in conf:
+        start -= timedelta(days=lookback_days)
     return start, end
 
 
@@ -130,6 +144,68 @@ def find_deliveries(start: date, end: date) -> dict[str, Any]:
     return summary
 
 
+class LateDeliveryError(RuntimeError):
+    """Date folders are still incomplete after their deadline; the message names each."""
+
+
+def delivery_deadline(day: date, hours: int) -> datetime:
+    """When date folder ``day`` must be complete: ``hours`` after the day's end in the
+    business time zone (UTC, aware)."""
+    day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=business_timezone())
+    return (day_end + timedelta(hours=hours)).astimezone(UTC)
+
+
+def check_deliveries(start: date, end: date, now: datetime) -> dict[str, Any]:
+    """Report the window's date folders still incomplete after their deadline at ``now``.
+
+    Each overdue folder is recorded in ``audit.late_deliveries`` (the data-quality marts
+    read it) and, when there is any, :class:`LateDeliveryError` names every one: under
+    Airflow the task fails without retrying (waiting minutes does not complete a folder),
+    while the other days' loads, the gate and ``publish`` go on, as none of them waits for
+    this task. A folder overdue earlier and now complete (or removed) is marked
+    ``resolved``. Returns the folders overdue, pending (not yet due) and resolved.
+    """
+    from kizuna.ledger import LateDelivery, ensure_ledger, record_late_deliveries
+    from kizuna.warehouse import connection
+
+    if now.tzinfo is None:
+        raise ValueError(f"now {now} has no time zone; pass an aware datetime")
+    s = get_settings()
+    overdue: list[LateDelivery] = []
+    not_due: list[str] = []
+    for spec in effective_delivery_specs().values():
+        for folder in incomplete_folders(s.landing, spec, start, end):
+            deadline = delivery_deadline(folder.interval, s.delivery_deadline_hours)
+            if now < deadline:
+                not_due.append(folder.relpath)
+                continue
+            overdue.append(LateDelivery(folder.relpath, folder.table, folder.interval,
+                                        deadline.replace(tzinfo=None), folder.reason,
+                                        folder.files_waiting))
+    checked_at = now.astimezone(UTC).replace(tzinfo=None)
+    with connection(s) as wh:
+        ensure_ledger(wh)
+        resolved = record_late_deliveries(wh, overdue, start, end, checked_at)
+    for folder_name in resolved:
+        log.info("landing/%s is no longer incomplete (resolved)", folder_name)
+    if not_due:
+        log.info("incomplete, not yet due: %s", ", ".join(not_due))
+    summary = {"overdue": [d.folder for d in overdue], "not_due": not_due,
+               "resolved": resolved}
+    if overdue:
+        tz = business_timezone()
+        lines = [f"landing/{d.folder}: {d.reason}, {d.files_waiting} file(s) waiting; "
+                 f"due by {d.deadline_at.replace(tzinfo=UTC).astimezone(tz):%Y-%m-%d %H:%M %Z}"
+                 for d in overdue]
+        raise _final(LateDeliveryError(
+            f"{len(overdue)} date folder(s) still incomplete after their deadline "
+            f"({s.delivery_deadline_hours}h after the day's end): " + "; ".join(lines)
+            + ". Complete each (upload the rest and its done marker) and the next run loads "
+            "it while it is within KIZUNA_LOOKBACK_DAYS; or remove a folder that will never "
+            "be complete. Every other folder of the window was loaded as usual."))
+    return summary
+
+
 def load_entity(table: str, start: date, end: date) -> dict[str, Any]:
     """Load one entity's files of the window into raw; returns the reconciliation.
 
@@ -149,19 +225,39 @@ def load_entity(table: str, start: date, end: date) -> dict[str, Any]:
     }
 
 
-def validate_entity(table: str, start: date, end: date) -> dict[str, Any]:
+def validate_entity(table: str, start: date, end: date,
+                    reported_before: date | None = None) -> dict[str, Any]:
     """The quality gate for one entity's window: publish or reject its loaded batches.
 
     A rejected batch fails the task with a message naming file, rule, column and sample
     rows. Retrying cannot fix a file, so under Airflow the failure skips the retries.
+    ``reported_before`` is where the run's own days start when the window includes a
+    lookback: a batch of an earlier day already rejected before this run was reported by
+    the run that rejected it, so it is logged again, not failed again (else one bad file
+    would stop the next runs' publish, and so their transforms, for the whole lookback).
     """
-    from kizuna.gate import QualityGateError
+    from kizuna import ledger
+    from kizuna.gate import QualityGateError, rejection_message
     from kizuna.gate import validate_entity as gate
+    from kizuna.warehouse import connection
 
-    try:
-        return gate(table, start, end).as_dict()
-    except QualityGateError as exc:
-        raise _final(exc) from None
+    reported: set[str] = set()
+    if reported_before is not None and reported_before > start:
+        with connection() as wh:
+            ledger.ensure_ledger(wh)
+            reported = {b.batch_id for b, _ in ledger.batches_in(
+                wh, table, "rejected", start, reported_before)}
+    report = gate(table, start, end, raise_on_reject=False)
+    new: list[str] = []
+    for paragraph in report.rejected_in_window:
+        if any(f"(batch {batch_id}," in paragraph for batch_id in reported):
+            log.warning("still rejected, reported by an earlier run (kizuna batch accept or "
+                        "discard settles it): %s", paragraph.splitlines()[0])
+        else:
+            new.append(paragraph)
+    if new:
+        raise _final(QualityGateError(rejection_message(table, start, end, new)))
+    return report.as_dict()
 
 
 def _final(exc: Exception) -> Exception:

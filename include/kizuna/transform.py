@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,17 +60,18 @@ class DbtStep:
 
     ``select`` and ``exclude`` are dbt selectors; ``indirect_selection`` is dbt's rule for
     which tests come with the selected nodes (``None``: dbt's default, ``eager``).
+    ``source freshness`` is run by :func:`check_freshness` (its results are recorded).
     """
 
     task_id: str
-    command: Literal["build", "test"]
+    command: Literal["build", "test", "source freshness"]
     select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     indirect_selection: str | None = None
 
     def args(self) -> list[str]:
         """The dbt command line of this step (without project, profile and target)."""
-        args: list[str] = [self.command]
+        args: list[str] = self.command.split()
         if self.select:
             args += ["--select", *self.select]
         if self.exclude:
@@ -77,6 +79,22 @@ class DbtStep:
         if self.indirect_selection:
             args += ["--indirect-selection", self.indirect_selection]
         return args
+
+
+@dataclass(frozen=True)
+class SourceFreshness:
+    """One source table's freshness as ``dbt source freshness`` judged it (a row of
+    ``audit.source_freshness``, :func:`kizuna.ledger.record_freshness`)."""
+
+    source_name: str
+    table_name: str
+    raw_table: str
+    status: str  # pass | warn | error | runtime error
+    max_loaded_at: datetime | None  # UTC, naive
+    age_hours: float | None
+    warn_after: str | None  # "2 day"
+    error_after: str | None
+    message: str | None = None
 
 
 def dbt_environment(settings: Settings | None = None) -> dict[str, str]:
@@ -144,6 +162,73 @@ def run_step(step: DbtStep, settings: Settings | None = None, quiet: bool = True
 
 def _invoke_dbt(args: Sequence[str], s: Settings, quiet: bool, check: bool,
                 target: Path) -> list[NodeResult]:
+    res = _run_dbt_runner(args, s, quiet, target)
+    nodes: list[NodeResult] = []
+    result = res.result
+    for r in getattr(result, "results", None) or []:
+        node = getattr(r, "node", None)
+        nodes.append(NodeResult(getattr(node, "name", str(node)), str(r.status),
+                                getattr(r, "message", None)))
+    if check and not res.success:
+        failed = [f"{n.name}: {n.status} ({n.message})" for n in nodes
+                  if n.status not in ("success", "pass", "warn", "skipped", "RunStatus.Success")]
+        detail = "; ".join(failed[:20]) or str(res.exception)
+        raise DbtError(f"dbt {' '.join(args)} failed: {detail}")
+    return nodes
+
+
+def check_freshness(step: DbtStep, settings: Settings | None = None,
+                    quiet: bool = True) -> list[SourceFreshness]:
+    """Run a ``source freshness`` step in this process; one result per source table.
+
+    A stale source is a result (``warn`` or ``error``), not an exception, and so is a raw
+    table that does not exist yet (``runtime error``, on a new warehouse): the caller
+    decides what stops a run. Raises :class:`DbtError` only when dbt itself could not run.
+    """
+    s = settings or get_settings()
+    with dbt_target_folder() as target:
+        res = _run_dbt_runner(step.args(), s, quiet, target)
+    results = getattr(res.result, "results", None)
+    if results is None:
+        raise DbtError(f"dbt {' '.join(step.args())} did not run: {res.exception}")
+    out: list[SourceFreshness] = []
+    for r in results:
+        node = r.node
+        if getattr(node, "resource_type", None) != "source":  # the on-run-start hooks
+            continue
+        threshold = getattr(node, "freshness", None)
+        loaded = getattr(r, "max_loaded_at", None)
+        if loaded is not None and loaded.tzinfo is not None:
+            loaded = loaded.astimezone(UTC).replace(tzinfo=None)
+        age = getattr(r, "age", None)
+        message = getattr(r, "message", None)
+        never = loaded is not None and loaded.year == 1  # dbt's stand-in for an empty table
+        if never:
+            age, message = None, "no row loaded yet"
+        out.append(SourceFreshness(
+            source_name=node.source_name, table_name=node.name,
+            raw_table=node.identifier,
+            # a query that failed (no such table yet) has no freshness verdict
+            status=(str(getattr(r.status, "value", r.status)) if loaded is not None
+                    else "runtime error"),
+            max_loaded_at=None if never else loaded,
+            age_hours=None if age is None else round(age / 3600, 3),
+            warn_after=_threshold(threshold, "warn_after"),
+            error_after=_threshold(threshold, "error_after"),
+            message=message))
+    return out
+
+
+def _threshold(threshold: Any, which: str) -> str | None:
+    time = getattr(threshold, which, None)
+    if time is None or time.count is None or time.period is None:
+        return None
+    return f"{time.count} {getattr(time.period, 'value', time.period)}"
+
+
+def _run_dbt_runner(args: Sequence[str], s: Settings, quiet: bool, target: Path) -> Any:
+    """dbt's programmatic runner over ``args`` with the project, profile and ``target``
+    folder; returns its ``dbtRunnerResult``."""
     from dbt.cli.main import dbtRunner
 
     # the profile reads these; put them back afterwards, or a later caller with other
@@ -162,7 +247,7 @@ def _invoke_dbt(args: Sequence[str], s: Settings, quiet: bool, check: bool,
         cli = ["--quiet", *cli]
     log.info("dbt %s", " ".join(args))
     try:
-        res = dbtRunner().invoke(cli)
+        return dbtRunner().invoke(cli)
     finally:
         release_dbt_connections()
         for key, value in saved.items():
@@ -170,18 +255,6 @@ def _invoke_dbt(args: Sequence[str], s: Settings, quiet: bool, check: bool,
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    nodes: list[NodeResult] = []
-    result = res.result
-    for r in getattr(result, "results", None) or []:
-        node = getattr(r, "node", None)
-        nodes.append(NodeResult(getattr(node, "name", str(node)), str(r.status),
-                                getattr(r, "message", None)))
-    if check and not res.success:
-        failed = [f"{n.name}: {n.status} ({n.message})" for n in nodes
-                  if n.status not in ("success", "pass", "warn", "skipped", "RunStatus.Success")]
-        detail = "; ".join(failed[:20]) or str(res.exception)
-        raise DbtError(f"dbt {' '.join(args)} failed: {detail}")
-    return nodes
 
 
 def cosmos_profile(settings: Settings | None = None) -> Any:

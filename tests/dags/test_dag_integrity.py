@@ -12,8 +12,8 @@ import pytest
 from kizuna.settings import DAGS_FOLDER
 
 #: The transform DAG's tasks, in order: each runs after the one before it.
-TRANSFORM_TASKS = ["dbt_seeds", "dbt_prepare", "resolve_identities", "dbt_build",
-                   "dbt_integrity_tests", "measure_against_truth", "marts_built"]
+TRANSFORM_TASKS = ["source_freshness", "dbt_seeds", "dbt_prepare", "resolve_identities",
+                   "dbt_build", "dbt_integrity_tests", "measure_against_truth", "marts_built"]
 
 
 @pytest.fixture(scope="module")
@@ -73,17 +73,20 @@ def test_ingest_loads_every_entity_through_the_warehouse_pool(dagbag):
     dag = dagbag.dags["kizuna_ingest"]
     load = dag.get_task("load")
     assert load.pool == "kizuna_duckdb"
-    assert dag.get_task("find_deliveries").downstream_task_ids == {"load"}
+    # the deadline check waits for nothing and nothing waits for it
+    assert dag.get_task("find_deliveries").downstream_task_ids == {"load", "check_deliveries"}
+    assert dag.get_task("check_deliveries").downstream_task_ids == set()
+    assert dag.get_task("check_deliveries").pool == "kizuna_duckdb"
     assert [o.name for o in dag.get_task("publish").outlets] == ["kizuna_raw"]
 
 
-def test_transform_is_seven_tasks_in_one_line_on_the_raw_asset(dagbag):
+def test_transform_is_eight_tasks_in_one_line_on_the_raw_asset(dagbag):
     dag = dagbag.dags["kizuna_transform"]
     assert [a.name for a in dag.timetable.asset_condition.objects] == ["kizuna_raw"]
     assert sorted(dag.task_ids) == sorted(TRANSFORM_TASKS)
     for before, after in itertools.pairwise(TRANSFORM_TASKS):
         assert dag.get_task(before).downstream_task_ids == {after}, before
-    assert dag.get_task("dbt_seeds").upstream_task_ids == set()
+    assert dag.get_task("source_freshness").upstream_task_ids == set()
     assert [o.name for o in dag.get_task("marts_built").outlets] == ["kizuna_marts"]
     writers = [t for t in dag.tasks if t.task_id != "marts_built"]
     assert {t.task_id: t.pool for t in writers} == {
@@ -181,11 +184,12 @@ def test_tests_of_several_models_run_once_every_model_is_built(dagbag, manifest_
     assert dag.get_task("dbt_build").indirect_selection == "buildable"
 
 
-def test_seeds_load_in_one_task_before_everything_else(dagbag):
+def test_seeds_load_in_one_task_before_every_other_dbt_build(dagbag):
     dag = dagbag.dags["kizuna_transform"]
     seeds = dag.get_task("dbt_seeds")
     assert seeds.select == "resource_type:seed" and seeds.base_cmd == ["build"]
-    assert seeds.upstream_task_ids == set()
+    # only the freshness check of the raw tables comes first: it builds nothing
+    assert seeds.upstream_task_ids == {"source_freshness"}
     # the later steps leave the seeds alone
     assert "resource_type:seed" in dag.get_task("dbt_prepare").exclude.split()
     assert "resource_type:seed" in dag.get_task("dbt_build").exclude.split()

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
+from airflow_runs import batches, raw_asset_events, states, succeeded
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
 
@@ -31,47 +31,19 @@ def drop_accounts(home: Path, day: str, account_id: str) -> None:
     (folder / "_SUCCESS").touch()
 
 
-def states(run) -> dict[tuple[str, int], str]:
-    return {(ti.task_id, ti.map_index): str(getattr(ti.state, "value", ti.state))
-            for ti in run.get_task_instances()}
-
-
-def succeeded(run) -> bool:
-    return str(run.state) in ("success", "DagRunState.SUCCESS")
-
-
-def batches(home: Path) -> dict[str, str]:
-    con = duckdb.connect(str(home / "warehouse" / "kizuna.duckdb"), read_only=True)
-    try:
-        return dict(con.execute(
-            "SELECT source_file, status FROM audit.load_batches").fetchall())
-    finally:
-        con.close()
-
-
-def raw_asset_events(run_id: str) -> int:
-    from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import func, select
-
-    with create_session() as session:
-        return session.scalar(
-            select(func.count()).select_from(AssetEvent)
-            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
-            .where(AssetModel.name == "kizuna_raw", AssetEvent.source_run_id == run_id))
-
-
 def test_a_run_without_a_logical_date_loads_the_day_before_and_a_rerun_starts_nothing(
         ingest, kizuna_home):
     drop_accounts(kizuna_home, "2026-01-05", "A1")
-    drop_accounts(kizuna_home, "2026-01-04", "A0")  # an earlier day: not this run's
+    drop_accounts(kizuna_home, "2026-01-04", "A0")  # within the lookback: loaded too
+    drop_accounts(kizuna_home, "2026-01-01", "Z9")  # before the lookback: not this run's
 
     run = ingest.test(logical_date=None, run_after=TRIGGERED_AT)
 
     assert run.logical_date is None and run.data_interval_start is None
     assert succeeded(run), states(run)
     assert states(run)[("publish", -1)] == "success"
-    assert batches(kizuna_home) == {"crm/accounts/2026-01-05/part-0001.csv": "published"}
+    assert batches(kizuna_home) == {"crm/accounts/2026-01-05/part-0001.csv": "published",
+                                    "crm/accounts/2026-01-04/part-0001.csv": "published"}
     assert raw_asset_events(run.run_id) == 1  # the transform starts
 
     # triggered again an hour later: the same day, loaded already
@@ -80,7 +52,8 @@ def test_a_run_without_a_logical_date_loads_the_day_before_and_a_rerun_starts_no
     assert succeeded(again), states(again)
     assert states(again)[("publish", -1)] == "skipped"
     assert raw_asset_events(again.run_id) == 0  # no transform for nothing
-    assert batches(kizuna_home) == {"crm/accounts/2026-01-05/part-0001.csv": "published"}
+    assert batches(kizuna_home) == {"crm/accounts/2026-01-05/part-0001.csv": "published",
+                                    "crm/accounts/2026-01-04/part-0001.csv": "published"}
 
 
 def test_a_run_without_a_logical_date_loads_the_window_in_its_conf(ingest, kizuna_home):

@@ -28,6 +28,21 @@ def test_every_entity_is_a_dbt_source_with_the_contract_columns(ent):
     assert all(c.get("description") for c in table["columns"])
 
 
+def test_every_raw_source_checks_freshness_on_the_column_the_loader_stamps():
+    """dbt source freshness reads each raw table's newest ``loaded_at_field``: it must be
+    the lineage column every raw table has (``_loaded_at``), with both thresholds."""
+    from kizuna.contract import LINEAGE_COLUMNS
+
+    doc = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/_sources.yml").read_text())
+    raw = {src["name"]: src for src in doc["sources"] if src.get("schema") == "raw"}
+    assert set(raw) == {e.source for e in ENTITIES}
+    for name, src in raw.items():
+        assert src["loaded_at_field"] == "_loaded_at" and "_loaded_at" in LINEAGE_COLUMNS
+        freshness = src["config"]["freshness"]
+        assert freshness["warn_after"]["count"] < freshness["error_after"]["count"], name
+        assert freshness["warn_after"]["period"] == freshness["error_after"]["period"], name
+
+
 @pytest.mark.parametrize("ent", ENTITIES, ids=lambda e: e.table)
 def test_every_entity_has_one_staging_model(ent):
     path = DBT_PROJECT_DIR / "models" / "staging" / ent.source / f"stg_{ent.source}__{ent.name}.sql"

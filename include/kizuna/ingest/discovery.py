@@ -175,3 +175,47 @@ def discover(
                 continue
             files.append(DeliveredFile(path, rel, spec.entity.table, day, stat.st_size))
     return Discovery(files, pending)
+
+
+@dataclass(frozen=True)
+class IncompleteFolder:
+    """A date folder of one entity that is not complete: its source's done marker is
+    missing, or an upload in it is unfinished."""
+
+    relpath: str  # the date folder, relative to the landing root
+    table: str
+    interval: date
+    reason: str
+    files_waiting: int  # data files in it that are not loaded until it is complete
+
+
+def incomplete_folders(landing: Path, spec: DeliverySpec, start: date,
+                       end: date) -> list[IncompleteFolder]:
+    """Date folders of ``spec.entity`` in ``[start, end)`` that are not complete yet.
+
+    A folder is incomplete when the source has a done marker and the folder lacks it (an
+    empty folder too: its files may still be on their way), or when it holds an unfinished
+    upload (``.part`` ...). A source without a done marker has no other sign of an
+    unfinished delivery.
+    """
+    root = landing / spec.entity.source / spec.entity.name
+    if not root.is_dir():
+        return []
+    out: list[IncompleteFolder] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        day = _folder_date(folder.name)
+        if day is None or not start <= day < end:
+            continue
+        names = [p.name for p in folder.iterdir() if p.is_file()]
+        unfinished = [n for n in names if n.startswith(".") or n.endswith(UNFINISHED_SUFFIXES)]
+        data = [n for n in names if n != spec.done_marker and n not in unfinished]
+        reasons = []
+        if spec.done_marker is not None and spec.done_marker not in names:
+            reasons.append(f"no done marker {spec.done_marker}")
+        if unfinished:
+            reasons.append(f"{len(unfinished)} unfinished upload(s): "
+                           + ", ".join(sorted(unfinished)[:3]))
+        if reasons:
+            out.append(IncompleteFolder(str(folder.relative_to(landing)), spec.entity.table,
+                                        day, "; ".join(reasons), len(data)))
+    return out
