@@ -102,6 +102,21 @@ class Baseline(Generic[P]):
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """A simpler estimator a recipe's model must earn its place against: the baseline
+    ``baseline`` (fitted on the same training rows, measured on the same evaluation rows)
+    replaces the model unless the model beats it on PR AUC and is at least as good on
+    top-decile lift. ``make`` makes it for the scoring version's rows."""
+
+    baseline: str
+    make: Callable[[FeatureSpec, int], Any]
+    #: What it is, in words (the version's metadata and the registry show it).
+    estimator: str
+    #: Its hyperparameters, for the version's metadata.
+    params: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """How the model and its baselines did on the problem's evaluation rows."""
 
@@ -114,6 +129,18 @@ class Evaluation:
     @property
     def primary_value(self) -> float:
         return float(self.metrics.loc["model", self.primary_metric])
+
+    def chosen(self, scorer: str, former: str) -> Evaluation:
+        """The same evaluation with ``scorer`` as the model, and the former model shown
+        as ``former`` (its scores and metrics kept)."""
+        rows = self.rows.rename(columns={"model": former,
+                                         "model_probability": f"{former}_probability"})
+        rows["model"] = rows[scorer]
+        if f"{scorer}_probability" in rows:
+            rows["model_probability"] = rows[f"{scorer}_probability"]
+        metrics = self.metrics.rename(index={"model": former})
+        metrics = pd.concat([metrics.loc[[scorer]].rename(index={scorer: "model"}), metrics])
+        return Evaluation(rows, metrics, self.primary_metric)
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,11 @@ class Recipe(Generic[P]):
     neighbours: Callable[[P, Estimator], GoodCustomerNeighbours] | None = None
     #: Hyperparameters the version's metadata records.
     params: Mapping[str, Any] | None = None
+    #: A simpler estimator chosen instead when the model does not beat it (None: the
+    #: model is always the estimator), and what the model is called in its metric table
+    #: when it is not chosen.
+    alternative: Alternative | None = None
+    former_name: str = "gradient_boosting"
 
 
 def ml_threads() -> threadpool_limits:

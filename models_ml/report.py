@@ -34,6 +34,7 @@ from models_ml.registry import Registry
 SCORER_NAMES = {
     "model": "model",
     "logistic_regression": "logistic",
+    "gradient_boosting": "trees",
     "engagement_score": "rule score",
     "oracle": "oracle",
     "firmographic_size": "size",
@@ -41,7 +42,8 @@ SCORER_NAMES = {
 }
 #: ... and what each is: the legend under the tables and in the charts.
 SCORER_LABELS = {
-    "model": "model = calibrated gradient boosting",
+    "model": "model = the chosen estimator (trees, or logistic when they do not beat it)",
+    "gradient_boosting": "trees = calibrated gradient boosting, not chosen",
     "logistic_regression": "logistic = logistic regression on the same features",
     "engagement_score": "rule score = the rule-based engagement score",
     "oracle": "oracle = the simulator's true probability",
@@ -131,10 +133,11 @@ def evaluate(settings: Settings | None = None, registry: Registry | None = None,
 def _charts(name: str, rows: pd.DataFrame, reports: Path) -> list[Path]:
     y = rows["label"].to_numpy()
     scores = {SCORER_LABELS[c]: rows[c].to_numpy()
-              for c in ("model", "logistic_regression", "engagement_score", "oracle")
+              for c in ("model", "logistic_regression", "gradient_boosting", "engagement_score",
+                        "oracle")
               if c in rows}
-    probabilities = {SCORER_LABELS["model"]: rows["model"].to_numpy(),
-                     SCORER_LABELS["logistic_regression"]: rows["logistic_regression"].to_numpy()}
+    probabilities = {SCORER_LABELS[c]: rows[c].to_numpy()
+                     for c in ("model", "logistic_regression", "gradient_boosting") if c in rows}
     dates = pd.to_datetime(rows["cutoff_date"])
     first, last = dates.min().date(), dates.max().date()
     when = f"cutoff {first}" if first == last else f"cutoffs {first}..{last}"

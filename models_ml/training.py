@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import Warehouse, connection
@@ -45,8 +48,8 @@ from models_ml.registry import ModelVersion, Registry, beats_baselines, decide, 
 
 # NotEnoughHistoryError, NotTrainableError: why a model is skipped (the DAG tasks skip too)
 __all__ = ["MIN_EVALUATION_OUTCOMES", "MIN_TRAINING_OUTCOMES", "RANDOM_STATE",
-           "NotEnoughHistoryError", "NotTrainableError", "evaluate", "train_all",
-           "train_model"]
+           "NotEnoughHistoryError", "NotTrainableError", "evaluate",
+           "model_earns_its_place", "train_all", "train_model"]
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +94,25 @@ def train_model(data: TrainingData, recipe: Recipe, registry: Registry,
         log.info("%s: %d feature(s) set aside: %s", recipe.name, len(screening.set_aside),
                  set_aside_text(screening.set_aside))
     problem = problem.narrowed(screening.spec)
-    model = _fit(recipe, problem.spec, problem.training)
+    model = _fit(recipe.make_estimator, problem.spec, problem.training)
     evaluation, baselines = evaluate(recipe, problem, model)
-    scorer = model if problem.scoring is None else _fit(recipe, problem.spec, problem.scoring)
+    make, estimator, params = recipe.make_estimator, recipe.estimator, recipe.params
+    choice: dict[str, str] = {}
+    alternative = recipe.alternative
+    if alternative is not None and alternative.baseline in baselines:
+        keep, why = model_earns_its_place(evaluation.metrics, alternative.baseline)
+        choice = {"estimator_choice": why}
+        if not keep:
+            # the simpler estimator, fitted on the same training rows, is the model
+            model = baselines[alternative.baseline]
+            evaluation = evaluation.chosen(alternative.baseline, recipe.former_name)
+            make, estimator, params = alternative.make, alternative.estimator, alternative.params
+        log.info("%s: %s", recipe.name, why)
+    scorer = model if problem.scoring is None else _fit(make, problem.spec, problem.scoring)
     artifact = ModelArtifact(problem.spec, scorer, model, baselines,
                              recipe.neighbours(problem, model) if recipe.neighbours else None)
-    meta = _version_meta(recipe, problem, evaluation, model, screening.set_aside)
+    meta = _version_meta(recipe, problem, evaluation, model, screening.set_aside,
+                         estimator, params, choice)
     champion = registry.champion(recipe.name)
     champion_value, reason = _champion_value(recipe, problem, champion)
     version = registry.save(recipe.name, artifact, meta, evaluation.rows)
@@ -138,8 +154,25 @@ def _where(problem: Problem, what: str) -> str:
             else problem.evaluation_cutoffs_text)
 
 
-def _fit(recipe: Recipe, spec: FeatureSpec, rows: Rows) -> Estimator:
-    return recipe.make_estimator(spec, RANDOM_STATE).fit(rows.X, rows.y, **rows.fit_params)
+def _fit(make: Callable[[FeatureSpec, int], Estimator], spec: FeatureSpec, rows: Rows
+         ) -> Estimator:
+    return make(spec, RANDOM_STATE).fit(rows.X, rows.y, **rows.fit_params)
+
+
+def model_earns_its_place(metrics: pd.DataFrame, simpler: str) -> tuple[bool, str]:
+    """Whether the model (``metrics``' row ``model``) beats the simpler estimator
+    ``simpler`` on the same evaluation rows: better on PR AUC and at least as good on
+    top-decile lift (ROC AUC alone rewards ranking the many easy negatives); and why, in
+    words."""
+    model, other = metrics.loc["model"], metrics.loc[simpler]
+    keep = bool(model["pr_auc"] > other["pr_auc"]
+                and model["top_decile_lift"] >= other["top_decile_lift"])
+    figures = (f"PR AUC {model['pr_auc']:.4f} vs {other['pr_auc']:.4f}, top-decile lift "
+               f"{model['top_decile_lift']:.2f} vs {other['top_decile_lift']:.2f}")
+    if keep:
+        return True, f"the model beats {simpler} ({figures})"
+    return False, (f"{simpler} chosen: the model does not beat it on both PR AUC and "
+                   f"top-decile lift ({figures})")
 
 
 def evaluate(recipe: Recipe, problem: Problem, model: Estimator
@@ -179,9 +212,10 @@ def _champion_value(recipe: Recipe, problem: Problem, champion: ModelVersion | N
 
 
 def _version_meta(recipe: Recipe, problem: Problem, evaluation: Evaluation,
-                  model: Estimator, set_aside: dict[str, str]) -> VersionMeta:
+                  model: Estimator, set_aside: dict[str, str], estimator: str,
+                  params: Mapping[str, Any] | None, choice: dict[str, str]) -> VersionMeta:
     return VersionMeta(
-        estimator=recipe.estimator,
+        estimator=estimator,
         label=recipe.label,
         features=problem.spec,
         evaluation_cutoff=str(problem.evaluation_cutoff.date()),
@@ -192,9 +226,9 @@ def _version_meta(recipe: Recipe, problem: Problem, evaluation: Evaluation,
         metrics=metric_table_json(evaluation.metrics),
         primary_metric=recipe.primary_metric,
         primary_value=evaluation.primary_value,
-        params=dict(recipe.params) if recipe.params is not None else None,
+        params=dict(params) if params is not None else None,
         set_aside=set_aside,
-        details={**problem.details, **recipe.figures(evaluation, model)},
+        details={**problem.details, **choice, **recipe.figures(evaluation, model)},
     )
 
 

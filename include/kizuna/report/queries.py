@@ -24,8 +24,9 @@ HEATMAP_ACCOUNTS = 30
 SURGING_LIMIT = 25
 #: The propensity models whose evaluation rows draw lift and calibration curves.
 CURVE_MODELS = ("opportunity_90d", "won_90d")
-#: The scorers a propensity model is compared with on its evaluation rows.
-CURVE_SCORERS = ("model", "logistic_regression", "engagement_score")
+#: The scorers a propensity model is compared with on its evaluation rows (the trees only
+#: when the logistic regression was chosen over them).
+CURVE_SCORERS = ("model", "logistic_regression", "gradient_boosting", "engagement_score")
 
 
 class DataAbsent(LookupError):

@@ -32,7 +32,8 @@ KPI_LABELS = {"engaged_accounts": "engaged accounts エンゲージ企業数",
               "pipeline_created_jpy": "pipeline created パイプライン金額",
               "won_amount_jpy": "won amount 受注金額",
               "win_rate": "win rate 受注率"}
-SCORER_LABELS = {"model": "model (gradient boosting)", "logistic_regression": "logistic",
+SCORER_LABELS = {"model": "model (the chosen estimator)", "logistic_regression": "logistic",
+                 "gradient_boosting": "gradient boosting (not chosen)",
                  "engagement_score": "rule score", "popularity": "popularity",
                  "firmographic_size": "firmographic size", "perfect": "perfect calibration"}
 
