@@ -63,7 +63,8 @@ def run_pipeline(bag, world: dict, when: datetime) -> None:
 
 def snapshot(db: Path) -> dict[str, tuple]:
     """Row count and an order-independent checksum of every table from raw to the marts
-    (load times aside)."""
+    (load times, and when source freshness was checked and how old the data was then,
+    aside)."""
     con = duckdb.connect(str(db), read_only=True)
     out = {}
     for schema, table in con.execute(
@@ -72,7 +73,8 @@ def snapshot(db: Path) -> dict[str, tuple]:
         "'marts')").fetchall():
         cols = [c for (c,) in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND "
-            "table_name = ? AND column_name NOT IN ('_loaded_at', 'quarantined_at')",
+            "table_name = ? AND column_name NOT IN ('_loaded_at', 'quarantined_at', "
+            "'freshness_checked_at', 'max_loaded_at', 'age_hours')",
             [schema, table]).fetchall()]
         expr = "hash(" + ", ".join(f'"{c}"' for c in cols) + ")"
         out[f"{schema}.{table}"] = con.execute(
