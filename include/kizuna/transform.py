@@ -13,11 +13,15 @@ on PostgreSQL, Cosmos builds each dbt task's profile from the Airflow connection
 dbt command starts from (Cosmos copies both into each task's copy of the project), so no
 command parses the whole project. Only :func:`parse` writes there, one process at a time,
 and it replaces both files atomically, so a task starting at any moment reads a whole
-state. Every other dbt command writes its artifacts to a folder of its own.
+state. Every other dbt command writes its artifacts to a folder of its own; in this
+process it starts from the state the last command on the same warehouse left in the home
+(:func:`parse_state_path`), as the published one serves only the warehouse it was parsed for.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -115,23 +119,45 @@ def dbt_task_environment(settings: Settings | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def dbt_target_folder(target_path: Path | None = None) -> Iterator[Path]:
+def dbt_target_folder(target_path: Path | None = None,
+                      settings: Settings | None = None) -> Iterator[Path]:
     """The folder one dbt command writes its artifacts to (never ``dbt_project/target``).
 
     ``target_path`` if given, else ``$DBT_TARGET_PATH`` if set (keep a build's compiled SQL
     and run results there to read them afterwards), else a temporary folder removed
-    afterwards, seeded with the published partial-parse state so dbt need not parse the
-    project from scratch.
+    afterwards, seeded with the partial-parse state of the last command on the same
+    warehouse (or, before any, the published one) so dbt need not parse the project from
+    scratch, and whose state is kept for the next command.
     """
     chosen = target_path or os.environ.get("DBT_TARGET_PATH")
     if chosen:
         Path(chosen).mkdir(parents=True, exist_ok=True)
         yield Path(chosen)
         return
+    kept = parse_state_path(settings or get_settings())
     with tempfile.TemporaryDirectory(prefix="kizuna-dbt-target-") as tmp:
-        with suppress(FileNotFoundError):  # never parsed: dbt parses in full
-            shutil.copyfile(PARTIAL_PARSE_PATH, Path(tmp) / PARTIAL_PARSE_PATH.name)
+        state = Path(tmp) / PARTIAL_PARSE_PATH.name
+        for seed in (kept, PARTIAL_PARSE_PATH):
+            with suppress(FileNotFoundError):  # neither: dbt parses in full
+                shutil.copyfile(seed, state)
+                break
         yield Path(tmp)
+        if state.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            replace_atomically(state, kept)
+
+
+def parse_state_path(settings: Settings) -> Path:
+    """Where the partial-parse state of dbt commands on ``settings``' warehouse is kept.
+
+    dbt parses the whole project again (10-15 s) whenever the connection settings differ
+    from those its state was written with, and a DuckDB file's path is one of them: the
+    state ``kizuna dbt-parse`` publishes serves only the warehouse it was run for. So each
+    home keeps one state per warehouse connection (a hash names it; no secret is written).
+    """
+    connection = json.dumps(dbt_environment(settings), sort_keys=True)
+    key = hashlib.sha256(connection.encode()).hexdigest()[:16]
+    return settings.home / "cache" / "dbt" / f"partial_parse-{key}.msgpack"
 
 
 def run_dbt(
@@ -146,7 +172,7 @@ def run_dbt(
     Artifacts go to :func:`dbt_target_folder` (``target_path`` if given).
     """
     s = settings or get_settings()
-    with dbt_target_folder(target_path) as target:
+    with dbt_target_folder(target_path, s) as target:
         return _invoke_dbt(args, s, quiet, check, target)
 
 
@@ -186,7 +212,7 @@ def check_freshness(step: DbtStep, settings: Settings | None = None,
     decides what stops a run. Raises :class:`DbtError` only when dbt itself could not run.
     """
     s = settings or get_settings()
-    with dbt_target_folder() as target:
+    with dbt_target_folder(settings=s) as target:
         res = _run_dbt_runner(step.args(), s, quiet, target)
     results = getattr(res.result, "results", None)
     if results is None:
