@@ -170,7 +170,8 @@ tiered as (
         and tiers.max_rank >= ranked.list_rank
 ),
 
--- one order across both lists: tier by tier, the higher score first
+-- one order across both lists: tier by tier, the lists taking turns by their own rank
+-- (their scores are made of different factors, so they are not compared)
 ordered as (
     select
         ranked.*,
@@ -178,6 +179,7 @@ ordered as (
         row_number() over (
             order by
                 tiered.tier_level asc nulls last,
+                ranked.list_rank asc,
                 ranked.target_score desc,
                 ranked.p_opportunity_90d desc nulls last,
                 ranked.account_key asc
