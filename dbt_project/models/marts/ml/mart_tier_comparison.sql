@@ -17,12 +17,13 @@
     "differing.crm_tier", "' accounts'",
     "coalesce(" ~ dbt.concat(["'; '", "pivoted.second_factor_words"]) ~ ", '')"]) %}
 
+{#- each factor a list can rank by (var ml_target_weights): its column, in words -#}
 {%- set factors = {
-    'fit': ('fit_score', 'fit', 'fit score'),
-    'propensity': ('propensity_score', 'propensity', 'propensity percentile'),
-    'relationship': ('relationship_quality_score', 'relationship', 'relationship quality'),
-    'lookalike': ('lookalike_percentile', 'lookalike', 'lookalike percentile'),
-    'engagement': ('engagement_percentile', 'engagement', 'engagement percentile'),
+    'fit': ('fit_score', 'fit score'),
+    'propensity': ('propensity_score', 'propensity percentile'),
+    'relationship': ('relationship_quality_score', 'relationship quality'),
+    'lookalike': ('lookalike_percentile', 'lookalike percentile'),
+    'engagement': ('engagement_percentile', 'engagement percentile'),
 } %}
 with targets as (
     select * from {{ ref('mart_target_accounts') }}
@@ -125,7 +126,7 @@ factor_gaps as (
     select
         account_key,
         '{{ name }}' as factor,
-        '{{ factors[name][2] }}' as factor_words,
+        '{{ factors[name][1] }}' as factor_words,
         {{ factors[name][0] }} as factor_value,
         {{ name }}_median as factor_median,
         {{ factors[name][0] }} - {{ name }}_median as gap,
