@@ -103,8 +103,8 @@ def target_accounts(settings: Settings, limit: int = 10) -> list[tuple[Any, ...]
             return []
         return wh.query(
             f"""
-            SELECT target_rank, target_tier, account_name, target_score, p_opportunity_90d,
-                   next_best_product, top_reason
+            SELECT target_rank, target_tier, target_list, account_name, target_score,
+                   p_opportunity_90d, next_best_product, top_reason, resembles
             FROM marts.mart_target_accounts
             ORDER BY target_rank LIMIT {int(limit)}"""
         )
@@ -217,17 +217,23 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
     console.print(top)
 
     if targets := target_accounts(settings):
-        ranked = Table(title="ABM target list, top 10 (marts.mart_target_accounts: fit x "
-                             "propensity x relationship; model metrics: kizuna ml evaluate)")
+        ranked = Table(title="ABM target list, top 10 (marts.mart_target_accounts: new logos "
+                             "by fit x lookalike x engagement, expansion by fit x propensity x "
+                             "relationship; where it differs from the CRM's tiers: "
+                             "marts.mart_tier_comparison; model metrics: kizuna ml evaluate)")
         ranked.add_column("#", justify="right")
+        ranked.add_column("list")
         ranked.add_column("account", no_wrap=True, max_width=20)
         ranked.add_column("P(opp 90d)", justify="right")
         ranked.add_column("offer next", no_wrap=True, max_width=16)
         ranked.add_column("why")
-        for rank, _tier, name, _score, p_opp, product, reason in targets:
+        for rank, _tier, target_list, name, _score, p_opp, product, reason, resembles in targets:
             # no propensity champion yet: the list is ranked without one
             chance = "-" if p_opp is None else f"{p_opp:.0%}"
-            ranked.add_row(str(rank), str(name), chance, product or "-", reason or "-")
+            # a new logo is there for whom it resembles more than for its next 90 days
+            why = f"resembles {resembles}" if target_list == "new_logo" and resembles else reason
+            ranked.add_row(str(rank), target_list.replace("_", " "), str(name), chance,
+                           product or "-", why or "-")
         console.print(ranked)
 
     exports_summary(settings, console)

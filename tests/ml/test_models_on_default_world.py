@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 # one worker builds the world once, and nothing else runs between its tests
@@ -238,3 +239,110 @@ def test_every_account_gets_three_reasons_in_words(trained):
 def test_training_stores_its_artifacts_under_kizuna_home(trained):
     # how long training takes is measured by `make bench`, not asserted here
     assert Path(trained["home"], "models").is_dir()
+
+
+#: What each target list ranks by (mart_target_accounts.scored_with once every model is
+#: champion), and so which factors can explain its tier.
+LIST_FACTORS = {"expansion": {"fit", "propensity", "relationship"},
+                "new_logo": {"fit", "lookalike", "engagement"}}
+
+
+def tier_level(tier: str) -> int:
+    """tier_1 -> 1, tier_2 -> 2, ...; untiered after every tier."""
+    return int(tier.removeprefix("tier_")) if tier.startswith("tier_") else 99
+
+
+def potential_good_customers(truth: Path) -> set[str]:
+    """Corporate numbers of the truth's potential good customers (not yet good, with the
+    latent profile of one)."""
+    companies = pd.read_csv(truth / "companies.csv", dtype={"corporate_number": str})
+    return set(companies.loc[companies["is_potential_good"], "corporate_number"])
+
+
+def test_prospects_fill_their_own_tiers_and_find_more_potential_good_customers_than_one_list(
+        trained, default_world):
+    from kizuna.settings import DBT_PROJECT_DIR
+
+    _, truth, _ = default_world
+    con = duckdb.connect(str(trained["db"]), read_only=True)
+    try:
+        targets = con.execute(
+            "SELECT t.account_key, t.target_list, t.target_tier, t.list_rank, t.is_customer, "
+            "a.crm_account_id IS NULL AS without_crm_account, a.corporate_number, "
+            "t.fit_score, t.propensity_score, t.relationship_quality_score "
+            "FROM marts.mart_target_accounts AS t "
+            "JOIN marts.dim_abm_accounts AS a USING (account_key)").df()
+    finally:
+        con.close()
+    seed = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "ml" / "ml_target_tiers.csv")
+    # customers are on the expansion list, prospects on the new-logo list, each list fills
+    # the slots the seed gives its tiers
+    assert (targets["target_list"] == targets["is_customer"].map(
+        {True: "expansion", False: "new_logo"})).all()
+    for target_list, tiers in seed.groupby("target_list"):
+        counts = targets[targets["target_list"] == target_list]["target_tier"].value_counts()
+        slots = tiers.sort_values("max_rank")["max_rank"].diff().fillna(tiers["max_rank"].min())
+        assert {t: counts.get(t, 0) for t in tiers["tier"]} == dict(
+            zip(tiers.sort_values("max_rank")["tier"], slots.astype(int), strict=True))
+    prospects = targets[~targets["is_customer"]].copy()
+    good = potential_good_customers(truth)
+    prospects["potential_good"] = prospects["corporate_number"].isin(good)
+    tier_1_2 = prospects[prospects["target_tier"].isin(["tier_1", "tier_2"])]
+    # companies that only the company database and the leads know reach the top tiers
+    assert tier_1_2["without_crm_account"].sum() >= 10
+    # the one list it replaced: fit x propensity x relationship (from the floor of 0.5),
+    # 200 tier 1-2 slots shared with the customers (recomputed here from the mart's inputs)
+    one_list = (targets["fit_score"] / 100 * targets["propensity_score"] / 100
+                * (0.5 + 0.5 * targets["relationship_quality_score"] / 100)) ** (1 / 3)
+    top_200 = targets.loc[one_list.sort_values(ascending=False, kind="stable").index[:200]]
+    before = top_200[~top_200["is_customer"]]["corporate_number"].isin(good)
+    after = tier_1_2["potential_good"]
+    base_rate = prospects["potential_good"].mean()
+    print(f"prospects in tier 1-2: {len(before)} -> {len(after)}, potential good "
+          f"{before.sum()} -> {after.sum()}, precision {before.mean():.3f} -> "
+          f"{after.mean():.3f} (base rate {base_rate:.3f})")
+    assert after.sum() > before.sum()  # recall: the same truth, more of it found
+    assert after.mean() > before.mean()
+    assert after.mean() >= 2.5 * base_rate
+
+
+def test_the_tier_comparison_lists_exactly_the_accounts_whose_ml_and_crm_tiers_differ(trained):
+    from collections import Counter
+
+    con = duckdb.connect(str(trained["db"]), read_only=True)
+    try:
+        targets = con.execute("SELECT account_key, target_list, target_tier, current_abm_tier "
+                              "FROM marts.mart_target_accounts").fetchall()
+        compared = con.execute(
+            "SELECT account_key, target_list, ml_tier, crm_tier, direction, tier_levels_apart, "
+            "main_factor, reason, crm_tier_age_days, account_id, "
+            "CASE main_factor WHEN 'fit' THEN fit_gap WHEN 'propensity' THEN propensity_gap "
+            "WHEN 'relationship' THEN relationship_gap WHEN 'lookalike' THEN lookalike_gap "
+            "WHEN 'engagement' THEN engagement_gap END AS main_gap "
+            "FROM marts.mart_tier_comparison").df()
+        summary = con.execute("SELECT ml_tier, crm_tier, accounts, tiers_agree "
+                              "FROM marts.mart_tier_comparison_summary").fetchall()
+    finally:
+        con.close()
+    crm_tier = {key: crm or "untiered" for key, _, _, crm in targets}
+    differ = {key for key, _, ml, _ in targets if ml != crm_tier[key]}
+    assert 0 < len(differ) < len(targets)
+    assert set(compared["account_key"]) == differ and compared["account_key"].is_unique
+    for row in compared.itertuples():
+        ml, crm = tier_level(row.ml_tier), tier_level(row.crm_tier)
+        assert row.direction == ("ml_higher" if ml < crm else "ml_lower")
+        assert row.main_factor in LIST_FACTORS[row.target_list]
+        assert row.reason.startswith(f"ML {row.ml_tier}, CRM {row.crm_tier}: ")
+        # the CRM tier's age is known exactly for the accounts the CRM holds
+        assert pd.notna(row.crm_tier_age_days) == pd.notna(row.account_id)
+    assert (compared["crm_tier_age_days"].dropna() >= 0).all()
+    # the main factor moved the account toward the ML's tier
+    toward = (compared["main_gap"] > 0) == (compared["direction"] == "ml_higher")
+    assert toward.mean() >= 0.95
+    # the cross-tab counts every account once, in the cell of its two tiers
+    cells = Counter((ml, crm_tier[key]) for key, _, ml, _ in targets)
+    assert {(ml, crm): n for ml, crm, n, _ in summary if n} == dict(cells)
+    assert all(agree == (ml == crm) for ml, crm, _, agree in summary)
+    print(f"{len(differ)} of {len(targets)} accounts differ; tier_1 agreed: "
+          f"{cells[('tier_1', 'tier_1')]}; main factors: "
+          f"{compared['main_factor'].value_counts().to_dict()}")

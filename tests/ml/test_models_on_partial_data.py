@@ -105,11 +105,19 @@ def test_scoring_uses_the_champions_that_exist_and_every_ml_mart_builds(world, s
             in_mart = query(world, f"SELECT count(*) FROM marts.{mart}")[0][0]
             assert (in_mart > 0) == has_champion, (mart, in_mart)
     # the target list is there either way, and says what ranked it: every ABM account in
-    # play (a company with a CRM account or a lead, customers and prospects)
-    accounts = query(world, "SELECT count(*) FROM marts.dim_abm_accounts "
-                            "WHERE crm_account_count > 0 OR lead_count > 0")[0][0]
-    listed = dict(query(world, "SELECT scored_with, count(*) FROM marts.mart_target_accounts "
-                               "GROUP BY 1"))
+    # play (a company with a CRM account or a lead), customers on the expansion list and
+    # prospects on the new-logo list, each scored with the models that are champion
+    customers, prospects = query(world, "SELECT count(*) FILTER (WHERE is_customer), "
+                                        "count(*) FILTER (WHERE NOT is_customer) "
+                                        "FROM marts.dim_abm_accounts "
+                                        "WHERE crm_account_count > 0 OR lead_count > 0")[0]
+    listed = {(target_list, scored_with): n for target_list, scored_with, n in query(
+        world, "SELECT target_list, scored_with, count(*) FROM marts.mart_target_accounts "
+               "GROUP BY 1, 2")}
     propensity = registry.champion("opportunity_90d") is not None
-    assert listed == {("fit, propensity, relationship" if propensity else
-                       "fit, relationship (no propensity model yet)"): accounts}
+    lookalike = registry.champion("lookalike") is not None
+    expected = {("expansion", "fit, propensity, relationship" if propensity else
+                 "fit, relationship (no propensity model yet)"): customers,
+                ("new_logo", "fit, lookalike, engagement" if lookalike else
+                 "fit, engagement (no lookalike model yet)"): prospects}
+    assert listed == {key: n for key, n in expected.items() if n}
