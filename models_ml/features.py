@@ -39,7 +39,7 @@ CATEGORICAL = ("industry_division", "abm_tier")
 UNKNOWN_CATEGORY = "?"
 
 #: Columns of int_ml_lead_features that are keys, flags or the label, never inputs.
-LEAD_KEYS = ("lead_cutoff_key", "lead_id", "person_key", "account_key", "account_id",
+LEAD_KEYS = ("lead_cutoff_key", "lead_id", "account_key", "account_id",
              "cutoff_date", "is_scoring_date", "is_label_complete")
 LEAD_LABEL = "label_opportunity_90d"
 LEAD_CATEGORICAL = ("lead_source",)

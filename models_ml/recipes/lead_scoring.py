@@ -146,7 +146,6 @@ def score_leads(data: ScoringData, champions: Mapping[str, Champion]) -> pd.Data
     order = pd.Series(-p).rank(method="first").astype(int).to_numpy()
     return pd.DataFrame({
         "lead_id": rows["lead_id"],
-        "person_key": rows["person_key"],
         "account_key": rows["account_key"],
         "account_id": rows["account_id"],
         "scored_on": rows["cutoff_date"].dt.date,

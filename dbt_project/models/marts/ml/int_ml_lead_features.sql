@@ -17,14 +17,6 @@ leads as (
     from {{ ref('dim_leads') }}
 ),
 
-persons as (
-    select
-        record_id as lead_id,
-        person_key
-    from {{ ref('int_person_records') }}
-    where record_type = 'ma_lead'
-),
-
 accounts as (
     select * from {{ ref('mart_account_features') }}
 ),
@@ -45,7 +37,6 @@ final as (
             "behaviour.lead_id", "'@'", "cast(behaviour.cutoff_date as " ~ dbt.type_string() ~ ")"
         ]) }} as lead_cutoff_key,
         behaviour.lead_id,
-        persons.person_key,
         accounts.account_key,
         accounts.account_id,
         behaviour.cutoff_date,
@@ -87,8 +78,6 @@ final as (
     from behaviour
     inner join leads
         on behaviour.lead_id = leads.lead_id
-    left join persons
-        on behaviour.lead_id = persons.lead_id
     left join accounts
         on leads.account_key = accounts.account_key
         and behaviour.cutoff_date = accounts.cutoff_date

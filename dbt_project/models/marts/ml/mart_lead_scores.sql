@@ -1,6 +1,6 @@
-{#- The latest lead scores (models_ml, schema ml) with the account they belong to and the
-    behaviour band a hand-off threshold reads: one row per MA lead scored on the latest
-    scoring date. -#}
+{#- The latest lead scores (models_ml, schema ml) with the person the lead is, the account
+    it belongs to and the behaviour band a hand-off threshold reads: one row per MA lead
+    scored on the latest scoring date. -#}
 with scores as (
     select * from {{ source('ml', 'lead_scores') }}
 ),
@@ -13,6 +13,14 @@ accounts as (
     select * from {{ ref('dim_abm_accounts') }}
 ),
 
+persons as (
+    select
+        record_id as lead_id,
+        person_key
+    from {{ ref('int_person_records') }}
+    where record_type = 'ma_lead'
+),
+
 bands as (
     select * from {{ ref('lead_score_bands') }}
 ),
@@ -20,7 +28,7 @@ bands as (
 final as (
     select
         scores.lead_id,
-        scores.person_key,
+        persons.person_key,
         scores.account_key,
         scores.account_id,
         accounts.account_name,
@@ -36,6 +44,8 @@ final as (
     from scores
     inner join latest
         on scores.scored_on = latest.scored_on
+    left join persons
+        on scores.lead_id = persons.lead_id
     left join accounts
         on scores.account_key = accounts.account_key
     left join bands
