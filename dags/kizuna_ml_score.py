@@ -5,7 +5,8 @@ training DAG has registered models (asset ``kizuna_models``):
 
 1. ``score`` (``models_ml.tasks.score_task``): every champion scores the scoring date
    (the data date), after checking that the data's features are those it was trained on;
-   writes ``ml.account_propensity``, ``ml.lookalike_scores`` and ``ml.cross_sell_scores``
+   writes ``ml.account_propensity``, ``ml.lookalike_scores``, ``ml.cross_sell_scores`` and
+   ``ml.lead_scores``
    (every row with its ``model_version``), replacing that date's rows. A table whose
    model has no champion is not scored (the task's log and return value say why), and
    its marts build empty; the task skips, with the reason in its log, only while no
@@ -13,8 +14,8 @@ training DAG has registered models (asset ``kizuna_models``):
    transform over no data yet): a first run is skipped, not red;
 2. ``dbt_ml_marts``: one ``dbt build`` of the models tagged ``ml_scores``
    (mart_account_propensity, mart_lookalike_prospects, mart_cross_sell_matrix,
-   mart_target_accounts) with their tests (``kizuna.pipeline.DBT_ML_MARTS``); its error
-   names every failing model or test;
+   mart_target_accounts, mart_lead_scores, mart_lead_score_calibration) with their tests
+   (``kizuna.pipeline.DBT_ML_MARTS``); its error names every failing model or test;
 3. ``scores_published``: marks the ``kizuna_scores`` asset updated;
 4. ``dbt_exports``: one ``dbt build`` of the lists to export (schema ``exports``, tag
    ``activation``: the MQA list, the ranked target list, the lead hand-offs without

@@ -1,11 +1,12 @@
-"""ML training: propensity, lookalike and cross-sell models, weekly.
+"""ML training: propensity, lookalike, cross-sell and lead-scoring models, weekly.
 
 Runs every Monday at 03:00 JST. Each model is one task (``models_ml.tasks.train``): it
-reads the point-in-time features (marts.mart_account_features and
-marts.mart_account_product_features), trains on several historic cutoffs, evaluates on
-later ones against its baselines (rule-based engagement score and logistic regression;
-popularity; firmographic size), refits on every labelled cutoff, and stores a new
-version under ``KIZUNA_HOME/models`` and in ``ml.model_registry``. Features that are all
+reads the point-in-time features (marts.mart_account_features,
+marts.mart_account_product_features and, per lead, intermediate.int_ml_lead_features),
+trains on several historic cutoffs, evaluates on later ones against its baselines
+(rule-based engagement score and logistic regression; popularity; firmographic size; the
+lead's behaviour score), refits on every labelled cutoff, and stores a new version under
+``KIZUNA_HOME/models`` and in ``ml.model_registry``. Features that are all
 null or constant on the training rows are set aside (the version's metadata names them).
 The version becomes champion only when it beats its rule baseline on PR AUC and top-decile
 lift and the champion on the same evaluation. Marks the ``kizuna_models`` asset updated,

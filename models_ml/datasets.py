@@ -13,7 +13,7 @@ one.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,7 +22,11 @@ import yaml
 
 from kizuna.settings import DBT_PROJECT_DIR
 from kizuna.warehouse import Warehouse
-from models_ml.features import load_account_features, load_product_features
+from models_ml.features import (
+    load_account_features,
+    load_lead_features,
+    load_product_features,
+)
 from models_ml.store import read_frame, relation_exists
 
 #: Later cutoffs the propensity models are evaluated on, pooled (fewer when history is short).
@@ -70,6 +74,8 @@ class TrainingData:
     #: Why the cutoffs cannot train and evaluate a model (None: they can). The models
     #: that learn from past cutoffs need them; the lookalike learns from today's accounts.
     history_problem: str | None = None
+    #: Every MA lead at every cutoff (int_ml_lead_features; empty before it is built).
+    leads: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def require_history(self) -> None:
         """Raise :class:`NotEnoughHistoryError` when the cutoffs cannot train a model that
@@ -91,6 +97,8 @@ class ScoringData:
     products: pd.DataFrame
     good_customers: set[str]
     names: Names
+    #: Every MA lead on the scoring date (int_ml_lead_features; empty before it is built).
+    leads: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def scored_on(self) -> date:
@@ -148,6 +156,7 @@ def load_training_data(wh: Warehouse) -> TrainingData:
         labelled_cutoffs=sorted(cutoffs.loc[cutoffs["is_label_complete"], "cutoff_date"]),
         names=load_names(wh),
         history_problem=problem,
+        leads=_lead_features(wh),
     )
 
 
@@ -169,7 +178,15 @@ def load_scoring_data(wh: Warehouse) -> ScoringData:
         products=load_product_features(wh, scoring_only=True),
         names=load_names(wh),
         good_customers=load_good_customers(wh),
+        leads=_lead_features(wh, scoring_only=True),
     )
+
+
+def _lead_features(wh: Warehouse, scoring_only: bool = False) -> pd.DataFrame:
+    """int_ml_lead_features' rows; empty on a warehouse built before it existed."""
+    if not relation_exists(wh, "intermediate", "int_ml_lead_features"):
+        return pd.DataFrame()
+    return load_lead_features(wh, scoring_only)
 
 
 def split_cutoffs(cutoffs: pd.DataFrame, evaluation_cutoffs: int = EVALUATION_CUTOFFS

@@ -38,6 +38,12 @@ CATEGORICAL = ("industry_division", "abm_tier")
 #: The text a missing category is encoded as (:meth:`FeatureSpec.frame`).
 UNKNOWN_CATEGORY = "?"
 
+#: Columns of int_ml_lead_features that are keys, flags or the label, never inputs.
+LEAD_KEYS = ("lead_cutoff_key", "lead_id", "account_key", "account_id",
+             "cutoff_date", "is_scoring_date", "is_label_complete")
+LEAD_LABEL = "label_opportunity_90d"
+LEAD_CATEGORICAL = ("lead_source",)
+
 PRODUCT_KEYS = ("account_cutoff_product_key", "account_id", "cutoff_date", "is_scoring_date",
                 "is_label_complete", "product_id")
 PRODUCT_CATEGORICAL = ("product_id", "product_family")
@@ -166,6 +172,22 @@ def account_spec(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> FeatureS
     numeric = tuple(c for c in frame.columns if c not in skip and c not in CATEGORICAL)
     categorical = tuple(c for c in CATEGORICAL if c in frame.columns and c not in skip)
     return FeatureSpec(numeric, categorical)
+
+
+def lead_spec(frame: pd.DataFrame) -> FeatureSpec:
+    """Every input column of int_ml_lead_features (all but keys and the label)."""
+    skip = {*LEAD_KEYS, LEAD_LABEL}
+    numeric = tuple(c for c in frame.columns if c not in skip and c not in LEAD_CATEGORICAL)
+    categorical = tuple(c for c in LEAD_CATEGORICAL if c in frame.columns)
+    return FeatureSpec(numeric, categorical)
+
+
+def load_lead_features(wh: Warehouse, scoring_only: bool = False) -> pd.DataFrame:
+    """intermediate.int_ml_lead_features (all cutoffs, or the scoring date's rows only)."""
+    where = " WHERE is_scoring_date" if scoring_only else ""
+    frame = read_frame(wh, f"SELECT * FROM intermediate.int_ml_lead_features{where} "
+                           "ORDER BY cutoff_date, lead_id")
+    return _normalise(frame, (LEAD_LABEL,))
 
 
 def load_account_features(wh: Warehouse, scoring_only: bool = False) -> pd.DataFrame:

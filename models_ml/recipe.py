@@ -212,6 +212,9 @@ class Recipe(Generic[P]):
     #: when it is not chosen.
     alternative: Alternative | None = None
     former_name: str = "gradient_boosting"
+    #: ``ml`` tables written from each version's evaluation when it is trained (table ->
+    #: rows, without model_name and model_version, which training adds); None: none.
+    audit: Callable[[Evaluation, P], Mapping[str, pd.DataFrame]] | None = None
 
 
 def ml_threads() -> threadpool_limits:

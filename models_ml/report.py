@@ -5,10 +5,12 @@ evaluation cutoffs (stored with the version), plus, when the simulator's truth f
 there, the oracle's figures on the same accounts and labels, and how well the
 warehouse's label agrees with the simulator's. Lookalike: held-out good customers, and
 against the truth, recall of the true potential good customers in the top k against a
-firmographic-size ranking. Cross-sell: hit rates on held-out latest purchases against
-popularity, and against the truth, how the scores of products not owned on the data date
-match the true needs and the purchases of the next 180 days. Charts: a lift chart and a
-calibration plot per propensity model (PNG, in ``reports/``).
+firmographic-size ranking. Lead scoring: the model against the behaviour score, with
+conversion in the top and bottom deciles, and its calibration by decile. Cross-sell: hit
+rates on held-out latest purchases against popularity, and against the truth, how the
+scores of products not owned on the data date match the true needs and the purchases of
+the next 180 days. Charts: a lift chart and a calibration plot per propensity model (PNG,
+in ``reports/``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from models_ml.datasets import load_good_customers
 from models_ml.features import load_account_features, load_product_features, set_aside_text
 from models_ml.recipes import PROPENSITY_MODELS, RECIPES
 from models_ml.recipes.cross_sell import CROSS_SELL
+from models_ml.recipes.lead_scoring import LEAD_OPPORTUNITY_90D
 from models_ml.recipes.lookalike import LOOKALIKE
 from models_ml.registry import Registry
 
@@ -39,6 +42,7 @@ SCORER_NAMES = {
     "oracle": "oracle",
     "firmographic_size": "size",
     "popularity": "popularity",
+    "behaviour_score": "behaviour",
 }
 #: ... and what each is: the legend under the tables and in the charts.
 SCORER_LABELS = {
@@ -49,6 +53,7 @@ SCORER_LABELS = {
     "oracle": "oracle = the simulator's true probability",
     "firmographic_size": "size = firmographic size (employees)",
     "popularity": "popularity = products by how often they were bought",
+    "behaviour_score": "behaviour = the lead's behaviour score (activity points, 90 days)",
 }
 
 
@@ -64,6 +69,9 @@ class Report:
     label_agreement: dict[str, float] = field(default_factory=dict)
     lookalike: dict[str, pd.DataFrame] = field(default_factory=dict)
     cross_sell: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: The lead model: its metric table (with conversion in the top and bottom deciles)
+    #: and its calibration by decile, both on its evaluation cutoffs.
+    lead_scoring: dict[str, pd.DataFrame] = field(default_factory=dict)
     charts: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -119,6 +127,15 @@ def evaluate(settings: Settings | None = None, registry: Registry | None = None,
         elif champion.meta.set_aside:
             report.notes.append(f"{recipe.name}: features set aside, "
                                 f"{set_aside_text(champion.meta.set_aside)}")
+    lead = registry.champion(LEAD_OPPORTUNITY_90D.name)
+    if lead is not None:
+        report.versions[lead.model_name] = lead.version
+        report.cutoffs[lead.model_name] = lead.meta.evaluation_cutoffs_text
+        report.lead_scoring = {
+            "scorers": pd.DataFrame.from_dict(lead.meta.metrics, orient="index"),
+            "calibration by decile": pd.DataFrame(
+                lead.meta.details.get("calibration_by_decile", [])),
+        }
     with connection(s) as wh:
         features = load_account_features(wh, scoring_only=True)
         products = load_product_features(wh, scoring_only=True)

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 #: The models the training DAG trains, one task each: the recipes' names (models_ml.recipes),
 #: written out so that parsing the DAG need not import scikit-learn.
-MODELS = ("opportunity_90d", "won_90d", "lookalike", "cross_sell")
+MODELS = ("opportunity_90d", "won_90d", "lookalike", "cross_sell", "lead_opportunity_90d")
 
 
 def train(model_name: str) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from models_ml.features import FeatureMismatchError, FeatureSpec, screen_feature
 from models_ml.recipe import Estimator, Evaluation, Problem, Recipe, Rows, Scores, ml_threads
 from models_ml.recipes import RECIPES
 from models_ml.registry import ModelVersion, Registry, beats_baselines, decide, record
+from models_ml.store import replace_rows
 
 # NotEnoughHistoryError, NotTrainableError: why a model is skipped (the DAG tasks skip too)
 __all__ = ["MIN_EVALUATION_OUTCOMES", "MIN_TRAINING_OUTCOMES", "RANDOM_STATE",
@@ -123,6 +124,11 @@ def train_model(data: TrainingData, recipe: Recipe, registry: Registry,
     if promote:
         registry.set_champion(version, decision)
     record(wh, version, promote, decision)
+    if recipe.audit is not None:
+        for table, frame in recipe.audit(evaluation, problem).items():
+            replace_rows(wh, table, frame.assign(model_name=recipe.name,
+                                                 model_version=version.version),
+                         {"model_version": version.version})
     outcome = Outcome(recipe.name, version.version, promote, decision, meta.metrics,
                       time.monotonic() - started, recipe.primary_metric,
                       set_aside=screening.set_aside)

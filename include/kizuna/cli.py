@@ -640,15 +640,20 @@ _ML_COLUMNS = {
                                   "need_spearman_within_account": "need rho acct",
                                   "need_spearman_overall": "need rho all",
                                   "n_rows": "rows", "n_positives": "buys"},
+    "scorers": {"pr_auc": "PR AUC", "top_decile_lift": "lift@10%",
+                "top_decile_conversion": "top 10%", "bottom_decile_conversion": "bottom 10%",
+                "average_conversion": "average", "predicted_over_observed": "pred/obs"},
+    "calibration by decile": {"n_rows": "leads", "conversions": "converted",
+                              "mean_predicted": "predicted", "observed_rate": "observed"},
 }
-_COUNTS = {"n_rows", "n_positives"}
+_COUNTS = {"n_rows", "n_positives", "conversions"}
 
 
-def _ml_table(title: str, table, columns: dict[str, str]) -> Table:
+def _ml_table(title: str, table, columns: dict[str, str], rows: str = "scorer") -> Table:
     from models_ml.report import SCORER_NAMES
 
     t = Table(title=title, title_justify="left", title_style="bold")
-    t.add_column("scorer")
+    t.add_column(rows)
     for header in columns.values():
         t.add_column(header, justify="right")
     for scorer, row in table.iterrows():
@@ -663,7 +668,7 @@ def _ml_table(title: str, table, columns: dict[str, str]) -> Table:
                 cells.append(f"{value:.1f}")
             else:
                 cells.append(f"{value:.3f}")
-        t.add_row(SCORER_NAMES.get(scorer, scorer), *cells)
+        t.add_row(str(SCORER_NAMES.get(scorer, scorer)), *cells)
     return t
 
 
@@ -688,6 +693,18 @@ def print_ml_report(report, out: Console | None = None) -> None:
         for section, table in sections.items():
             out.print(_ml_table(f"{model}: {section}", table, _ML_COLUMNS[section]))
             seen += list(table.index)
+    if report.lead_scoring:
+        name = "lead_opportunity_90d"
+        scorers = report.lead_scoring["scorers"]
+        out.print(_ml_table(f"{name}: lead x cutoff rows on cutoffs {report.cutoffs[name]}",
+                            scorers, _ML_COLUMNS["scorers"]))
+        calibration = report.lead_scoring["calibration by decile"]
+        if not calibration.empty:
+            out.print(_ml_table(f"{name}: calibration by decile of predicted probability",
+                                calibration.set_index("decile"),
+                                _ML_COLUMNS["calibration by decile"], rows="decile"))
+        out.print(f"  version {report.versions[name]}")
+        seen += list(scorers.index)
     legend = [SCORER_LABELS[s] for s in dict.fromkeys(seen) if s in SCORER_LABELS]
     if legend:
         out.print("Scorers: " + "; ".join(legend) + ".", style="dim")

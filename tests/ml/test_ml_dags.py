@@ -50,7 +50,8 @@ def test_scoring_runs_after_the_marts_or_new_models_and_rebuilds_every_ml_mart(d
               if n["resource_type"] == "model" and "ml_scores" in n["tags"]}
     assert tagged == {"mart_account_propensity", "mart_lookalike_prospects",
                       "mart_cross_sell_matrix", "mart_target_accounts",
-                      "mart_tier_comparison", "mart_tier_comparison_summary"}
+                      "mart_tier_comparison", "mart_tier_comparison_summary",
+                      "mart_lead_scores", "mart_lead_score_calibration"}
     # every ML mart in one dbt build, after the scores it reads are written
     marts = dag.get_task("dbt_ml_marts")
     assert marts.base_cmd == ["build"] and marts.select == "tag:ml_scores"

@@ -29,7 +29,8 @@ COMPANY_FEATURES = ("employees", "revenue_jpy", "revenue_growth_rate")
 #: Each ml table, the model it needs a champion of, and the marts that read it.
 TABLES = {"account_propensity": ("opportunity_90d", ("mart_account_propensity",)),
           "lookalike_scores": ("lookalike", ("mart_lookalike_prospects",)),
-          "cross_sell_scores": ("cross_sell", ("mart_cross_sell_matrix",))}
+          "cross_sell_scores": ("cross_sell", ("mart_cross_sell_matrix",)),
+          "lead_scores": ("lead_opportunity_90d", ("mart_lead_scores",))}
 
 
 @pytest.fixture(scope="module")

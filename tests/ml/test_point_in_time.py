@@ -55,8 +55,7 @@ def warehouses(small_world: Path, small_world_config: dict, small_world_built,
 def features(db: Path, table: str, keys: list[str], before: date) -> pd.DataFrame:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        frame = con.execute(f"SELECT * FROM marts.{table} WHERE cutoff_date < ?",
-                            [before]).df()
+        frame = con.execute(f"SELECT * FROM {table} WHERE cutoff_date < ?", [before]).df()
     finally:
         con.close()
     frame = frame.drop(columns=[c for c in (*LABELS, *FLAGS) if c in frame.columns])
@@ -64,8 +63,10 @@ def features(db: Path, table: str, keys: list[str], before: date) -> pd.DataFram
 
 
 @pytest.mark.parametrize(("table", "keys"), [
-    ("mart_account_features", ["account_key", "cutoff_date"]),
-    ("mart_account_product_features", ["account_id", "cutoff_date", "product_id"]),
+    ("marts.mart_account_features", ["account_key", "cutoff_date"]),
+    ("marts.mart_account_product_features", ["account_id", "cutoff_date", "product_id"]),
+    ("intermediate.int_lead_behaviour_scores", ["lead_id", "cutoff_date"]),
+    ("intermediate.int_ml_lead_features", ["lead_id", "cutoff_date"]),
 ])
 def test_data_after_the_cutoff_leaves_the_features_unchanged(warehouses, table, keys):
     full, truncated = warehouses

@@ -1,24 +1,27 @@
 {#- Lead-score calibration: one row per behaviour-score band (seed lead_score_bands).
-    Each month start is a cutoff; a lead's score at a cutoff is the points its MA
-    activities earned in the 90 days before (activity_weights); the lead converts when
-    its account gets a new opportunity within lead_conversion_window_days after. Pooled
-    over every cutoff whose window has fully passed. Read from the top band down to set
-    the hand-off threshold: conversion and the share of conversions captured at or above. -#}
+    Each month start is a cutoff; a lead's score at a cutoff is its behaviour score then
+    (int_lead_behaviour_scores: activity_weights points of the var lead_score_window_days
+    up to the end of the cutoff day); the lead converts when its account gets a new
+    opportunity within lead_conversion_window_days after. Pooled over every cutoff whose
+    window has fully passed. Read from the top band down to set the hand-off threshold:
+    conversion and the share of conversions captured at or above. -#}
 with activities as (
-    select * from {{ ref('fct_activities') }}
+    select occurred_on from {{ ref('fct_activities') }}
     where source = 'ma'
 ),
 
-weights as (
-    select * from {{ ref('activity_weights') }}
-    where source = 'ma'
+behaviour as (
+    select
+        lead_id,
+        cutoff_date,
+        behaviour_score
+    from {{ ref('int_lead_behaviour_scores') }}
 ),
 
 leads as (
     select
         lead_id,
-        account_id,
-        created_at
+        account_id
     from {{ ref('dim_leads') }}
     where account_id is not null
 ),
@@ -53,19 +56,10 @@ cutoffs as (
     select months.month as cutoff_date
     from months
     cross join data_date
-    where months.month >= (select {{ add_days(month_start('min(occurred_on)'), 90) }} from activities)
+    where months.month >= (
+            select {{ add_days(month_start('min(occurred_on)'), var('lead_score_window_days')) }} from activities
+        )
         and {{ add_days('months.month', var('lead_conversion_window_days')) }} <= data_date.data_date
-),
-
-lead_days as (
-    select
-        activities.lead_id,
-        activities.occurred_on,
-        sum(weights.points) as points
-    from activities
-    inner join weights
-        on activities.activity_type = weights.activity_type
-    group by activities.lead_id, activities.occurred_on
 ),
 
 scores as (
@@ -73,17 +67,14 @@ scores as (
         cutoffs.cutoff_date,
         leads.lead_id,
         account_matches.primary_account_id,
-        greatest(coalesce(sum(lead_days.points), 0), 0) as score
+        behaviour.behaviour_score as score
     from cutoffs
+    inner join behaviour
+        on cutoffs.cutoff_date = behaviour.cutoff_date
     inner join leads
-        on {{ local_date('leads.created_at') }} < cutoffs.cutoff_date
+        on behaviour.lead_id = leads.lead_id
     inner join account_matches
         on leads.account_id = account_matches.account_id
-    left join lead_days
-        on leads.lead_id = lead_days.lead_id
-        and lead_days.occurred_on < cutoffs.cutoff_date
-        and lead_days.occurred_on >= {{ add_days('cutoffs.cutoff_date', -90) }}
-    group by cutoffs.cutoff_date, leads.lead_id, account_matches.primary_account_id
 ),
 
 converted as (
@@ -95,8 +86,9 @@ converted as (
     from scores
     left join opportunities
         on scores.primary_account_id = opportunities.primary_account_id
-        and opportunities.created_on >= scores.cutoff_date
-        and opportunities.created_on < {{ add_days('scores.cutoff_date', var('lead_conversion_window_days')) }}
+        -- after the cutoff day, whose activity the score has read
+        and opportunities.created_on > scores.cutoff_date
+        and opportunities.created_on <= {{ add_days('scores.cutoff_date', var('lead_conversion_window_days')) }}
     group by scores.cutoff_date, scores.lead_id, scores.score
 ),
 
