@@ -164,7 +164,8 @@ def test_opted_out_people_never_appear_in_any_export(home: Path):
         JOIN exports.export_mqa_accounts m ON l.account_key = m.account_key
         WHERE l.is_opted_out AND c.email IS NOT NULL""")
     reachable = query(home, """
-        SELECT l.lead_id FROM marts.dim_leads l
+        SELECT l.lead_id, c.email FROM marts.dim_leads l
+        JOIN restricted.restricted_lead_contacts c ON l.lead_id = c.lead_id
         JOIN exports.export_mqa_accounts m ON l.account_key = m.account_key
         WHERE l.email_hash IS NOT NULL AND l.email_hash NOT IN (
             SELECT d.email_hash FROM marts.dim_leads d
