@@ -14,9 +14,12 @@ training DAG has registered models (asset ``kizuna_models``):
    transform over no data yet): a first run is skipped, not red;
 2. ``dbt_ml_marts``: one ``dbt build`` of the models tagged ``ml_scores``
    (mart_account_propensity, mart_lookalike_prospects, mart_cross_sell_matrix,
-   mart_target_accounts, mart_lead_scores, mart_lead_score_calibration) with their tests
+   mart_target_accounts, mart_tier_comparison, mart_tier_comparison_summary,
+   mart_lead_scores, mart_lead_score_calibration) with their tests
    (``kizuna.pipeline.DBT_ML_MARTS``); its error names every failing model or test;
-3. ``scores_published``: marks the ``kizuna_scores`` asset updated;
+3. ``scores_published``: the marts, fresh scores included, to BI tools (``kizuna.bi``:
+   ``bi.duckdb`` on DuckDB, the role ``kizuna_bi``'s grants on PostgreSQL); marks the
+   ``kizuna_scores`` asset updated;
 4. ``dbt_exports``: one ``dbt build`` of the lists to export (schema ``exports``, tag
    ``activation``: the MQA list, the ranked target list, the lead hand-offs without
    opted-out people; ``kizuna.pipeline.DBT_EXPORTS``);
@@ -69,9 +72,13 @@ def kizuna_ml_score() -> None:
 
         return score_task()
 
-    @task(outlets=[SCORES])
-    def scores_published() -> None:
-        """Marks the scores asset updated (BI refreshes, activation exports)."""
+    @task(outlets=[SCORES], pool=WAREHOUSE_POOL)
+    def scores_published() -> dict[str, int]:
+        """The marts to BI tools (kizuna.pipeline.publish_marts), then marks the scores
+        asset updated (activation exports)."""
+        from kizuna.pipeline import publish_marts
+
+        return publish_marts()
 
     @task(pool=WAREHOUSE_POOL)
     def export() -> dict:

@@ -1,6 +1,6 @@
 """Transform: build the warehouse (staging -> identity resolution -> intermediate -> marts).
 
-Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), as eight tasks,
+Runs whenever the ingest DAG has updated ``raw`` (asset ``kizuna_raw``), as nine tasks,
 each dbt one a single dbt command over a selection (``kizuna.pipeline``'s records, which
 ``kizuna build`` runs in the same order):
 
@@ -21,7 +21,10 @@ each dbt one a single dbt command over a selection (``kizuna.pipeline``'s record
    built: ``relationships`` tests (one between two models that do not depend on each
    other cannot run with either) and the tests on the raw sources;
 7. ``measure_against_truth``: on a simulated world, identity resolution against its truth;
-8. ``marts_built``: marks the ``kizuna_marts`` asset updated.
+8. ``publish_marts``: the marts to BI tools (``kizuna.bi``): on DuckDB a fresh
+   ``bi.duckdb`` beside the warehouse, swapped in atomically; on PostgreSQL the read-only
+   role ``kizuna_bi``'s grants on schema ``marts`` (and nothing below it);
+9. ``marts_built``: marks the ``kizuna_marts`` asset updated.
 
 One task per dbt step, not per model: an Airflow task costs seconds to start, a model well
 under one. When a dbt task fails, its error names every failing model or test with dbt's
@@ -81,6 +84,13 @@ def kizuna_transform() -> None:
 
         return measure_against_truth()
 
+    @task(pool=WAREHOUSE_POOL)
+    def publish_marts() -> dict[str, int]:
+        """The marts to BI tools (kizuna.bi.publish); returns rows per mart copied."""
+        from kizuna.pipeline import publish_marts
+
+        return publish_marts()
+
     @task(outlets=[MARTS])
     def marts_built() -> None:
         """Marks the marts asset updated for the ML scoring DAG."""
@@ -89,7 +99,7 @@ def kizuna_transform() -> None:
      >> cosmos_task(DBT_PREPARE, WAREHOUSE_POOL) >> resolve_identities()
      >> cosmos_task(DBT_BUILD, WAREHOUSE_POOL)
      >> cosmos_task(DBT_INTEGRITY_TESTS, WAREHOUSE_POOL) >> measure_against_truth()
-     >> marts_built())
+     >> publish_marts() >> marts_built())
 
 
 kizuna_transform()

@@ -15,3 +15,19 @@ END $$;
 \endif
 CREATE ROLE kizuna LOGIN PASSWORD :'kizuna_password';
 CREATE DATABASE kizuna OWNER kizuna;
+
+-- The read-only role BI tools use (kizuna.bi): the warehouse grants it schema marts after
+-- each build, and nothing below it (raw, staging, restricted personal data, audit...).
+-- With KIZUNA_BI_PASSWORD in the environment it logs in with that password; without, it
+-- is a group role: grant it to each BI tool's own login (GRANT kizuna_bi TO metabase).
+\getenv bi_password KIZUNA_BI_PASSWORD
+\if :{?bi_password}
+\else
+\set bi_password ''
+\endif
+SELECT :'bi_password' <> '' AS bi_logs_in \gset
+\if :bi_logs_in
+CREATE ROLE kizuna_bi LOGIN PASSWORD :'bi_password';
+\else
+CREATE ROLE kizuna_bi NOLOGIN;
+\endif

@@ -275,10 +275,11 @@ def _pg_bindir() -> Path | None:
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
-    """A throw-away PostgreSQL cluster on loopback, with the login role ``kizuna``.
+    """A throw-away PostgreSQL cluster on loopback, with the login roles ``kizuna`` and
+    ``kizuna_bi`` (read-only BI).
 
-    The role is made by the team deployment's own ``deploy/postgres-init.sql``, with a
-    password drawn for this session; TCP logins must give it (scram-sha-256), so a test
+    The roles are made by the team deployment's own ``deploy/postgres-init.sql``, with
+    passwords drawn for this session; TCP logins must give it (scram-sha-256), so a test
     reaches the warehouse only with the settings it was handed. Uses the server binaries
     from Debian's ``postgresql`` package (``.ci/run`` installs it). Runs as the ``postgres``
     user when the tests run as root. Tests take a database of their own from it
@@ -326,12 +327,14 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         def run_script(text: str, env: dict[str, str]) -> subprocess.CompletedProcess:
             return run(*psql, script=text, check=False, env=env)
 
-        password = secrets.token_hex(16)
-        init = run_script(INIT_SQL.read_text(), {**os.environ, "KIZUNA_PG_PASSWORD": password})
+        password, bi_password = secrets.token_hex(16), secrets.token_hex(16)
+        init = run_script(INIT_SQL.read_text(), {**os.environ, "KIZUNA_PG_PASSWORD": password,
+                                                 "KIZUNA_BI_PASSWORD": bi_password})
         assert init.returncode == 0, init.stderr
         yield PostgresCluster(port=port, password=password, run_script=run_script,
                               create_database=lambda name: run(
-                                  *psql, "-c", f"CREATE DATABASE {name} OWNER kizuna"))
+                                  *psql, "-c", f"CREATE DATABASE {name} OWNER kizuna"),
+                              bi_password=bi_password)
     finally:
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                         "stop"], capture_output=True, cwd=root)
@@ -341,9 +344,12 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 class PostgresCluster:
     """A running test cluster: hands out empty databases owned by ``kizuna``."""
 
-    def __init__(self, port: int, password: str, create_database, run_script) -> None:
+    def __init__(self, port: int, password: str, create_database, run_script,
+                 bi_password: str) -> None:
         self.port = port
         self.password = password
+        #: the password of the read-only BI role kizuna_bi (deploy/postgres-init.sql)
+        self.bi_password = bi_password
         self._create_database = create_database
         #: run_script(sql, env): psql as the superuser reads ``sql``; the finished process
         self.run_script = run_script

@@ -352,7 +352,8 @@ def build(
     full_refresh: Annotated[bool, typer.Option(help="rebuild incremental models")] = False,
 ) -> None:
     """Build the warehouse as the transform DAG does: seeds, the identity inputs, identity
-    resolution, every other model and snapshot with its tests, then the integrity tests."""
+    resolution, every other model and snapshot with its tests, then the integrity tests;
+    then publish the marts to BI tools (see `kizuna publish-bi`)."""
     from kizuna.pipeline import build_warehouse
     from kizuna.transform import run_dbt
 
@@ -361,6 +362,19 @@ def build(
     else:
         nodes = build_warehouse(quiet=False, full_refresh=full_refresh)
     console.print(f"dbt: {len(nodes)} nodes")
+
+
+@app.command("publish-bi")
+def publish_bi() -> None:
+    """Publish the marts to BI tools, as each build does: on DuckDB a fresh bi.duckdb beside
+    the warehouse (open it read-only), on PostgreSQL the read-only role kizuna_bi's grants
+    on schema marts. Neither reaches raw, staging, restricted or any other schema."""
+    from kizuna.bi import publish
+
+    with console.status("publishing the marts"):
+        publication = publish()
+    console.print(f"BI: {len(publication.tables)} marts -> {publication.target} "
+                  f"({publication.seconds:.1f}s)", highlight=False)
 
 
 @app.command()
@@ -606,6 +620,10 @@ def ml_score(
         with console.status(f"dbt {' '.join(DBT_ML_MARTS.args())}"):
             nodes = run_step(DBT_ML_MARTS)
         console.print(f"  ML marts rebuilt ({len(nodes)} dbt nodes)")
+        from kizuna.bi import publish
+
+        publication = publish()
+        console.print(f"  marts published to {publication.target}", highlight=False)
 
 
 @ml_app.command("evaluate")

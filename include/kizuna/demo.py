@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kizuna.activation import exports_folder
+from kizuna.bi import bi_database_path
 from kizuna.report import report_path
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import connection
@@ -241,17 +242,19 @@ def print_summary(settings: Settings, console: Console, seconds: float | None = 
     accuracy_summary(settings, console)
 
     db = settings.duckdb_path
+    bi = bi_database_path(settings)
     console.print(
         "\n[bold]Where things are[/bold]\n"
-        f"  warehouse   {db}\n"
+        f"  warehouse   {db} (the pipeline's: every layer, personal data included)\n"
+        f"  BI file     {bi} (the marts only, no personal data: for BI tools)\n"
         f"  file drops  {settings.landing}\n"
         f"  truth       {settings.home / 'truth'} (the simulator's answers; never loaded)\n"
         f"  airflow     {settings.home / '.airflow'} (metadata DB, DAG run logs)\n"
         "\n[bold]Query it[/bold]\n"
         "  .venv/bin/kizuna sql \"select * from marts.dim_accounts limit 5\"\n"
         "  .venv/bin/python -c \"import duckdb; print(duckdb.connect("
-        f"'{db}', read_only=True).sql('from marts.fct_activities limit 5'))\"\n"
-        f"  or point any DuckDB client (DBeaver, the duckdb CLI, Metabase) at {db}"
+        f"'{bi}', read_only=True).sql('from marts.fct_activities limit 5'))\"\n"
+        f"  or point any DuckDB client (DBeaver, the duckdb CLI, Metabase) at {bi}, read-only"
     )
     report = report_path(settings)
     if report.exists():

@@ -23,10 +23,14 @@ dbt_integrity_tests    the tests no single step can run                kizuna_tr
                        (:data:`DBT_INTEGRITY_TESTS`)
 measure_against_truth  on a simulated world, the build against its     kizuna_transform
                        truth (:mod:`kizuna.accuracy`)
+publish_marts          the marts to BI tools: ``bi.duckdb``, or the    kizuna_transform
+                       PostgreSQL BI role's grants (:mod:`kizuna.bi`)
 train                  train, evaluate, register (``models_ml``)       kizuna_ml_train
 score                  score with the champions (``models_ml``)        kizuna_ml_score
 dbt_ml_marts           the ML marts, with their tests                  kizuna_ml_score
                        (:data:`DBT_ML_MARTS`)
+scores_published       the marts, ML marts included, to BI tools       kizuna_ml_score
+                       (:func:`publish_marts`)
 dbt_exports            the lists to export, with their tests           kizuna_ml_score
                        (:data:`DBT_EXPORTS`)
 export                 import files per vendor, HubSpot push           kizuna_ml_score
@@ -181,10 +185,18 @@ def measure_against_truth(settings: Settings | None = None) -> dict[str, float |
     return {m.metric: m.value for m in accuracy.record(settings)}
 
 
+def publish_marts(settings: Settings | None = None) -> dict[str, int]:
+    """The marts to BI tools (:func:`kizuna.bi.publish`): on DuckDB a fresh ``bi.duckdb``
+    beside the warehouse, on PostgreSQL the BI role's grants; table -> rows copied."""
+    from kizuna import bi
+
+    return bi.publish(settings).tables
+
+
 #: The transform DAG's tasks before ``marts_built``, in its order (tests/dags checks it).
 TRANSFORM_STEPS: tuple[DbtStep | Callable[[Settings], object], ...] = (
     source_freshness, DBT_SEEDS, DBT_PREPARE, resolve_identities, DBT_BUILD,
-    DBT_INTEGRITY_TESTS, measure_against_truth,
+    DBT_INTEGRITY_TESTS, measure_against_truth, publish_marts,
 )
 
 
@@ -209,11 +221,13 @@ def train_models(model_names: Sequence[str] | None = None) -> list[Any]:
 
 
 def score_models(settings: Settings | None = None, quiet: bool = True) -> dict[str, int]:
-    """The ML scoring step: score with every champion, then build the ML marts."""
+    """The ML scoring step: score with every champion, build the ML marts, publish the
+    marts to BI tools (:func:`publish_marts`)."""
     from models_ml import tasks
 
     scored = tasks.score()
     run_step(DBT_ML_MARTS, settings, quiet)
+    publish_marts(settings)
     return scored
 
 

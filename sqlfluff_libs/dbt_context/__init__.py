@@ -6,7 +6,7 @@ builtins cover ref, source, config, this and is_incremental; this module adds th
 - ``var``: the project's real vars from dbt_project.yml (the builtin returns a string,
   which breaks arithmetic such as ``-var('decay_window_days')``); an unknown name is a
   templating error, as it is in dbt. A var written as ``{{ env_var('X', 'default') }}``
-  gives its default, as dbt does with X unset.
+  gives its default, as dbt does with X unset; so does ``env_var`` called in a macro.
 - ``dbt``: the cross-database macros we call, rendered as dbt-duckdb renders them.
 - ``adapter.dispatch``: picks ``duckdb__<name>``, else ``default__<name>``, from our
   macros, as dbt does on DuckDB.
@@ -47,6 +47,11 @@ def var(name: str, default: _Any = _MISSING) -> _Any:
 
 def _env_var_default(name: str, default: str = "") -> str:
     return default
+
+
+def env_var(name: str, default: str = "") -> str:
+    """dbt's env_var() in a macro (the person_hash secret): its default, as with X unset."""
+    return _env_var_default(name, default)
 
 
 class _CrossDatabaseMacros:

@@ -157,18 +157,21 @@ def test_every_list_is_written_in_each_vendors_import_format(home: Path):
 
 def test_opted_out_people_never_appear_in_any_export(home: Path):
     # the world has people who opted out at accounts that are MQAs today
+    # the addresses are in the restricted schema; the marts join people by email_hash
     opted_out = query(home, """
-        SELECT l.lead_id, l.email FROM marts.dim_leads l
+        SELECT l.lead_id, c.email FROM marts.dim_leads l
+        JOIN restricted.restricted_lead_contacts c ON l.lead_id = c.lead_id
         JOIN exports.export_mqa_accounts m ON l.account_key = m.account_key
-        WHERE l.is_opted_out AND l.email IS NOT NULL""")
+        WHERE l.is_opted_out AND c.email IS NOT NULL""")
     reachable = query(home, """
-        SELECT l.lead_id, l.email FROM marts.dim_leads l
+        SELECT l.lead_id, c.email FROM marts.dim_leads l
+        JOIN restricted.restricted_lead_contacts c ON l.lead_id = c.lead_id
         JOIN exports.export_mqa_accounts m ON l.account_key = m.account_key
-        WHERE l.email IS NOT NULL AND l.email NOT IN (
-            SELECT d.email FROM marts.dim_leads d
+        WHERE l.email_hash IS NOT NULL AND l.email_hash NOT IN (
+            SELECT d.email_hash FROM marts.dim_leads d
             LEFT JOIN marts.fct_activities a
                 ON a.lead_id = d.lead_id AND a.activity_type = 'unsubscribe'
-            WHERE d.email IS NOT NULL AND (d.is_opted_out OR a.lead_id IS NOT NULL))""")
+            WHERE d.email_hash IS NOT NULL AND (d.is_opted_out OR a.lead_id IS NOT NULL))""")
     assert len(opted_out) > 0 and len(reachable) > 0
 
     report = export()

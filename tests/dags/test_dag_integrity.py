@@ -13,7 +13,8 @@ from kizuna.settings import DAGS_FOLDER
 
 #: The transform DAG's tasks, in order: each runs after the one before it.
 TRANSFORM_TASKS = ["source_freshness", "dbt_seeds", "dbt_prepare", "resolve_identities",
-                   "dbt_build", "dbt_integrity_tests", "measure_against_truth", "marts_built"]
+                   "dbt_build", "dbt_integrity_tests", "measure_against_truth", "publish_marts",
+                   "marts_built"]
 
 
 @pytest.fixture(scope="module")

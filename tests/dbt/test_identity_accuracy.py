@@ -177,7 +177,7 @@ def test_contact_history_matches_the_true_careers(world):
         SELECT h.contact_id, p.person_id, p.corporate_number, h.department, h.title,
                CAST(h.valid_from + INTERVAL 9 HOUR AS DATE) AS from_day,
                CAST(h.valid_to + INTERVAL 9 HOUR AS DATE) AS to_day
-        FROM marts.dim_contacts_history h
+        FROM restricted.restricted_contacts_history h
         JOIN truth_lead_company p
           ON p.record_type = 'crm_contact' AND p.record_id = h.contact_id""")
     con.execute("""

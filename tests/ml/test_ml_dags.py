@@ -60,6 +60,8 @@ def test_scoring_runs_after_the_marts_or_new_models_and_rebuilds_every_ml_mart(d
     assert score.downstream_task_ids == {"dbt_ml_marts"}
     published = dag.get_task("scores_published")
     assert published.upstream_task_ids == {"dbt_ml_marts"}
+    # it copies the marts to bi.duckdb: a writer of the warehouse's own pool
+    assert published.pool == "kizuna_duckdb"
     assert [o.name for o in published.outlets] == ["kizuna_scores"]
     # the lists to export are rebuilt from the fresh ML marts, then written and pushed
     lists = dag.get_task("dbt_exports")

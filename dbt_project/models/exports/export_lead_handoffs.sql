@@ -3,7 +3,16 @@
     unsubscribe activity) never appears, nor does any other lead with the same e-mail
     address: consent belongs to the person, not to one record of them. -#}
 with leads as (
-    select * from {{ ref('dim_leads') }}
+    select
+        dim_leads.*,
+        lead_contacts.email,
+        lead_contacts.last_name,
+        lead_contacts.first_name,
+        lead_contacts.department,
+        lead_contacts.job_title
+    from {{ ref('dim_leads') }} as dim_leads
+    inner join {{ ref('restricted_lead_contacts') }} as lead_contacts
+        on dim_leads.lead_id = lead_contacts.lead_id
 ),
 
 mqa_accounts as (

@@ -1,5 +1,6 @@
 {#- MA leads with the CRM contact, CRM account and company identity resolution found for
-    them, how, and how sure. -#}
+    them, how, and how sure. No personal data: the e-mail as its keyed hash; the address,
+    name, department, title and phone are in restricted_lead_contacts. -#}
 with leads as (
     select * from {{ ref('stg_ma__leads') }}
 ),
@@ -11,12 +12,8 @@ matches as (
 final as (
     select
         leads.lead_id,
-        leads.email,
-        leads.last_name,
-        leads.first_name,
+        {{ person_hash('leads.email') }} as email_hash,
         leads.company_name,
-        leads.department,
-        leads.job_title,
         leads.lead_source,
         leads.is_opted_out,
         matches.contact_id,

@@ -10,14 +10,16 @@ with recursive cutoffs as (
 
 leads as (
     select
-        lead_id,
-        email,
-        last_name,
-        first_name,
-        contact_id,
-        account_key,
-        {{ local_date('created_at') }} as known_on
-    from {{ ref('dim_leads') }}
+        dim_leads.lead_id,
+        lead_contacts.email,
+        lead_contacts.last_name,
+        lead_contacts.first_name,
+        dim_leads.contact_id,
+        dim_leads.account_key,
+        {{ local_date('dim_leads.created_at') }} as known_on
+    from {{ ref('dim_leads') }} as dim_leads
+    inner join {{ ref('restricted_lead_contacts') }} as lead_contacts
+        on dim_leads.lead_id = lead_contacts.lead_id
 ),
 
 contacts as (
