@@ -21,7 +21,7 @@ CLI and the tests agree without passing paths around:
 - ``KIZUNA_FRESHNESS_FAILS``: ``true`` to stop the transform when a source is past its
   ``error_after`` freshness; by default a stale source is recorded and warned about;
 - ``KIZUNA_ERASURE_KEY``: the secret of the keyed hash (HMAC-SHA256) that records erased
-  people without their data (:mod:`kizuna.erasure.keys`); unset, the first erasure makes
+  people without their data (:mod:`kizuna.suppression`); unset, the first erasure makes
   one in ``$KIZUNA_HOME/secrets/erasure.key``.
 """
 

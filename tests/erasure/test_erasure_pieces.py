@@ -17,7 +17,7 @@ import pytest
 
 from kizuna.erasure import ErasureRequestError, erase, normalised_addresses
 from kizuna.erasure.files import Person, any_cell_test, person_row_test, rewrite_file
-from kizuna.erasure.keys import EMAIL, KEY_FILE, keyed_hash
+from kizuna.suppression import EMAIL, KEY_FILE, keyed_hash
 
 DAY = date(2026, 1, 5)
 LEADS_HEADER = ("lead_id,email,last_name,first_name,company_name,department,job_title,phone,"

@@ -4,7 +4,7 @@
 records (and the person key 名寄せ gave them), rewrites the delivered files and export
 files without their rows, deletes their rows from every table of the warehouse (found
 through ``information_schema``), and records the request without personal data: keyed
-hashes (:mod:`kizuna.erasure.keys`) and counts. The same hashes are the suppression list
+hashes (:mod:`kizuna.suppression`) and counts. The same hashes are the suppression list
 the loader reads, so a later delivery of the person is excluded, not loaded again.
 """
 

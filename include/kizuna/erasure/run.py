@@ -35,8 +35,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from kizuna import ledger
-from kizuna.erasure import files, keys, tables
+from kizuna import ledger, suppression
+from kizuna.erasure import files, tables
 from kizuna.erasure.files import Person, Rewrite
 from kizuna.normalise import normalise_email
 from kizuna.settings import Settings, get_settings
@@ -106,13 +106,13 @@ def erase(addresses: Iterable[str], settings: Settings | None = None) -> Erasure
     report = ErasureReport(request_id, len(emails), 0)
     if not emails:
         return report
-    key = keys.erasure_key(s, create=True)
+    key = suppression.erasure_key(s, create=True)
     assert key is not None
     by_address = Person(frozenset(emails), frozenset())
     found_in_files = files.ids_in_files(s.landing, by_address)
     with connection(s) as wh:
         ledger.ensure_ledger(wh)
-        keys.ensure_tables(wh)
+        suppression.ensure_tables(wh)
         ids = tables.resolve_ids(wh, Person(by_address.emails, frozenset(found_in_files)))
         person = Person(by_address.emails, frozenset(ids))
         report.records_resolved = len(ids)
@@ -200,7 +200,8 @@ def _settle_exports(wh: Warehouse, root: Path, exported: list[Rewrite]) -> None:
 def _scrub_text(s: Settings, person: Person) -> dict[str, int]:
     """Every text file under the home and the reports folder, but the data files handled
     above and the warehouse itself: the address replaced where it occurs."""
-    skip = [s.landing, s.home / "exports", s.duckdb_path.parent, s.home / keys.KEY_FILE.parent]
+    skip = [s.landing, s.home / "exports", s.duckdb_path.parent,
+            s.home / suppression.KEY_FILE.parent]
     found: dict[str, int] = {}
     for root in dict.fromkeys([s.home, s.reports]):
         for path in files.data_files(root):
@@ -220,7 +221,7 @@ def _record(wh: Warehouse, key: bytes, report: ErasureReport, person: Person,
     n = len(emails)
     wh.append_arrow("audit", "erasure_requests", pa.table({
         "request_id": [report.request_id] * n,
-        "email_hmac": [keys.keyed_hash(key, keys.EMAIL, e) for e in emails],
+        "email_hmac": [suppression.keyed_hash(key, suppression.EMAIL, e) for e in emails],
         "requested_at": pa.array([requested_at] * n, pa.timestamp("us")),
         "completed_at": pa.array([now] * n, pa.timestamp("us")),
         "actor": [ledger.actor()] * n,
@@ -234,9 +235,10 @@ def _record(wh: Warehouse, key: bytes, report: ErasureReport, person: Person,
             "request_id": [report.request_id] * len(removals),
             "location_type": [r[0] for r in removals], "location": [r[1] for r in removals],
             "rows_removed": pa.array([r[2] for r in removals], pa.int64())}))
-    hashed = ([(keys.EMAIL, keys.keyed_hash(key, keys.EMAIL, e)) for e in emails]
-              + [(keys.RECORD_ID, keys.keyed_hash(key, keys.RECORD_ID, i))
-                 for i in sorted(person.ids)])
+    hashed = [(kind, suppression.keyed_hash(key, kind, value))
+              for kind, values in ((suppression.EMAIL, emails),
+                                   (suppression.RECORD_ID, sorted(person.ids)))
+              for value in values]
     wh.append_arrow("audit", "erased_keys", pa.table({
         "key_kind": [h[0] for h in hashed], "key_hmac": [h[1] for h in hashed],
         "request_id": [report.request_id] * len(hashed)}))

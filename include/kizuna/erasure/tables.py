@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 
 from kizuna.erasure.files import REDACTED, Person
-from kizuna.erasure.keys import ERASURE_TABLES
 from kizuna.identifiers import quote
 from kizuna.normalise import normalise_email
+from kizuna.suppression import ERASURE_TABLES
 from kizuna.warehouse import Warehouse
 
 log = logging.getLogger(__name__)

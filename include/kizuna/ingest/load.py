@@ -51,7 +51,6 @@ import duckdb
 
 from kizuna import ledger
 from kizuna.contract import ENTITIES
-from kizuna.erasure.keys import PERSON_COLUMNS, SuppressionList, suppression_list
 from kizuna.identifiers import column_name, literal, quote
 from kizuna.ingest.discovery import (
     DeliveredFile,
@@ -76,6 +75,7 @@ from kizuna.raw import add_delivered_columns, ensure_raw_tables
 from kizuna.settings import Settings, get_settings
 from kizuna.sources.config import DeliverySpec, vendor_names
 from kizuna.sources.vendors import VENDOR_LINEAGE, effective_delivery_specs
+from kizuna.suppression import PERSON_COLUMNS, SuppressionList, suppression_list
 from kizuna.warehouse import Warehouse, connection
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,8 @@
 """The keyed hash of erased people and the suppression list the loader reads.
 
+Shared by the erasure (:mod:`kizuna.erasure`, which writes it) and the loader
+(:mod:`kizuna.ingest`, which reads it); neither imports the other.
+
 Nothing here holds personal data: an e-mail address or a record id is kept only as
 HMAC-SHA256 under the project's erasure key, so the audit can prove a request was carried
 out, and the loader can recognise the same person arriving again, without anyone being
