@@ -205,6 +205,44 @@ def rewrite_file(path: Path, root: Path, person: Person, is_theirs: RowTest) -> 
                    len(new))
 
 
+def header_names(path: Path) -> list[str] | None:
+    """A data file's column names, lower case (CSV: its first line, JSONL: the first
+    record's keys, Parquet: its schema); ``None`` when it is not a data file."""
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return [n.lower() for n in pq.read_schema(path).names]
+    if suffix not in CSV_SUFFIXES and suffix not in JSONL_SUFFIXES:
+        return None
+    with path.open("rb") as f:
+        first = f.readline()
+    text, _ = _decode(first)
+    if suffix in CSV_SUFFIXES:
+        return [c.strip().lower() for c in next(csv.reader([text], delimiter=_delimiter(text)),
+                                                 [])]
+    try:
+        record = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return [text.lower()]  # unreadable: let the row test look at every line
+    return [str(k).lower() for k in record] if isinstance(record, dict) else []
+
+
+def might_hold(path: Path, person: Person) -> bool:
+    """Whether a delivered file can hold the person, without parsing every row: it has an
+    e-mail column, or an id column and (text files) one of the ids somewhere in its bytes.
+    An address can be written in other forms (full-width, upper case), an id cannot."""
+    names = header_names(path)
+    if names is None:
+        return False
+    if any("mail" in n for n in names):
+        return True
+    if not any(n in ID_COLUMNS or "lead_id" in n or "contact_id" in n for n in names):
+        return False
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return True
+    data = path.read_bytes()
+    return any(i.encode() in data for i in person.ids)
+
+
 def data_files(root: Path) -> list[Path]:
     """Every file under ``root`` that is not hidden (markers and uploads in progress are
     skipped by suffix in :func:`rewrite_file`)."""
@@ -227,6 +265,8 @@ def ids_in_files(root: Path, person: Person) -> set[str]:
 
     for path in data_files(root):
         suffix = path.suffix.lower()
+        if not any("mail" in n for n in header_names(path) or []):
+            continue
         if suffix in PARQUET_SUFFIXES:
             _rewrite_parquet(path, collect)
         elif suffix in CSV_SUFFIXES:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,7 +116,8 @@ def erase(addresses: Iterable[str], settings: Settings | None = None) -> Erasure
         ids = tables.resolve_ids(wh, Person(by_address.emails, frozenset(found_in_files)))
         person = Person(by_address.emails, frozenset(ids))
         report.records_resolved = len(ids)
-        landing = _rewrite_all(s.landing, person, files.person_row_test(person))
+        landing = _rewrite_all(s.landing, person, files.person_row_test(person),
+                               lambda path: files.might_hold(path, person))
         with wh.transaction():
             erased = tables.erase_rows(wh, person)
             report.tables = erased.tables
@@ -137,9 +138,12 @@ def erase(addresses: Iterable[str], settings: Settings | None = None) -> Erasure
     return report
 
 
-def _rewrite_all(root: Path, person: Person, is_theirs: files.RowTest) -> list[Rewrite]:
+def _rewrite_all(root: Path, person: Person, is_theirs: files.RowTest,
+                 worth_reading: Callable[[Path], bool] | None = None) -> list[Rewrite]:
     done = []
     for path in files.data_files(root):
+        if worth_reading is not None and not worth_reading(path):
+            continue
         rewrite = files.rewrite_file(path, root, person, is_theirs)
         if rewrite is not None:
             done.append(rewrite)
