@@ -57,6 +57,8 @@ _HINTS: dict[str, tuple[str, int]] = {
     "ExportError": ("build the warehouse and score it first (kizuna build, kizuna ml score)",
                     1),
     "ExtractError": ("check the vendor connection's URL and token, or retry later", 1),
+    "ErasureRequestError": ("give each address as name@domain", 1),
+    "ErasureKeyError": ("set KIZUNA_ERASURE_KEY to the key the erasures were made with", 1),
     "FileNotFoundError": (
         "check the path; KIZUNA_HOME says where landing/ and warehouse/ live", 1),
 }
@@ -441,6 +443,54 @@ def export(
             console.print(f"  {r.target}/{r.file_name}: {escape(r.message)}", highlight=False)
     console.print(f"exports for {report.data_date}: {report.folder} ({report.seconds:.1f}s)",
                   highlight=False)
+
+
+def _addresses_in(path: Path) -> list[str]:
+    """The addresses of a request file: a CSV whose header names an ``email`` column, or
+    one address per line."""
+    import csv
+
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    if not rows:
+        return []
+    header = [c.strip().lower() for c in rows[0]]
+    if "email" in header:
+        i = header.index("email")
+        return [r[i] for r in rows[1:] if len(r) > i and r[i].strip()]
+    return [r[0] for r in rows if r and r[0].strip()]
+
+
+@app.command()
+def erase(
+    email: Annotated[list[str] | None, typer.Option(
+        "--email", help="an address to erase (repeat it for several)")] = None,
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="a CSV with an email column, or one address per line")] = None,
+) -> None:
+    """Erase people who asked to be forgotten (APPI / GDPR): their rows leave the landing
+    files, raw, quarantine, snapshots, identity tables, marts, exports and reports; the
+    request is recorded as keyed hashes in audit.erasure_requests, and later deliveries of
+    them are excluded by the loader."""
+    from kizuna.pipeline import erase as erase_people
+
+    addresses = list(email or []) + (_addresses_in(file) if file else [])
+    if not addresses:
+        raise typer.BadParameter("give at least one --email or a --file", param_hint="--email")
+    with console.status("erasing"):
+        report = erase_people(addresses)
+    t = Table("where", "rows removed")
+    for label, rows in sorted(report.tables.items()):
+        t.add_row(label, f"{rows:,}")
+    for kind, found in (("landing files", report.landing_files),
+                        ("export files", report.export_files),
+                        ("text files (occurrences)", report.text_files)):
+        if found:
+            t.add_row(f"{kind}: {len(found)}", f"{sum(found.values()):,}")
+    console.print(t)
+    console.print(f"erasure {report.request_id}: {report.addresses} address(es), "
+                  f"{report.records_resolved} lead/contact records, "
+                  f"{report.rows_removed():,} table rows ({report.seconds:.1f}s); recorded in "
+                  "audit.erasure_requests", highlight=False)
 
 
 @app.command()

@@ -5,7 +5,9 @@ loader (:mod:`kizuna.ingest`) and the quality gate (:mod:`kizuna.gate`) both wri
 and neither imports the other.
 
 - ``audit.load_batches``: one row per delivered file (a **batch**) with the
-  reconciliation ``rows_in_file = rows_loaded + rows_quarantined``;
+  reconciliation ``rows_in_file = rows_loaded + rows_quarantined``; rows of people erased
+  before (:mod:`kizuna.erasure`) are left out of both and counted in ``rows_excluded``
+  (the file holds ``rows_in_file + rows_excluded`` rows);
 - ``audit.dq_results``: one row per batch x check (the loader's checks and the gate's);
 - ``quarantine.rejected_rows``: one row per row that could not be loaded or failed a
   row-level rule: batch, file, row number, raw text and reason;
@@ -76,8 +78,12 @@ CREATE TABLE IF NOT EXISTS audit.load_batches (
     rows_quarantined {int} NOT NULL,
     status {text} NOT NULL,
     message {text},
-    loaded_at {timestamp} NOT NULL
+    loaded_at {timestamp} NOT NULL,
+    rows_excluded {int} NOT NULL DEFAULT 0
 )"""
+#: A ledger made before erasure existed gains the column (0: nothing was excluded then).
+AUDIT_BATCHES_EXCLUDED = ("ALTER TABLE audit.load_batches "
+                          "ADD COLUMN IF NOT EXISTS rows_excluded {int} DEFAULT 0")
 
 QUARANTINE_DDL = """
 CREATE TABLE IF NOT EXISTS quarantine.rejected_rows (
@@ -165,6 +171,7 @@ def ensure_ledger(wh: Warehouse) -> None:
     for ddl in (AUDIT_BATCHES_DDL, QUARANTINE_DDL, DQ_RESULTS_DDL, BATCH_EVENTS_DDL,
                 LATE_DELIVERIES_DDL, SOURCE_FRESHNESS_DDL):
         wh.execute(ddl.format(**types))
+    wh.execute(AUDIT_BATCHES_EXCLUDED.format(**types))
 
 
 # --------------------------------------------------------------------------- row types
@@ -192,6 +199,8 @@ class BatchResult:
     message: str | None = None
     #: Delivered columns neither in the contract nor mapped to it (kept in raw as text).
     unmapped: tuple[str, ...] = ()
+    #: Rows of people erased before, left out of raw and quarantine (:mod:`kizuna.erasure`).
+    rows_excluded: int = 0
 
 
 @dataclass(frozen=True)
@@ -307,6 +316,7 @@ def record_batches(wh: Warehouse, results: Sequence[BatchResult],
         "status": [r.status for r in results],
         "message": pa.array([r.message for r in results], pa.string()),
         "loaded_at": pa.array([now] * len(results), pa.timestamp("us")),
+        "rows_excluded": pa.array([r.rows_excluded for r in results], pa.int64()),
     })
     wh.append_arrow("audit", "load_batches", data)
 

@@ -36,6 +36,8 @@ dbt_exports            the lists to export, with their tests           kizuna_ml
 export                 import files per vendor, HubSpot push           kizuna_ml_score
                        (:mod:`kizuna.activation`)
 write_report           the run's HTML report (:mod:`kizuna.report`)    kizuna_ml_score
+erase                  people who asked to be forgotten, out of every  kizuna_erase
+                       file and table (:mod:`kizuna.erasure`)
 =====================  ==============================================  ================
 
 Each dbt step is one :class:`~kizuna.transform.DbtStep`: one ``dbt build`` or ``dbt test``
@@ -57,6 +59,7 @@ from kizuna.transform import DbtStep, NodeResult, run_step
 
 if TYPE_CHECKING:  # DAG files read the names here; the loader is imported when it runs
     from kizuna.activation import ExportReport
+    from kizuna.erasure import ErasureReport
     from kizuna.ingest import LoadReport
     from kizuna.report import ReportResult
     from kizuna.sources.extract.base import Credentials
@@ -249,3 +252,12 @@ def write_report(settings: Settings | None = None) -> ReportResult:
     from kizuna.report import write_report as write
 
     return write(settings)
+
+
+def erase(addresses: Sequence[str], settings: Settings | None = None) -> ErasureReport:
+    """The erasure step: the people with these e-mail addresses leave the delivered files,
+    every table, the export files and the reports, and join the suppression list the
+    loader reads (:func:`kizuna.erasure.erase`)."""
+    from kizuna.erasure import erase as erase_people
+
+    return erase_people(addresses, settings)

@@ -19,7 +19,10 @@ CLI and the tests agree without passing paths around:
 - ``KIZUNA_DELIVERY_DEADLINE_HOURS``: hours after a day's end (business time) by which its
   date folders must be complete (``24``); a folder incomplete after that is reported;
 - ``KIZUNA_FRESHNESS_FAILS``: ``true`` to stop the transform when a source is past its
-  ``error_after`` freshness; by default a stale source is recorded and warned about.
+  ``error_after`` freshness; by default a stale source is recorded and warned about;
+- ``KIZUNA_ERASURE_KEY``: the secret of the keyed hash (HMAC-SHA256) that records erased
+  people without their data (:mod:`kizuna.suppression`); unset, the first erasure makes
+  one in ``$KIZUNA_HOME/secrets/erasure.key``.
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ class Settings:
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
     delivery_deadline_hours: int = DEFAULT_DELIVERY_DEADLINE_HOURS
     freshness_fails: bool = False
+    erasure_key: str | None = field(default=None, repr=False)  # a secret: never in a log
 
     @property
     def dbt_target(self) -> str:
@@ -224,4 +228,5 @@ def get_settings() -> Settings:
         delivery_deadline_hours=_non_negative_int("KIZUNA_DELIVERY_DEADLINE_HOURS",
                                                   DEFAULT_DELIVERY_DEADLINE_HOURS),
         freshness_fails=_flag("KIZUNA_FRESHNESS_FAILS"),
+        erasure_key=env.get("KIZUNA_ERASURE_KEY") or None,
     )

@@ -26,6 +26,11 @@ new batches replace the old ones (``superseded``, the reason in ``audit.batch_ev
 reloading twice leaves the same rows. A batch discarded by hand (``kizuna batch
 discard``) comes back only with a reload.
 
+Erased people (:mod:`kizuna.erasure`) stay out: a row whose e-mail address, lead id or
+contact id is on the suppression list (``audit.erased_keys``) goes neither to raw nor to
+quarantine (quarantine keeps personal data); its batch counts it in ``rows_excluded`` and
+says so in its message.
+
 Delivered columns that are neither contract columns nor mapped to one are kept in raw
 as text and named in the batch's message, as is a mapping whose vendor header no file
 column matched, so a misspelt header in the sources file does not pass unseen.
@@ -70,6 +75,7 @@ from kizuna.raw import add_delivered_columns, ensure_raw_tables
 from kizuna.settings import Settings, get_settings
 from kizuna.sources.config import DeliverySpec, vendor_names
 from kizuna.sources.vendors import VENDOR_LINEAGE, effective_delivery_specs
+from kizuna.suppression import PERSON_COLUMNS, SuppressionList, suppression_list
 from kizuna.warehouse import Warehouse, connection
 
 log = logging.getLogger(__name__)
@@ -164,6 +170,7 @@ def load_files(
     progress: Callable[[str, int, int], None] | None = None,
     rules: LoaderRules | None = None,
     reload: str | None = None,
+    erased: SuppressionList | None = None,
 ) -> tuple[list[BatchResult], int]:
     """Load ``files`` of one entity; returns the new batch results and the files skipped.
 
@@ -171,10 +178,13 @@ def load_files(
     ``duplicate``; the loader's own checks go to ``audit.dq_results`` with the severities
     of ``rules`` (the entity's suite may tune them; default :data:`ledger.LOADER_RULES`).
     ``reload`` (the reason) reads files already loaded again and supersedes their batches.
+    ``erased`` is the suppression list (default: read from the warehouse).
     """
     table = spec.entity.table
     if not files:
         return [], 0
+    if erased is None and any(c in spec.entity.column_names for c in PERSON_COLUMNS):
+        erased = suppression_list(wh, get_settings())
     shas = {f.relpath: f.sha256() for f in files}
     known = ledger.known_batches(wh, table)
     generations = ledger.batch_generations(wh, table)
@@ -218,7 +228,7 @@ def load_files(
         with tempfile.TemporaryDirectory(prefix="kizuna-load-") as tmp:
             for chunk in _chunks(todo):
                 chunk_results = _load_chunk(wh, eng, spec, chunk, shas, ids, latest_by_path,
-                                            now, Path(tmp), rules, run_id, reload)
+                                            now, Path(tmp), rules, run_id, reload, erased)
                 results += chunk_results
                 done += len(chunk)
                 if progress:
@@ -317,6 +327,7 @@ def _load_chunk(
     rules: LoaderRules,
     run_id: str,
     reload: str | None = None,
+    erased: SuppressionList | None = None,
 ) -> list[BatchResult]:
     table = spec.entity.table
     reader = reader_for(spec, eng, tmpdir).read(chunk)
@@ -343,6 +354,7 @@ def _load_chunk(
                {reasons} AS _reasons, {raw_json} AS _raw_text
         FROM delivered d JOIN batch_ids b USING (_file)"""
     )
+    excluded = _exclude_erased(eng, spec, erased)
     good = eng.sql(
         f"""SELECT {", ".join(quote(c) for c in spec.entity.column_names + extras)},
                    _batch_id, ?::TIMESTAMP AS _loaded_at, _file AS _source_file,
@@ -395,9 +407,13 @@ def _load_chunk(
         unmapped = tuple(c for c in header if c not in spec.entity.column_names
                          and c not in VENDOR_LINEAGE)
         notes += _mapping_notes(spec, header, unmapped)
+        if excluded.get(f.relpath):
+            notes.append(f"{excluded[f.relpath]} rows excluded: erased "
+                         "(people on the suppression list, audit.erased_keys)")
         msg = "; ".join([*([msg] if msg else []), *notes]) or None
         results.append(BatchResult(ids[f.relpath], table, f.relpath, f.interval, total, loaded,
-                                   failed, status, msg, unmapped))
+                                   failed, status, msg, unmapped,
+                                   rows_excluded=excluded.get(f.relpath, 0)))
     checks = _loader_checks(eng, table, chunk, ids, totals, reader, rules)
 
     superseded = [latest_by_path[f.relpath][2] for f in chunk if f.relpath in latest_by_path]
@@ -413,6 +429,37 @@ def _load_chunk(
                                             for f in chunk}, now)
         ledger.write_results(wh, checks, run_id, now)
     return results
+
+
+def _exclude_erased(eng: duckdb.DuckDBPyConnection, spec: DeliverySpec,
+                    erased: SuppressionList | None) -> dict[str, int]:
+    """Drop the typed rows of erased people before anything is written; rows per file.
+
+    Only the distinct values of the person columns are hashed (in Python: the e-mail is
+    normalised by :func:`kizuna.normalise.normalise_email` first), not every row.
+    """
+    if erased is None:
+        return {}
+    conditions = []
+    for column, kind in PERSON_COLUMNS.items():
+        if column not in spec.entity.column_names:
+            continue
+        col = quote(column)
+        values = [r[0] for r in eng.execute(
+            f"SELECT DISTINCT {col}::VARCHAR FROM typed WHERE {col} IS NOT NULL").fetchall()]
+        hits = erased.erased(kind, values)
+        if hits:
+            eng.execute(f"CREATE OR REPLACE TEMP TABLE erased_{column} AS "
+                        "SELECT unnest(?::VARCHAR[]) AS v", [sorted(hits)])
+            conditions.append(f"{col}::VARCHAR IN (SELECT v FROM erased_{column})")
+    if not conditions:
+        return {}
+    where = " OR ".join(conditions)
+    counts = {str(r[0]): int(r[1]) for r in eng.execute(
+        f"SELECT _file, count(*) FROM typed WHERE {where} GROUP BY _file").fetchall()}
+    eng.execute(f"DELETE FROM typed WHERE {where}")
+    log.info("%s: %d rows of erased people excluded", spec.entity.table, sum(counts.values()))
+    return counts
 
 
 def _mapping_notes(spec: DeliverySpec, header: Sequence[str], unmapped: Sequence[str]
