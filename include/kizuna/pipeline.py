@@ -256,8 +256,15 @@ def write_report(settings: Settings | None = None) -> ReportResult:
 
 def erase(addresses: Sequence[str], settings: Settings | None = None) -> ErasureReport:
     """The erasure step: the people with these e-mail addresses leave the delivered files,
-    every table, the export files and the reports, and join the suppression list the
-    loader reads (:func:`kizuna.erasure.erase`)."""
+    every table, the export files, the reports and the BI file, and join the suppression
+    list the loader reads (:func:`kizuna.erasure.erase`)."""
+    from kizuna import bi
     from kizuna.erasure import erase as erase_people
 
-    return erase_people(addresses, settings)
+    s = settings or get_settings()
+    report = erase_people(addresses, s)
+    # bi.duckdb is a copy of the marts (keyed hashes and ids of the person included):
+    # published again from the marts the person has left
+    if s.warehouse == "duckdb" and bi.bi_database_path(s).exists():
+        bi.publish(s)
+    return report

@@ -80,6 +80,8 @@ class Erased:
     after_rebuild: Search
     reload: LoadReport
     build_failures: list
+    bi_rows_before: int
+    bi_rows_after_erasure: int
 
 
 def warehouse(home: Path) -> duckdb.DuckDBPyConnection:
@@ -91,16 +93,17 @@ def pick_person(home: Path) -> Person:
     hand-off row, whose name and company no one else shares."""
     with warehouse(home) as con:
         email, last, first, company, account_key = con.execute("""
-            SELECT l.email, l.last_name, l.first_name, l.company_name, l.account_key
+            SELECT r.email, r.last_name, r.first_name, l.company_name, l.account_key
             FROM marts.dim_leads l
+            JOIN restricted.restricted_lead_contacts r ON r.lead_id = l.lead_id
             JOIN exports.export_lead_handoffs h ON h.lead_id = l.lead_id
             JOIN marts.fct_activities a ON a.lead_id = l.lead_id
-            WHERE l.contact_id IS NOT NULL AND l.last_name IS NOT NULL
+            WHERE l.contact_id IS NOT NULL AND r.last_name IS NOT NULL
               AND l.company_name IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM raw.ma_leads o
-                              WHERE o.last_name = l.last_name AND o.first_name = l.first_name
+                              WHERE o.last_name = r.last_name AND o.first_name = r.first_name
                                 AND o.company_name = l.company_name
-                                AND lower(trim(o.email)) <> lower(trim(l.email)))
+                                AND lower(trim(o.email)) <> lower(trim(r.email)))
             GROUP BY ALL ORDER BY count(DISTINCT a.activity_id) DESC, 1 LIMIT 1""").fetchone()
         leads = con.execute("SELECT DISTINCT lead_id FROM raw.ma_leads "
                             "WHERE lower(trim(email)) = ? ORDER BY 1", [email]).fetchall()
@@ -138,6 +141,22 @@ def _file_lines(path: Path) -> list[str]:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1").lower().splitlines()
+
+
+def rows_in_bi_file(home: Path, person: Person) -> int:
+    """Rows of the BI file (a copy of the marts, no clear text) naming one of the person's
+    lead or contact ids, or their keyed e-mail hash, in any text column."""
+    from kizuna.bi import person_hash
+
+    keys = [*person.ids, person_hash(person.email)]
+    marks = ", ".join("?" * len(keys))
+    with duckdb.connect(str(home / "warehouse" / "bi.duckdb"), read_only=True) as con:
+        columns = con.execute("SELECT table_schema, table_name, column_name "
+                              "FROM information_schema.columns WHERE data_type = 'VARCHAR'"
+                              ).fetchall()
+        return sum(con.execute(f'SELECT count(*) FROM "{schema}"."{table}" '
+                               f'WHERE "{column}" IN ({marks})', keys).fetchone()[0]
+                   for schema, table, column in columns)
 
 
 def search(home: Path, person: Person) -> Search:
@@ -183,8 +202,7 @@ def search(home: Path, person: Person) -> Search:
 @pytest.fixture(scope="module")
 def erased(small_world_built: BuiltWorld, small_world_config: dict,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Erased]:
-    from kizuna.erasure import erase
-    from kizuna.pipeline import build_warehouse, export_lists, load_and_gate
+    from kizuna.pipeline import build_warehouse, erase, export_lists, load_and_gate
 
     home = tmp_path_factory.mktemp("erasure")
     shutil.copytree(small_world_built.home, home, dirs_exist_ok=True)
@@ -199,9 +217,11 @@ def erased(small_world_built: BuiltWorld, small_world_config: dict,
         person = pick_person(home)
         before = counts(home, person)
         found_before = search(home, person)
+        bi_before = rows_in_bi_file(home, person)
 
         report = erase([person.email.upper()])
         after_erasure = search(home, person)
+        bi_after_erasure = rows_in_bi_file(home, person)
         counts_after_erasure = counts(home, person)
 
         start, end = small_world_config["start"], small_world_config["end"] + timedelta(days=1)
@@ -209,7 +229,8 @@ def erased(small_world_built: BuiltWorld, small_world_config: dict,
         results = build_warehouse()
         yield Erased(home, person, report, before, counts_after_erasure, counts(home, person),
                      found_before, after_erasure, search(home, person), reload,
-                     [r for r in results if r.status not in ("success", "pass", "no-op")])
+                     [r for r in results if r.status not in ("success", "pass", "no-op")],
+                     bi_before, bi_after_erasure)
 
 
 def test_the_person_is_everywhere_before(erased: Erased):
@@ -226,6 +247,11 @@ def test_no_trace_is_left_in_any_table_or_file(erased: Erased):
     found = erased.after_erasure
     assert found.traces == []
     assert found.tables > 100 and found.columns > 500 and found.files > 1000
+
+
+def test_the_bi_file_is_published_again_without_them(erased: Erased):
+    assert erased.bi_rows_before > 0
+    assert erased.bi_rows_after_erasure == 0
 
 
 def test_loading_and_building_again_brings_nothing_back(erased: Erased):
