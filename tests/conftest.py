@@ -31,6 +31,9 @@ os.environ.update({
     # a loaded machine can take longer than Airflow's 30 s to import a Cosmos DAG file
     "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    # each pytest worker has its own Airflow home (so the DAG modules run side by side on
+    # the workers) and its own Cosmos cache: two workers never write one task's parse state
+    "AIRFLOW__COSMOS__CACHE_DIR": str(_SESSION_ROOT / "cosmos"),
     "DO_NOT_TRACK": "1",
     "KIZUNA_TASK_RETRIES": "0",
     "KIZUNA_HOME": str(_SESSION_ROOT / "home"),

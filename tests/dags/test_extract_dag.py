@@ -10,7 +10,7 @@ import pytest
 
 from kizuna.settings import DAGS_FOLDER
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow_extract_dag")]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow_ingest_gate")]
 
 DAY = "2026-01-05"
 ACCOUNTS = ("account_id,account_name,corporate_number,domain,industry,owner,abm_tier,"

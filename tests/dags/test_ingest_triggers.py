@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from airflow_runs import batches, raw_asset_events, states, succeeded
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow_ingest_triggers")]
 
 ACCOUNTS = ("account_id,account_name,corporate_number,domain,industry,owner,abm_tier,"
             "created_at,updated_at")

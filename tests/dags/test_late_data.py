@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from airflow_runs import batches, raw_asset_events, states, succeeded
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow_late_data")]
 
 ACCOUNTS = ("account_id,account_name,corporate_number,domain,industry,owner,abm_tier,"
             "created_at,updated_at")

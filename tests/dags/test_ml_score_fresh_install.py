@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow_ml_score_fresh_install")]
 
 
 @pytest.fixture(scope="module")

@@ -113,7 +113,7 @@ def test_dags_render_on_postgres_without_the_password(monkeypatch, kizuna_home):
 
 
 @pytest.mark.postgres
-@pytest.mark.xdist_group("airflow")
+@pytest.mark.xdist_group("airflow_no_secrets_in_tasks")
 def test_the_transform_dags_dbt_task_logs_in_with_the_airflow_connection(
         postgres_database, kizuna_home, monkeypatch):
     """``dbt_seeds`` of the transform DAG, run by Airflow on PostgreSQL, reaches the server

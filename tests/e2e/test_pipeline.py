@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow_pipeline")]
 
 
 @pytest.fixture(scope="module")
