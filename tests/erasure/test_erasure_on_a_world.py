@@ -238,7 +238,8 @@ def test_the_person_is_everywhere_before(erased: Erased):
     assert person.lead_ids and person.contact_ids
     where = " ".join(found.traces)
     for place in ("raw.ma_leads", "raw.crm_contacts", "snapshots.snap_ma__leads",
-                  "marts.dim_leads", "exports.export_lead_handoffs", "landing/ma/leads",
+                  "restricted.restricted_lead_contacts", "exports.export_lead_handoffs",
+                  "landing/ma/leads",
                   "landing/crm/contacts", "exports/"):
         assert place in where
 
