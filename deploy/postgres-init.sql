@@ -1,6 +1,8 @@
--- The warehouse database and its owner, next to Airflow's metadata database.
+-- The warehouse database and its owner, next to Airflow's metadata database; run by psql as
+-- the superuser (compose's warehouse-init, on every start). It makes what is missing and
+-- sets the passwords again, so a password changed in .env takes effect at the next start.
 -- The owner's password is KIZUNA_PG_PASSWORD from this psql's environment (docker-compose.yml
--- passes the one from .env): no password is written here. Runs once, on an empty volume.
+-- passes the one from .env): no password is written here.
 \set ON_ERROR_STOP on
 \getenv kizuna_password KIZUNA_PG_PASSWORD
 \if :{?kizuna_password}
@@ -13,8 +15,15 @@ DO $$ BEGIN
     RAISE EXCEPTION 'KIZUNA_PG_PASSWORD is not set: write it to .env next to docker-compose.yml';
 END $$;
 \endif
-CREATE ROLE kizuna LOGIN PASSWORD :'kizuna_password';
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kizuna') AS kizuna_missing \gset
+\if :kizuna_missing
+CREATE ROLE kizuna;
+\endif
+ALTER ROLE kizuna LOGIN PASSWORD :'kizuna_password';
+SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = 'kizuna') AS database_missing \gset
+\if :database_missing
 CREATE DATABASE kizuna OWNER kizuna;
+\endif
 
 -- The read-only role BI tools use (kizuna.bi): the warehouse grants it schema marts after
 -- each build, and nothing below it (raw, staging, restricted personal data, audit...).
@@ -25,9 +34,13 @@ CREATE DATABASE kizuna OWNER kizuna;
 \else
 \set bi_password ''
 \endif
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kizuna_bi') AS bi_missing \gset
+\if :bi_missing
+CREATE ROLE kizuna_bi NOLOGIN;
+\endif
 SELECT :'bi_password' <> '' AS bi_logs_in \gset
 \if :bi_logs_in
-CREATE ROLE kizuna_bi LOGIN PASSWORD :'bi_password';
+ALTER ROLE kizuna_bi LOGIN PASSWORD :'bi_password';
 \else
-CREATE ROLE kizuna_bi NOLOGIN;
+ALTER ROLE kizuna_bi NOLOGIN PASSWORD NULL;
 \endif
