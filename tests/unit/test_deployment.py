@@ -208,7 +208,7 @@ def test_every_long_running_service_reports_its_health():
     assert services["airflow-scheduler"]["environment"][
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "True"
     # the image has no curl: the HTTP checks use its Python
-    probes = {name: " ".join(services[name]["healthcheck"]["test"]) for name in services}
+    probes = {name: " ".join(services[name]["healthcheck"]["test"]) for name in AIRFLOW_SERVICES}
     assert "localhost:8974/health" in probes["airflow-scheduler"]
     assert "/api/v2/monitor/health" in probes["airflow-apiserver"]
     for name, job in (("airflow-dag-processor", "DagProcessorJob"),
