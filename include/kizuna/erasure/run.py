@@ -13,7 +13,8 @@ Order, so that an interrupted erasure is finished by running it again:
    list recorded;
 4. export files rewritten and their audit rows brought in line; every other text file
    under the home (GX Data Docs, reports) scrubbed of the address; on DuckDB a
-   ``CHECKPOINT``, so the deleted rows leave the database file's live blocks.
+   ``CHECKPOINT``, so the deleted rows leave the database file's live blocks, on
+   PostgreSQL a ``VACUUM`` of the tables that lost rows, so their dead row versions go.
 
 The marts are deleted from, not rebuilt: snapshots, incremental models, identity tables
 and ML scores are not rebuilt from raw by a build, so a rebuild alone would leave the
@@ -38,6 +39,7 @@ import pyarrow as pa
 from kizuna import ledger, suppression
 from kizuna.erasure import files, tables
 from kizuna.erasure.files import Person, Rewrite
+from kizuna.identifiers import quote
 from kizuna.normalise import normalise_email
 from kizuna.settings import Settings, get_settings
 from kizuna.warehouse import Warehouse, connection
@@ -132,10 +134,21 @@ def erase(addresses: Iterable[str], settings: Settings | None = None) -> Erasure
         report.seconds = time.monotonic() - t0
         with wh.transaction():
             _record(wh, key, report, person, requested_at)
-        if getattr(wh, "dialect", "duckdb") == "duckdb":
-            wh.execute("CHECKPOINT")
+        _release_deleted(wh, report.tables)
     log.info("erasure %s: %s", request_id, report.summary())
     return report
+
+
+def _release_deleted(wh: Warehouse, tables: Iterable[str]) -> None:
+    """Deleted and redacted rows out of the live storage: DuckDB's ``CHECKPOINT``; on
+    PostgreSQL a ``VACUUM`` of each table the person left (their old row versions stay in
+    the pages until then; outside a transaction, as VACUUM must be)."""
+    if getattr(wh, "dialect", "duckdb") == "duckdb":
+        wh.execute("CHECKPOINT")
+        return
+    for label in tables:
+        schema, name = label.split(".", 1)
+        wh.execute(f"VACUUM {quote(schema)}.{quote(name)}")
 
 
 def _rewrite_all(root: Path, person: Person, is_theirs: files.RowTest,

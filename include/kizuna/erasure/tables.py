@@ -29,7 +29,8 @@ from kizuna.warehouse import Warehouse
 log = logging.getLogger(__name__)
 
 ID_COLUMNS = ("lead_id", "contact_id", "record_id", "person_key", "record_key")
-TEXT_TYPES = ("varchar", "text", "character varying", "string")
+#: Text column types as information_schema names them (DuckDB; PostgreSQL).
+TEXT_TYPES = ("varchar", "string", "text", "character varying", "character")
 #: Schemas whose rows are the ledger itself: text is redacted, rows stay.
 REDACT_SCHEMAS = ("audit",)
 _IN_LIST = 500
