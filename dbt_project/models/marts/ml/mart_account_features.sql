@@ -127,10 +127,6 @@ contracts as (
         on terms.primary_account_id = abm_accounts.crm_account_id
 ),
 
-components as (
-    select * from {{ ref('relationship_quality_components') }}
-),
-
 firmographics as (
     select
         spine.account_key,
@@ -229,7 +225,7 @@ points as (
         sum(case when age_days < 7 then points else 0 end) as points_7d,
         sum(case when age_days < 30 then points else 0 end) as points_30d,
         sum(case when age_days >= 30 and age_days < 90 then points else 0 end) as points_prev_60d,
-        sum(points * power(0.5, cast(age_days as {{ type_double() }}) / half_life_days)) as decayed_points,
+        sum({{ decayed_points('points', 'age_days', 'half_life_days') }}) as decayed_points,
         min(case when points > 0 then age_days end) as days_since_engagement
     from aged_points
     group by account_key, cutoff_date
@@ -571,11 +567,7 @@ joined as (
         coalesce(points.points_30d, 0) as points_30d,
         coalesce(points.points_prev_60d, 0) as points_prev_60d,
         {{ round_to('coalesce(points.decayed_points, 0)', 4) }} as decayed_points,
-        {{ round_to(
-            '100.0 * (1 - power(0.5, greatest(coalesce(points.decayed_points, 0), 0) / '
-            ~ var('engagement_score_half_points') ~ '))',
-            2
-        ) }} as engagement_score,
+        {{ engagement_score('coalesce(points.decayed_points, 0)') }} as engagement_score,
         coalesce(points.days_since_engagement, {{ var('decay_window_days') }}) as days_since_engagement,
         -- behaviour by kind: the last 30 days and the 60 before them
         {%- for signal in ['web_visits', 'pricing_visits', 'product_page_visits', 'case_study_visits',
@@ -682,30 +674,7 @@ joined as (
 ),
 
 -- the relationship-quality composite, weighted as the seed relationship_quality_components says
-component_values as (
-    select
-        joined.account_key,
-        joined.cutoff_date,
-        components.weight,
-        least(1.0, case components.component
-            when 'tenure_years' then joined.tenure_days / 365.0
-            when 'reproposal_after_loss' then joined.reproposal_rate
-            when 'multithreading_contacts' then joined.multithreading_contacts
-            when 'reactivations' then joined.reactivations
-            when 'meeting_acceptance' then joined.meeting_acceptance_rate
-        end / components.target) as scaled
-    from joined
-    cross join components
-),
-
-composite as (
-    select
-        account_key,
-        cutoff_date,
-        {{ safe_divide('sum(weight * scaled)', 'sum(case when scaled is not null then weight end)') }} as composite
-    from component_values
-    group by account_key, cutoff_date
-),
+{{ relationship_composite('joined', ['account_key', 'cutoff_date']) }},
 
 final as (
     select
