@@ -14,7 +14,7 @@
     A person's key is its CRM contact (the lowest contact_id when it has several), else
     lead:<lowest lead_id>. Emits CTEs (to follow `with recursive ... records as (...),`)
     ending with `resolved_persons`: resolved_on, record_type, record_id, person_key,
-    person_records. -#}
+    person_records. The records CTE is written by macro person_records. -#}
 {% macro person_resolution(records) -%}
 person_named_records as (
     select * from {{ records }}
@@ -135,5 +135,49 @@ resolved_persons as (
     inner join person_keys
         on person_components.resolved_on = person_keys.resolved_on
         and person_components.component_key = person_keys.component_key
+)
+{%- endmacro %}
+
+
+{#- The records person_resolution reads, as one CTE `records`: every lead of `leads` and
+    contact of `contacts` known on each date of `dates` (resolved_on). `leads` has lead_id,
+    contact_id (its matched contact), email, last_name, first_name, account_key and
+    known_on; `contacts` has contact_id, email, last_name, first_name, account_key and
+    known_on. A record whose known_on is null is known on every date (the warehouse's own
+    resolution, as of now). Use inside `with recursive`:
+        {{ person_records('leads', 'contacts', 'dates') }},
+        {{ person_resolution('records') }},
+-#}
+{% macro person_records(leads, contacts, dates) -%}
+records as (
+    select
+        {{ dates }}.resolved_on,
+        'ma_lead' as record_type,
+        {{ leads }}.lead_id as record_id,
+        {{ dbt.concat(["'lead:'", leads ~ ".lead_id"]) }} as record_key,
+        {{ leads }}.contact_id as contact_link,
+        {{ leads }}.email,
+        {{ leads }}.last_name,
+        {{ leads }}.first_name,
+        {{ leads }}.account_key
+    from {{ leads }}
+    inner join {{ dates }}
+        on {{ leads }}.known_on is null or {{ leads }}.known_on <= {{ dates }}.resolved_on
+
+    union all
+
+    select
+        {{ dates }}.resolved_on,
+        'crm_contact' as record_type,
+        {{ contacts }}.contact_id as record_id,
+        {{ dbt.concat(["'contact:'", contacts ~ ".contact_id"]) }} as record_key,
+        {{ contacts }}.contact_id as contact_link,
+        {{ contacts }}.email,
+        {{ contacts }}.last_name,
+        {{ contacts }}.first_name,
+        {{ contacts }}.account_key
+    from {{ contacts }}
+    inner join {{ dates }}
+        on {{ contacts }}.known_on is null or {{ contacts }}.known_on <= {{ dates }}.resolved_on
 )
 {%- endmacro %}

@@ -22,3 +22,17 @@
     ) as ranked
     where _version_rank = 1
 {%- endmacro %}
+
+{#- The latest version of each key of a versions model (stg_*_versions: one row per key
+    and version, re-deliveries already resolved), so that a staging model's "latest" and
+    its versions never disagree. Select the columns you need from it (it adds
+    _version_rank). -#}
+{% macro latest_of_versions(relation, key, version_column='updated_at') -%}
+    select * from (
+        select
+            *,
+            row_number() over (partition by {{ key }} order by {{ version_column }} desc) as _version_rank
+        from {{ relation }}
+    ) as ranked
+    where _version_rank = 1
+{%- endmacro %}

@@ -76,7 +76,7 @@ points as (
             case when age_days < {{ var('engagement_short_window_days') }} then activity_count else 0 end
         ) as activities_30d,
         sum(case when age_days < {{ var('engagement_window_days') }} then activity_count else 0 end) as activities_90d,
-        sum(points * power(0.5, cast(age_days as {{ type_double() }}) / half_life_days)) as decayed_points
+        sum({{ decayed_points('points', 'age_days', 'half_life_days') }}) as decayed_points
     from aged_points
     group by as_of_date, account_key
 ),

@@ -80,11 +80,7 @@ scored as (
         engagement.as_of_date,
         engagement.is_latest,
         {{ round_to('100.0 * coalesce(fit_points.points, 0) / (select points from max_points)', 2) }} as fit_score,
-        {{ round_to(
-            '100.0 * (1 - power(0.5, greatest(engagement.decayed_points, 0) / '
-            ~ var('engagement_score_half_points') ~ '))',
-            2
-        ) }} as engagement_score,
+        {{ engagement_score('engagement.decayed_points') }} as engagement_score,
         engagement.engaged_people_90d,
         engagement.buying_group_coverage,
         engagement.is_surging

@@ -24,10 +24,6 @@ opportunities as (
     where primary_account_id is not null
 ),
 
-components as (
-    select * from {{ ref('relationship_quality_components') }}
-),
-
 -- the first term started by the data date (a term signed to start later adds no tenure)
 first_contract as (
     select
@@ -143,30 +139,9 @@ measured as (
         on accounts.account_id = meetings.account_id
 ),
 
-component_values as (
-    -- each component scaled to 0-1 by its target; a component the account has no data
-    -- for (no lost deal, no meeting) is left out of its composite
-    select
-        measured.account_id,
-        components.weight,
-        least(1.0, case components.component
-            when 'tenure_years' then measured.tenure_days / 365.0
-            when 'reproposal_after_loss' then measured.reproposal_rate
-            when 'multithreading_contacts' then measured.multithreading_contacts
-            when 'reactivations' then measured.reactivations
-            when 'meeting_acceptance' then measured.meeting_acceptance_rate
-        end / components.target) as scaled
-    from measured
-    cross join components
-),
-
-composite as (
-    select
-        account_id,
-        {{ safe_divide('sum(weight * scaled)', 'sum(case when scaled is not null then weight end)') }} as composite
-    from component_values
-    group by account_id
-),
+-- each component scaled to 0-1 by its target; a component the account has no data
+-- for (no lost deal, no meeting) is left out of its composite
+{{ relationship_composite('measured', ['account_id']) }},
 
 final as (
     select

@@ -4,17 +4,17 @@
     person_resolution over the records known then, so a record that arrived later joins
     or splits no one before it existed). A record's e-mail, name and ABM account are as
     the warehouse has them now, as in the other features. -#}
-with recursive cutoffs as (
-    select cutoff_date from {{ ref('int_ml_cutoffs') }}
+with recursive dates as (
+    select cutoff_date as resolved_on from {{ ref('int_ml_cutoffs') }}
 ),
 
 leads as (
     select
         dim_leads.lead_id,
+        dim_leads.contact_id,
         lead_contacts.email,
         lead_contacts.last_name,
         lead_contacts.first_name,
-        dim_leads.contact_id,
         dim_leads.account_key,
         {{ local_date('dim_leads.created_at') }} as known_on
     from {{ ref('dim_leads') }} as dim_leads
@@ -22,16 +22,7 @@ leads as (
         on dim_leads.lead_id = lead_contacts.lead_id
 ),
 
-contacts as (
-    select
-        contact_id,
-        account_id,
-        email,
-        last_name,
-        first_name
-    from {{ ref('stg_crm__contacts') }}
-),
-
+-- a contact is known from its first version in the CRM
 contacts_first_known as (
     select
         contact_id,
@@ -40,48 +31,22 @@ contacts_first_known as (
     group by contact_id
 ),
 
-account_matches as (
+contacts as (
     select
-        account_id,
-        account_key
-    from {{ ref('int_account_company_matches') }}
-),
-
-records as (
-    select
-        cutoffs.cutoff_date as resolved_on,
-        'ma_lead' as record_type,
-        leads.lead_id as record_id,
-        {{ dbt.concat(["'lead:'", "leads.lead_id"]) }} as record_key,
-        leads.contact_id as contact_link,
-        leads.email,
-        leads.last_name,
-        leads.first_name,
-        leads.account_key
-    from leads
-    inner join cutoffs
-        on leads.known_on <= cutoffs.cutoff_date
-
-    union all
-
-    select
-        cutoffs.cutoff_date as resolved_on,
-        'crm_contact' as record_type,
-        contacts.contact_id as record_id,
-        {{ dbt.concat(["'contact:'", "contacts.contact_id"]) }} as record_key,
-        contacts.contact_id as contact_link,
+        contacts.contact_id,
         contacts.email,
         contacts.last_name,
         contacts.first_name,
-        account_matches.account_key
-    from contacts
+        account_matches.account_key,
+        contacts_first_known.known_on
+    from {{ ref('stg_crm__contacts') }} as contacts
     inner join contacts_first_known
         on contacts.contact_id = contacts_first_known.contact_id
-    inner join cutoffs
-        on contacts_first_known.known_on <= cutoffs.cutoff_date
-    left join account_matches
+    left join {{ ref('int_account_company_matches') }} as account_matches
         on contacts.account_id = account_matches.account_id
 ),
+
+{{ person_records('leads', 'contacts', 'dates') }},
 
 {{ person_resolution('records') }},
 

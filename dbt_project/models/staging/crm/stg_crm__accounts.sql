@@ -1,24 +1,25 @@
-with source as (
-    {{ published(source('crm', 'accounts')) }}
+{#- Every CRM account as last delivered: the latest version of stg_crm__account_versions. -#}
+with versions as (
+    select * from {{ ref('stg_crm__account_versions') }}
 ),
 
 latest as (
-    {{ latest_version('source', 'account_id', 'updated_at') }}
+    {{ latest_of_versions('versions', 'account_id') }}
 ),
 
-renamed as (
+final as (
     select
         account_id,
-        trim(account_name) as account_name,
-        nullif(trim(corporate_number), '') as corporate_number,
-        nullif(lower(trim(domain)), '') as domain,
-        trim(industry) as industry,
-        trim(owner) as owner,
-        nullif(lower(trim(abm_tier)), '') as abm_tier,
+        account_name,
+        corporate_number,
+        domain,
+        industry,
+        owner,
+        abm_tier,
         created_at,
         updated_at,
-        _batch_id as batch_id
+        batch_id
     from latest
 )
 
-select * from renamed
+select * from final

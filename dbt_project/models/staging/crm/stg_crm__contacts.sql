@@ -1,24 +1,25 @@
-with source as (
-    {{ published(source('crm', 'contacts')) }}
+{#- Every CRM contact as last delivered: the latest version of stg_crm__contact_versions. -#}
+with versions as (
+    select * from {{ ref('stg_crm__contact_versions') }}
 ),
 
 latest as (
-    {{ latest_version('source', 'contact_id', 'updated_at') }}
+    {{ latest_of_versions('versions', 'contact_id') }}
 ),
 
-renamed as (
+final as (
     select
         contact_id,
         account_id,
-        nullif(lower(trim(email)), '') as email,
-        trim(last_name) as last_name,
-        trim(first_name) as first_name,
-        trim(department) as department,
-        trim(title) as title,
-        nullif(lower(trim(buying_role)), '') as buying_role,
+        email,
+        last_name,
+        first_name,
+        department,
+        title,
+        buying_role,
         updated_at,
-        _batch_id as batch_id
+        batch_id
     from latest
 )
 
-select * from renamed
+select * from final

@@ -1,27 +1,29 @@
-with source as (
-    {{ published(source('firmo', 'companies')) }}
+{#- Every company-database record as last delivered: the latest version of
+    stg_firmo__company_versions. -#}
+with versions as (
+    select * from {{ ref('stg_firmo__company_versions') }}
 ),
 
 latest as (
-    {{ latest_version('source', 'corporate_number', 'updated_at') }}
+    {{ latest_of_versions('versions', 'corporate_number') }}
 ),
 
-renamed as (
+final as (
     select
-        trim(corporate_number) as corporate_number,
-        trim(company_name) as company_name,
-        trim(company_name_kana) as company_name_kana,
-        trim(prefecture) as prefecture,
-        upper(trim(industry_code)) as industry_code,
+        corporate_number,
+        company_name,
+        company_name_kana,
+        prefecture,
+        industry_code,
         employees,
-        cast(revenue_jpy as {{ type_amount() }}) as revenue_jpy,
+        revenue_jpy,
         revenue_growth_rate,
-        nullif(trim(parent_corporate_number), '') as parent_corporate_number,
-        nullif(lower(trim(domain)), '') as domain,
-        coalesce(listed, false) as is_listed,
+        parent_corporate_number,
+        domain,
+        is_listed,
         updated_at,
-        _batch_id as batch_id
+        batch_id
     from latest
 )
 
-select * from renamed
+select * from final

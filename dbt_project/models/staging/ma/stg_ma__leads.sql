@@ -1,27 +1,28 @@
-with source as (
-    {{ published(source('ma', 'leads')) }}
+{#- Every MA lead as last delivered: the latest version of stg_ma__lead_versions. -#}
+with versions as (
+    select * from {{ ref('stg_ma__lead_versions') }}
 ),
 
 latest as (
-    {{ latest_version('source', 'lead_id', 'updated_at') }}
+    {{ latest_of_versions('versions', 'lead_id') }}
 ),
 
-renamed as (
+final as (
     select
         lead_id,
-        nullif(lower(trim(email)), '') as email,
-        trim(last_name) as last_name,
-        trim(first_name) as first_name,
-        trim(company_name) as company_name,
-        trim(department) as department,
-        trim(job_title) as job_title,
-        trim(phone) as phone,
-        lower(trim(lead_source)) as lead_source,
-        coalesce(opt_out, false) as is_opted_out,
+        email,
+        last_name,
+        first_name,
+        company_name,
+        department,
+        job_title,
+        phone,
+        lead_source,
+        is_opted_out,
         created_at,
         updated_at,
-        _batch_id as batch_id
+        batch_id
     from latest
 )
 
-select * from renamed
+select * from final
