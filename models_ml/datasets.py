@@ -88,6 +88,28 @@ class TrainingData:
         """The latest evaluation cutoff."""
         return max(self.evaluation_cutoffs)
 
+    def split_by_cutoff(self, labelled: pd.DataFrame
+                        ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Labelled rows at the training cutoffs, at the evaluation cutoffs, and at every
+        cutoff, each in cutoff order (the calibration folds are blocks of cutoffs)."""
+        at = labelled["cutoff_date"]
+        return (by_cutoff(labelled[at.isin(self.training_cutoffs)]),
+                by_cutoff(labelled[at.isin(self.evaluation_cutoffs)]),
+                by_cutoff(labelled))
+
+    def cutoff_fields(self, training_rows: int, evaluation_rows: int) -> dict[str, Any]:
+        """The fields of a cutoff-trained model's ``Problem`` that say which cutoffs it
+        learnt from and was evaluated on (the model card prints them)."""
+        return {
+            "evaluation_cutoff": self.evaluation_cutoff,
+            "evaluation_cutoffs_text": cutoffs_text(self.evaluation_cutoffs),
+            "training_cutoffs": self.training_cutoffs,
+            "training_cutoffs_text": cutoffs_text(self.training_cutoffs),
+            "details": {"evaluation_cutoffs": [str(c.date()) for c in self.evaluation_cutoffs],
+                        "scoring_cutoffs_text": cutoffs_text(self.labelled_cutoffs),
+                        "training_rows": training_rows, "evaluation_rows": evaluation_rows},
+        }
+
 
 @dataclass(frozen=True)
 class ScoringData:

@@ -129,7 +129,7 @@ def dbt_target_folder(target_path: Path | None = None,
     warehouse (or, before any, the published one) so dbt need not parse the project from
     scratch, and whose state is kept for the next command.
     """
-    chosen = target_path or os.environ.get("DBT_TARGET_PATH")
+    chosen = _chosen_target(target_path)
     if chosen:
         Path(chosen).mkdir(parents=True, exist_ok=True)
         yield Path(chosen)
@@ -145,6 +145,11 @@ def dbt_target_folder(target_path: Path | None = None,
         if state.exists():
             kept.parent.mkdir(parents=True, exist_ok=True)
             replace_atomically(state, kept)
+
+
+def _chosen_target(target_path: Path | None) -> Path | str | None:
+    """The artifact folder a caller asked for, if any (else dbt writes to a throw-away one)."""
+    return target_path or os.environ.get("DBT_TARGET_PATH")
 
 
 def parse_state_path(settings: Settings) -> Path:
@@ -173,7 +178,8 @@ def run_dbt(
     """
     s = settings or get_settings()
     with dbt_target_folder(target_path, s) as target:
-        return _invoke_dbt(args, s, quiet, check, target)
+        return _invoke_dbt(args, s, quiet, check, target,
+                           write_json=_chosen_target(target_path) is not None)
 
 
 def run_step(step: DbtStep, settings: Settings | None = None, quiet: bool = True,
@@ -187,8 +193,8 @@ def run_step(step: DbtStep, settings: Settings | None = None, quiet: bool = True
 
 
 def _invoke_dbt(args: Sequence[str], s: Settings, quiet: bool, check: bool,
-                target: Path) -> list[NodeResult]:
-    res = _run_dbt_runner(args, s, quiet, target)
+                target: Path, write_json: bool) -> list[NodeResult]:
+    res = _run_dbt_runner(args, s, quiet, target, write_json)
     nodes: list[NodeResult] = []
     result = res.result
     for r in getattr(result, "results", None) or []:
@@ -213,7 +219,8 @@ def check_freshness(step: DbtStep, settings: Settings | None = None,
     """
     s = settings or get_settings()
     with dbt_target_folder(settings=s) as target:
-        res = _run_dbt_runner(step.args(), s, quiet, target)
+        res = _run_dbt_runner(step.args(), s, quiet, target,
+                              write_json=_chosen_target(None) is not None)
     results = getattr(res.result, "results", None)
     if results is None:
         raise DbtError(f"dbt {' '.join(step.args())} did not run: {res.exception}")
@@ -252,9 +259,12 @@ def _threshold(threshold: Any, which: str) -> str | None:
     return f"{time.count} {getattr(time.period, 'value', time.period)}"
 
 
-def _run_dbt_runner(args: Sequence[str], s: Settings, quiet: bool, target: Path) -> Any:
+def _run_dbt_runner(args: Sequence[str], s: Settings, quiet: bool, target: Path,
+                    write_json: bool = True) -> Any:
     """dbt's programmatic runner over ``args`` with the project, profile and ``target``
-    folder; returns its ``dbtRunnerResult``."""
+    folder; returns its ``dbtRunnerResult``. Without ``write_json`` dbt writes no JSON
+    artifacts (manifest twice, run results, graph): the results are read in this process,
+    and serialising the manifest costs about a second of CPU per command."""
     from dbt.cli.main import dbtRunner
 
     # the profile reads these; put them back afterwards, or a later caller with other
@@ -271,6 +281,8 @@ def _run_dbt_runner(args: Sequence[str], s: Settings, quiet: bool, target: Path)
     ]
     if quiet:
         cli = ["--quiet", *cli]
+    if not write_json:
+        cli = ["--no-write-json", *cli]
     log.info("dbt %s", " ".join(args))
     try:
         return dbtRunner().invoke(cli)

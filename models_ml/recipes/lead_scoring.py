@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from models_ml.datasets import NotTrainableError, ScoringData, TrainingData, cutoffs_text
+from models_ml.datasets import NotTrainableError, ScoringData, TrainingData
 from models_ml.evaluation import metric_table
 from models_ml.features import LEAD_LABEL, data_fingerprint, lead_spec
 from models_ml.lead_scoring import (
@@ -69,9 +69,7 @@ def lead_problem(data: TrainingData) -> Problem:
                                 "(kizuna_transform builds it)")
     spec = lead_spec(data.leads)
     labelled = data.leads[data.leads[LEAD_LABEL].notna()]
-    train = by_cutoff(labelled[labelled["cutoff_date"].isin(data.training_cutoffs)])
-    test = by_cutoff(labelled[labelled["cutoff_date"].isin(data.evaluation_cutoffs)])
-    everything = by_cutoff(labelled)
+    train, test, everything = data.split_by_cutoff(labelled)
     return Problem(
         spec=spec,
         training=_rows(spec, train),
@@ -81,13 +79,7 @@ def lead_problem(data: TrainingData) -> Problem:
         scoring=_rows(spec, everything),
         data_fingerprint=data_fingerprint(labelled, [
             "lead_id", "cutoff_date", LEAD_LABEL, *spec.columns]),
-        evaluation_cutoff=data.evaluation_cutoff,
-        evaluation_cutoffs_text=cutoffs_text(data.evaluation_cutoffs),
-        training_cutoffs=data.training_cutoffs,
-        training_cutoffs_text=cutoffs_text(data.training_cutoffs),
-        details={"evaluation_cutoffs": [str(c.date()) for c in data.evaluation_cutoffs],
-                 "scoring_cutoffs_text": cutoffs_text(data.labelled_cutoffs),
-                 "training_rows": len(train), "evaluation_rows": len(test)},
+        **data.cutoff_fields(training_rows=len(train), evaluation_rows=len(test)),
     )
 
 

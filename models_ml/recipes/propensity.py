@@ -30,8 +30,6 @@ from models_ml import reasons
 from models_ml.datasets import (
     ScoringData,
     TrainingData,
-    by_cutoff,
-    cutoffs_text,
 )
 from models_ml.evaluation import binary_metrics, metric_table
 from models_ml.features import LABELS, account_spec, data_fingerprint
@@ -69,9 +67,7 @@ def propensity_problem(model_name: str, data: TrainingData) -> Problem:
     label = LABELS[model_name]
     spec = account_spec(data.features)
     labelled = data.features[data.features[label].notna()]
-    train = by_cutoff(labelled[labelled["cutoff_date"].isin(data.training_cutoffs)])
-    test = by_cutoff(labelled[labelled["cutoff_date"].isin(data.evaluation_cutoffs)])
-    everything = by_cutoff(labelled)
+    train, test, everything = data.split_by_cutoff(labelled)
     y, y_test = train[label].astype(int).to_numpy(), test[label].astype(int).to_numpy()
     return Problem(
         spec=spec,
@@ -81,13 +77,7 @@ def propensity_problem(model_name: str, data: TrainingData) -> Problem:
         scoring=Rows(spec.frame(everything), everything[label].astype(int).to_numpy()),
         data_fingerprint=data_fingerprint(labelled, [
             "account_key", "cutoff_date", label, *spec.columns]),
-        evaluation_cutoff=data.evaluation_cutoff,
-        evaluation_cutoffs_text=cutoffs_text(data.evaluation_cutoffs),
-        training_cutoffs=data.training_cutoffs,
-        training_cutoffs_text=cutoffs_text(data.training_cutoffs),
-        details={"evaluation_cutoffs": [str(c.date()) for c in data.evaluation_cutoffs],
-                 "scoring_cutoffs_text": cutoffs_text(data.labelled_cutoffs),
-                 "training_rows": len(train), "evaluation_rows": len(test)},
+        **data.cutoff_fields(training_rows=len(train), evaluation_rows=len(test)),
     )
 
 

@@ -4,7 +4,8 @@ Runs kizuna_ingest over the world's whole history as one backfill window, then
 kizuna_transform (seven tasks, each dbt step one Cosmos task), and checks the warehouse
 against the files and the simulator's truth. Then runs both again and checks nothing
 changed, and builds the same world without Airflow (``kizuna load`` and ``kizuna
-build``'s functions) and checks every table is the same. Last, a model broken on purpose
+build``'s functions: the session's ``small_world_built``) and checks every table is the
+same. Last, a model broken on purpose
 (in a copy of the dbt project) fails its DAG's dbt task, whose error names it.
 """
 
@@ -18,7 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow_pipeline")]
+# the small world's group: the in-process build the DAGs' tables are compared with is the
+# session's shared one (a worker builds it once for every test of the group)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small_world_duckdb")]
 
 
 @pytest.fixture(scope="module")
@@ -163,21 +166,11 @@ def test_running_the_pipeline_again_leaves_the_same_tables(first_run, small_worl
     assert snapshot(db) == before
 
 
-def test_kizuna_build_makes_the_same_tables_as_the_dags(first_run, small_world: Path,
-                                                       small_world_config: dict,
-                                                       tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch):
-    from kizuna.pipeline import build_warehouse, load_and_gate
-
+def test_kizuna_build_makes_the_same_tables_as_the_dags(first_run, small_world_built):
+    """The pipeline's functions (``kizuna load`` and ``kizuna build``), run on a copy of
+    the same landing and truth, make every table the DAGs made."""
     _, by_dags = first_run
-    shutil.copytree(small_world / "landing", tmp_path / "landing")
-    shutil.copytree(small_world / "truth", tmp_path / "truth")  # measured as the DAGs' is
-    monkeypatch.setenv("KIZUNA_HOME", str(tmp_path))
-    for key in ("KIZUNA_LANDING", "KIZUNA_DUCKDB_PATH"):
-        monkeypatch.delenv(key, raising=False)
-    load_and_gate(small_world_config["start"], small_world_config["end"] + timedelta(days=1))
-    build_warehouse()
-    by_cli = snapshot(tmp_path / "warehouse" / "kizuna.duckdb")
+    by_cli = snapshot(small_world_built.warehouse)
     assert sorted(by_cli) == sorted(by_dags)
     assert {t for t in by_dags if t.startswith(("identity.", "intermediate."))}
     assert {t: v for t, v in by_cli.items() if v != by_dags[t]} == {}
