@@ -49,7 +49,7 @@ def landed(kizuna_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     }
     # HubSpot lists a property's history newest first
     objects["deals"][0]["propertiesWithHistory"] = {"dealstage": [
-        {"value": "closedwon", "timestamp": _ts(2), "sourceType": "CRM_UI"},
+        {"value": "1234567", "timestamp": _ts(2), "sourceType": "CRM_UI"},
         {"value": "qualifiedtobuy", "timestamp": _ts(-24), "sourceType": "CRM_UI"},
         {"value": "appointmentscheduled", "timestamp": _ts(-48), "sourceType": "API"}]}
     links = {("deals", "companies"): {"901": ["501"]},
@@ -62,8 +62,12 @@ def landed(kizuna_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     landing = kizuna_home / "landing"
     campaigns = [{"id": 42, "appId": 113, "appName": "Batch", "name": "January webinar",
                   "subject": "Join us", "type": "BATCH_EMAIL", "lastUpdatedTime": ms - 3600_000}]
+    # a portal's own stage id: only the pipeline's stage list says it is won
+    pipelines = {"deals": [{"id": "default", "label": "Sales", "updatedAt": _ts(-72),
+                            "stages": [{"id": "1234567", "label": "Signed", "metadata": {
+                                "isClosed": "true", "probability": "1.0"}}]}]}
     with HubSpotMock(objects, links, page_size=2, email_events=events,
-                     email_campaigns=campaigns) as api:
+                     email_campaigns=campaigns, pipelines=pipelines) as api:
         ex = extractor("hubspot", Credentials(host=api.url, password=api.token),
                        RetryPolicy(max_attempts=3, backoff_factor=0.01, max_delay=1))
         for obj in ex.objects():

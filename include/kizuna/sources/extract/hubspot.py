@@ -14,7 +14,10 @@ HubSpot's cap when history is asked for): each stage entered in the window lands
 ``deal_stage`` (``deal_id``, ``date_entered``, ``value``, ``source``, ``source_id``), so every
 entry lands once whatever the windows. Marketing e-mails (the campaigns e-mail events name:
 ``/email/public/v1/campaigns/by-id``, paged by ``offset``, then each campaign updated in the
-window by id) land in ``email_campaign``. Tables and columns follow Fivetran's
+window by id) land in ``email_campaign``. The deal pipelines' stages
+(``/crm/v3/pipelines/deals``: a stage's ``isClosed`` and ``probability``, 1.0 when won)
+land in ``deal_pipeline_stage`` when their pipeline changed in the window; a stage history
+entry names a stage by id, and only they say what it means. Tables and columns follow Fivetran's
 HubSpot schema: ``contact``/``company`` with ``id`` and ``property_<name>``; ``deal`` with
 ``deal_id``, ``deal_pipeline_id``, ``deal_pipeline_stage_id``, ``owner_id``.
 
@@ -111,9 +114,11 @@ class HubSpot:
         )
 
     def objects(self) -> list[str]:
-        return [*OBJECTS, "email_events", "email_campaigns"]
+        return [*OBJECTS, "email_events", "email_campaigns", "deal_pipelines"]
 
     def tables(self, obj: str) -> list[str]:
+        if obj == "deal_pipelines":
+            return ["deal_pipeline_stage"]
         if obj == "email_events":
             return ["email_event"] + [f"email_event_{t}" for t in EMAIL_EVENT_TYPES.values()]
         if obj == "email_campaigns":
@@ -130,6 +135,9 @@ class HubSpot:
             return
         if obj == "email_campaigns":
             yield from self._email_campaigns(since, until)
+            return
+        if obj == "deal_pipelines":
+            yield from self._pipeline_stages(since, until)
             return
         pages = self._list(obj, until) if since is None else self._search(obj, since, until)
         for records in pages:
@@ -228,6 +236,33 @@ class HubSpot:
                         "timestamp"], "value": entry.get("value"),
                         "source": entry.get("sourceType"), "source_id": entry.get("sourceId"),
                         "_fivetran_synced": synced}
+
+    def _pipeline_stages(self, since: datetime | None, until: datetime) -> Iterator[Row]:
+        """Every stage of each deal pipeline updated in the window (one call: the
+        pipelines API neither pages nor filters)."""
+        synced = datetime.now(UTC).isoformat()
+        body = check(self.client.get("/crm/v3/pipelines/deals"),
+                     "HubSpot deal pipelines").json()
+        for pipeline in body.get("results", []):
+            stamps = [parse_ts(x["updatedAt"]) for x in [pipeline, *pipeline.get("stages", [])]
+                      if x.get("updatedAt")]
+            changed = max(stamps) if stamps else None
+            if changed is not None and ((since is not None and changed < since)
+                                        or changed >= until):
+                continue
+            for stage in pipeline.get("stages") or []:
+                meta = stage.get("metadata") or {}
+                closed = str(meta.get("isClosed", "")).lower() == "true"
+                probability = meta.get("probability")
+                yield "deal_pipeline_stage", {
+                    "stage_id": stage["id"], "pipeline_id": pipeline["id"],
+                    "label": stage.get("label"), "probability": probability,
+                    "closed_won": closed and probability is not None
+                    and float(probability) == 1.0,
+                    "is_closed": closed, "active": not stage.get("archived", False),
+                    "display_order": stage.get("displayOrder"),
+                    "_fivetran_deleted": bool(pipeline.get("archived")),
+                    "_fivetran_synced": synced}
 
     def _email_campaigns(self, since: datetime | None, until: datetime) -> Iterator[Row]:
         """Marketing e-mails updated in the window: their ids from ``campaigns/by-id``

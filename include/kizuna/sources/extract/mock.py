@@ -222,15 +222,19 @@ class HubSpotMock(MockAPI):
     "archived", "archivedAt"?, "propertiesWithHistory"?}]}`` (the history, newest first, is
     served only by a batch read that asks for it); ``associations``: ``{("deals",
     "companies"): {"<deal id>": ["<company id>", ...]}}``; ``email_campaigns``: each
-    marketing e-mail as ``campaigns/{id}`` answers, with ``lastUpdatedTime`` (ms).
+    marketing e-mail as ``campaigns/{id}`` answers, with ``lastUpdatedTime`` (ms);
+    ``pipelines``: ``{"deals": [{"id", "label", "updatedAt", "stages": [{"id", "label",
+    "metadata": {"isClosed", "probability"}}]}]}``.
     """
 
     def __init__(self, objects: dict[str, list[dict[str, Any]]],
                  associations: dict[tuple[str, str], dict[str, list[str]]] | None = None,
                  token: str = "pat-test", page_size: int | None = None,
                  email_events: list[dict[str, Any]] | None = None,
-                 email_campaigns: list[dict[str, Any]] | None = None) -> None:
+                 email_campaigns: list[dict[str, Any]] | None = None,
+                 pipelines: dict[str, list[dict[str, Any]]] | None = None) -> None:
         super().__init__()
+        self.pipelines = pipelines or {}
         self.objects = objects
         self.email_events = email_events or []
         self.email_campaigns = email_campaigns or []
@@ -241,6 +245,7 @@ class HubSpotMock(MockAPI):
         self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/search", self._search)
         self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/batch/update", self._batch_update)
         self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/batch/read", self._batch_read)
+        self.route("GET", r"/crm/v3/pipelines/(?P<obj>\w+)", self._pipelines)
         self.route("GET", r"/email/public/v1/campaigns/by-id", self._campaign_ids)
         self.route("GET", r"/email/public/v1/campaigns/(?P<cid>[^/]+)", self._campaign)
         self.route("POST", r"/crm/v4/associations/(?P<obj>\w+)/(?P<to>\w+)/batch/read",
@@ -368,6 +373,11 @@ class HubSpotMock(MockAPI):
         return Reply(body={"status": "COMPLETE", "results": results,
                            "startedAt": "2026-01-01T00:00:00Z",
                            "completedAt": "2026-01-01T00:00:00Z"})
+
+    def _pipelines(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        return Reply(body={"results": self.pipelines.get(req.query["obj"], [])})
 
     def _campaign_ids(self, req: Request) -> Reply:
         """``{"campaigns": [{"id", "appId", "appName", "lastUpdatedTime"}], "hasMore",

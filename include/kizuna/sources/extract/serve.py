@@ -11,7 +11,8 @@ vendor does the conversion:
   deal's stage and pipeline as ``dealstage``/``pipeline``, ``hs_is_closed`` and
   ``hs_is_closed_won`` from the pipeline's stage list as HubSpot computes them), the
   deal -> company and contact -> company associations, each deal's stage history (the
-  ``deal_stage`` rows, served as the ``dealstage`` property's history), the marketing
+  ``deal_stage`` rows, served as the ``dealstage`` property's history), the pipeline's
+  stages (``deal_pipeline_stage``: closed, and a probability of 1.0 when won), the marketing
   e-mail events (a click with its URL) and the marketing e-mails they name
   (``email_campaign``, last updated the day they were delivered).
 - Salesforce, from the ``salesforce_export`` CSVs: each file an sObject under its API name,
@@ -58,10 +59,8 @@ WRITERS: dict[str, str] = {"hubspot": "hubspot_fivetran", "salesforce": "salesfo
 API_ADAPTERS: dict[str, str] = {"hubspot": "hubspot_fivetran",
                                 "salesforce": "salesforce_fivetran",
                                 "marketo": "marketo_fivetran"}
-#: Tables of the world's files that no extractor reads, and why.
-NOT_SERVED: dict[str, str] = {
-    "hubspot/deal_pipeline_stage": "served as each deal's hs_is_closed / hs_is_closed_won",
-}
+#: Tables of the world's files that no extractor reads, and why (none today).
+NOT_SERVED: dict[str, str] = {}
 #: Salesforce's standard number fields among the export's columns (the rest are text,
 #: checkboxes booleans): the export's CSV does not say a field's type.
 SALESFORCE_NUMBERS = frozenset({
@@ -202,6 +201,19 @@ def hubspot_objects(landing: Path, vendor: str = "hubspot") -> VendorObjects:
         if row["id"] in urls:
             event["url"] = urls[row["id"]]
         events.append(event)
+    pipelines: dict[str, dict[str, Any]] = {}
+    for row in _read(landing, vendor, "deal_pipeline_stage"):
+        stamp = f"{row['_day']}T00:00:00Z"
+        pipeline = pipelines.setdefault(str(row["pipeline_id"]), {
+            "id": str(row["pipeline_id"]), "label": str(row["pipeline_id"]), "displayOrder": 0,
+            "archived": False, "createdAt": stamp, "updatedAt": stamp, "stages": []})
+        meta: dict[str, Any] = {"isClosed": _text(_true(row["is_closed"]))}
+        if _true(row["closed_won"]) or _true(row["is_closed"]):  # open ones: none written
+            meta["probability"] = "1.0" if _true(row["closed_won"]) else "0.0"
+        pipeline["stages"].append({
+            "id": row["stage_id"], "label": row.get("label"), "archived": False,
+            "displayOrder": int(row.get("display_order") or 0), "metadata": meta,
+            "createdAt": stamp, "updatedAt": stamp})
     campaigns = []
     for row in _latest(_read(landing, vendor, "email_campaign"), "id", None):
         day = parse_ts(f"{row['_day']}T00:00:00Z")
@@ -218,11 +230,13 @@ def hubspot_objects(landing: Path, vendor: str = "hubspot") -> VendorObjects:
         "hubspot",
         {"objects": objects, "associations": {("deals", "companies"): deal_company,
                                               ("contacts", "companies"): contact_company},
-         "email_events": events, "email_campaigns": campaigns, "token": HUBSPOT_TOKEN},
+         "email_events": events, "email_campaigns": campaigns,
+         "pipelines": {"deals": list(pipelines.values())}, "token": HUBSPOT_TOKEN},
         {**{k: len(v) for k, v in objects.items()},
          "deal -> company": sum(map(len, deal_company.values())),
          "contact -> company": sum(map(len, contact_company.values())),
          "deal stage history": sum(map(len, history.values())),
+         "deal pipeline stages": sum(len(p["stages"]) for p in pipelines.values()),
          "email events": len(events), "email campaigns": len(campaigns)},
         {"properties": wanted},
     )
