@@ -47,6 +47,11 @@ def landed(kizuna_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                   _record("902", 5, dealname="Orphan", amount="5000",
                           dealstage="appointmentscheduled", pipeline="default")],
     }
+    # HubSpot lists a property's history newest first
+    objects["deals"][0]["propertiesWithHistory"] = {"dealstage": [
+        {"value": "1234567", "timestamp": _ts(2), "sourceType": "CRM_UI"},
+        {"value": "qualifiedtobuy", "timestamp": _ts(-24), "sourceType": "CRM_UI"},
+        {"value": "appointmentscheduled", "timestamp": _ts(-48), "sourceType": "API"}]}
     links = {("deals", "companies"): {"901": ["501"]},
              ("contacts", "companies"): {"101": ["501"]}}
     ms = int(T0.timestamp() * 1000)
@@ -55,10 +60,17 @@ def landed(kizuna_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
               for i, kind in enumerate(["SENT", "DELIVERED", "OPEN", "CLICK"], start=1)]
     events[3]["url"] = "https://example.co.jp/pricing"
     landing = kizuna_home / "landing"
-    with HubSpotMock(objects, links, page_size=2, email_events=events) as api:
+    campaigns = [{"id": 42, "appId": 113, "appName": "Batch", "name": "January webinar",
+                  "subject": "Join us", "type": "BATCH_EMAIL", "lastUpdatedTime": ms - 3600_000}]
+    # a portal's own stage id: only the pipeline's stage list says it is won
+    pipelines = {"deals": [{"id": "default", "label": "Sales", "updatedAt": _ts(-72),
+                            "stages": [{"id": "1234567", "label": "Signed", "metadata": {
+                                "isClosed": "true", "probability": "1.0"}}]}]}
+    with HubSpotMock(objects, links, page_size=2, email_events=events,
+                     email_campaigns=campaigns, pipelines=pipelines) as api:
         ex = extractor("hubspot", Credentials(host=api.url, password=api.token),
                        RetryPolicy(max_attempts=3, backoff_factor=0.01, max_delay=1))
-        for obj in ("contacts", "companies", "deals", "email_events"):
+        for obj in ex.objects():
             extract_object(ex, obj, landing, DAY, T0 + timedelta(days=1),
                            now=T0 + timedelta(days=30))
     return kizuna_home
@@ -78,6 +90,9 @@ def test_hubspot_api_records_reach_raw_through_the_adapter(landed: Path) -> None
                          "FROM raw.crm_opportunities")
         acts = wh.query("SELECT activity_type, lead_id, campaign_id, url FROM raw.ma_activities "
                         "ORDER BY occurred_at")
+        history = wh.query("SELECT opportunity_id, stage FROM raw.crm_opportunity_history "
+                           "ORDER BY changed_at")
+        campaigns = wh.query("SELECT campaign_id, name, channel FROM raw.ma_campaigns")
     assert all(m[3] != NOT_SELECTED for m in mapping)
     assert leads == [("101",), ("102",)]  # 103 was archived: excluded as deleted
     assert contacts == [("101", "501")]  # the contact_company association
@@ -90,3 +105,6 @@ def test_hubspot_api_records_reach_raw_through_the_adapter(landed: Path) -> None
     assert acts[2][3] == "https://example.co.jp/pricing"
     assert ("email_event", "ma_activities", "excluded",
             "e-mail event type DELIVERED has no contract activity type", 1) in mapping
+    # the deal's stage history and the marketing e-mail its events name reach raw too
+    assert history == [("901", "prospecting"), ("901", "qualification"), ("901", "closed_won")]
+    assert campaigns == [("42", "January webinar", "email")]

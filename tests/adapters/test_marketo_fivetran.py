@@ -112,6 +112,14 @@ def marketo_home(kizuna_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         _act("p4", 2006, "2026-03-02T05:40:00Z", 104, primary_attribute_value_id=9102,
              new_status="Invited"),
     ])
+    # custom types no adapter table is named for, as the extractor lands them
+    _drop(landing, "activity_custom", [
+        _act("k1", 2006, "2026-03-02T05:50:00Z", 100007, activity_type_name="Content Download",
+             api_name="contentDownload_c", primary_attribute_value_id=77,
+             attributes='{"File": "guide.pdf"}'),
+        _act("k2", 2006, "2026-03-02T05:55:00Z", 100008, activity_type_name="Product Trial",
+             api_name="productTrial_c", attributes='{"Plan": "pro"}'),
+    ])
     _drop(landing, "activity_delete_lead", [_act("x1", 2004, "2026-03-02T06:00:00Z", 37)])
     _drop(landing, "activity_merge_leads", [
         _act("m1", 2001, "2026-03-02T06:00:00Z", 32, merge_ids="[2005]"),
@@ -165,12 +173,13 @@ def test_every_fivetran_marketo_row_is_mapped_or_excluded_with_its_reason(
         "activity_click_link": {None: 1},
         "activity_change_status_in_progression": {
             None: 3, "program status Invited has no contract activity type": 1},
+        "activity_custom": {None: 1, "Product Trial has no contract activity type": 1},
     }
     assert {t: _counts(report, t, "ma_activities") for t in expected} == expected
     assert _counts(report, "program", "ma_campaigns") == {
         None: 3, "deleted in Marketo": 1, "operational program, not a campaign": 1}
-    assert report.rows("mapped", "ma_activities") == 10
-    assert report.rows("excluded") == 3 + 6 + 2
+    assert report.rows("mapped", "ma_activities") == 11
+    assert report.rows("excluded") == 3 + 7 + 2
     reasons = {r for cs in report.counts.values() for c in cs for r in [c.reason]}
     assert NOT_SELECTED not in reasons
     with connection() as wh:
@@ -205,13 +214,15 @@ def test_adapted_fivetran_marketo_rows_load_through_the_ordinary_loader(
     assert {k: v[0] for k, v in acts.items()} == {
         "s1": "email_send", "o1": "email_open", "c1": "email_click", "u1": "unsubscribe",
         "v1": "web_visit", "f1": "form_submit", "l1": "web_visit",
-        "p1": "event_registration", "p2": "event_attendance", "p3": "content_download"}
+        "p1": "event_registration", "p2": "event_attendance", "p3": "content_download",
+        "k1": "content_download"}
     assert str(acts["o1"][1]) == "2026-03-02 00:05:00"
     assert acts["s1"][2:5] == ("2001", "9101", "88")  # smart campaign 601 -> program 9101
     assert acts["p1"][3] == "9102" and acts["v1"][3] is None
     assert acts["c1"][5] == "https://example.com/pricing"
     assert acts["v1"][5] == "https://example.com/pricing.html"
     assert acts["l1"][4:] == ("55", "https://example.com/whitepaper.pdf")
+    assert acts["k1"][4] == "77"  # a custom type's primary attribute is its asset
     assert {k: v[0] for k, v in camps.items()} == {
         "9101": "email", "9102": "webinar", "9103": "content"}
     assert float(camps["9101"][3]) == pytest.approx(1251, abs=1)  # 1000 + 250.5, whole yen

@@ -8,12 +8,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
 from kizuna.sources.extract import Credentials, ExtractError, RetryPolicy, extract_object
 from kizuna.sources.extract.landing import read_cursor
-from kizuna.sources.extract.mock import HubSpotMock, MarketoMock, SalesforceMock
+from kizuna.sources.extract.mock import MARKETO_TYPES, HubSpotMock, MarketoMock, SalesforceMock
 from kizuna.sources.extract.run import extractor
 
 FAST = RetryPolicy(max_attempts=3, backoff_factor=0.01, max_delay=2)
@@ -115,6 +116,52 @@ def test_hubspot_429_is_retried_after_the_seconds_it_asks_for(hubspot, tmp_path)
     extract_object(hubspot_ex(hubspot), "deals", tmp_path, DAY1, END1, now=NOW)
     assert time.monotonic() - started >= 1.0
     assert len(rows(tmp_path, "hubspot", "deal", DAY1)) == 2
+
+
+def test_hubspot_deal_stage_history_lands_each_entry_once_in_batches_of_50(tmp_path):
+    def staged(i: int, *hours: float) -> dict[str, Any]:
+        rec = deal(i, max(hours))
+        rec["propertiesWithHistory"] = {"dealstage": [  # newest first, as HubSpot lists
+            {"value": f"stage{n}", "timestamp": ts(h), "sourceType": "CRM_UI",
+             "sourceId": "u1"} for n, h in sorted(enumerate(hours), reverse=True)]}
+        return rec
+
+    deals = [staged(i, -30, 2) for i in range(60)]
+    with HubSpotMock({"deals": deals}, page_size=100) as api:
+        ex = hubspot_ex(api)
+        res = extract_object(ex, "deals", tmp_path, DAY1, END1, now=NOW)
+        reads = api.calls("/crm/v3/objects/deals/batch/read")
+        assert [len(r.body["inputs"]) for r in reads] == [50, 10]
+        assert reads[0].body["propertiesWithHistory"] == ["dealstage"]
+        assert res.rows["deal_stage"] == 120
+        api.objects["deals"][0] = staged(0, -30, 2, 30)  # a third stage on day 2
+        extract_object(ex, "deals", tmp_path, DAY2, END2, now=NOW)
+    assert rows(tmp_path, "hubspot", "deal_stage", DAY2) == [
+        {"deal_id": "900", "date_entered": ts(30), "value": "stage2", "source": "CRM_UI",
+         "source_id": "u1", "_fivetran_synced": ANY}]
+    first = rows(tmp_path, "hubspot", "deal_stage", DAY1)
+    assert {(r["deal_id"], r["value"]) for r in first if r["deal_id"] == "900"} == {
+        ("900", "stage0"), ("900", "stage1")}
+
+
+def test_hubspot_marketing_emails_updated_in_the_window_land_in_email_campaign(tmp_path):
+    def campaign(cid: int, hours: float) -> dict[str, Any]:
+        return {"id": cid, "appId": 113, "appName": "Batch", "contentId": 9, "name": f"M{cid}",
+                "subject": f"S{cid}", "type": "BATCH_EMAIL", "subType": None, "numIncluded": 10,
+                "numQueued": 0, "counters": {"sent": 10},
+                "lastUpdatedTime": int((T0 + timedelta(hours=hours)).timestamp() * 1000)}
+
+    with HubSpotMock({}, email_campaigns=[campaign(42, -5), campaign(43, 3),
+                                          campaign(44, 30)], page_size=2) as api:
+        ex = hubspot_ex(api)
+        extract_object(ex, "email_campaigns", tmp_path, DAY1, END1, now=NOW,
+                       initial_since=T0)
+        assert len(api.calls("/email/public/v1/campaigns/by-id")) == 2  # paged by offset
+        extract_object(ex, "email_campaigns", tmp_path, DAY2, END2, now=NOW)
+    got = rows(tmp_path, "hubspot", "email_campaign", DAY1)
+    assert [(c["id"], c["name"], c["subject"], c["type"], c["app_name"]) for c in got] == [
+        (43, "M43", "S43", "BATCH_EMAIL", "Batch")]
+    assert [c["id"] for c in rows(tmp_path, "hubspot", "email_campaign", DAY2)] == [44]
 
 
 # -- Salesforce ----------------------------------------------------------------------------
@@ -441,3 +488,58 @@ def test_marketo_logs_in_again_when_its_token_is_refused_mid_run(marketo, tmp_pa
     extract_object(ex, "activities", tmp_path, DAY1, END1, now=NOW)
     assert len(marketo.calls("/identity/oauth/token")) == 2
     assert len(rows(tmp_path, "marketo", "activity_click_email", DAY1)) == 1
+
+
+def test_marketo_program_costs_and_tags_and_smart_campaigns_land_as_fivetran_tables(tmp_path):
+    programs = [{"id": 1001, "name": "Webinar", "type": "Event", "channel": "Webinar",
+                 "createdAt": "2026-01-01T00:00:00Z+0000",
+                 "updatedAt": "2026-01-05T03:00:00Z+0000", "folder": {"type": "Folder"},
+                 "costs": [{"startDate": "2026-01-01", "cost": 300000, "note": "venue"},
+                           {"startDate": "2026-02-01", "cost": 50000}],
+                 "tags": [{"tagType": "Product", "tagValue": "P-02"}]}]
+    smart = [{"id": 7, "name": "Register", "type": "trigger", "isActive": True,
+              "createdAt": "2026-01-01T00:00:00Z+0000",
+              "updatedAt": "2026-01-05T04:00:00Z+0000", "parentProgramId": 1001,
+              "folder": {"type": "Program", "id": 1001}},
+             {"id": 8, "name": "Later", "type": "batch", "isActive": False,
+              "updatedAt": "2026-01-06T04:00:00Z+0000", "folder": {"type": "Program",
+                                                                   "id": 1002}}]
+    with MarketoMock([], [], programs, smart_campaigns=smart) as api:
+        ex = mk_ex(api)
+        extract_object(ex, "programs", tmp_path, DAY1, END1, now=NOW)
+        assert len(api.calls("/rest/asset/v1/program/1001.json")) == 1  # browsing has no tags
+        extract_object(ex, "smart_campaigns", tmp_path, DAY1, END1, now=NOW)
+        extract_object(ex, "smart_campaigns", tmp_path, DAY2, END2, now=NOW)
+    costs = rows(tmp_path, "marketo", "program_cost", DAY1)
+    assert [(c["program_id"], c["index"], c["cost"], c["note"], c["start_date"])
+            for c in costs] == [(1001, 0, 300000, "venue", "2026-01-01"),
+                                (1001, 1, 50000, None, "2026-02-01")]
+    tags = rows(tmp_path, "marketo", "program_tag", DAY1)
+    assert [(t["program_id"], t["tag_type"], t["tag_value"]) for t in tags] == [
+        (1001, "Product", "P-02")]
+    day1 = rows(tmp_path, "marketo", "campaign", DAY1)
+    assert [(c["id"], c["program_id"], c["active"], c["type"]) for c in day1] == [
+        (7, 1001, True, "trigger")]
+    # no parentProgramId: the program folder it sits in is its program
+    assert [(c["id"], c["program_id"]) for c in rows(tmp_path, "marketo", "campaign", DAY2)
+            ] == [(8, 1002)]
+
+
+def test_marketo_custom_activity_types_land_by_name_or_in_activity_custom(tmp_path):
+    types = [*MARKETO_TYPES,
+             {"id": 100001, "name": "Download Content", "apiName": "downloadContent_c",
+              "isCustom": True, "primaryAttribute": {"name": "Asset ID"},
+              "attributes": [{"name": "Asset"}]},
+             {"id": 100005, "name": "Product Trial", "apiName": "productTrial_c",
+              "primaryAttribute": {"name": "Trial ID"}, "attributes": [{"name": "Plan"}]}]
+    acts = [activity(0, 100001, 1, 2, Asset="whitepaper.pdf"),
+            activity(1, 100005, 2, 3, Plan="pro"), activity(2, 10, 1, 4, Device="PC")]
+    with MarketoMock(acts, [], types=types) as api:
+        res = extract_object(mk_ex(api), "activities", tmp_path, DAY1, END1, now=NOW)
+    assert res.rows["activity_download_content"] == 1 and res.rows["activity_custom"] == 1
+    assert rows(tmp_path, "marketo", "activity_download_content", DAY1)[0]["asset"] == \
+        "whitepaper.pdf"
+    other = rows(tmp_path, "marketo", "activity_custom", DAY1)[0]
+    assert (other["activity_type_name"], other["api_name"], other["lead_id"]) == (
+        "Product Trial", "productTrial_c", 2)
+    assert json.loads(other["attributes"]) == {"Plan": "pro"}

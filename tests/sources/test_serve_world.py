@@ -38,10 +38,6 @@ FOLDER_DAYS = 120  # the files in one delivery: loading stays quick
 LAST = CONFIG.end
 FAST = RetryPolicy(max_attempts=2, backoff_factor=0.01, max_delay=1)
 
-MARKETO_CUSTOM = ("the Marketo export writes content downloads, card scans and events "
-                  "outside a program as custom activity types, which neither the extractor's "
-                  "default types nor the marketo_fivetran adapter read")
-
 
 @dataclass(frozen=True)
 class Case:
@@ -55,36 +51,9 @@ class Case:
 
 
 CASES = {
-    "hubspot": Case(
-        vendors={"hubspot": "hubspot_fivetran"},
-        lost={
-            "crm_opportunity_history": ("true", "the extractor reads deals as they are now, "
-                                                "not their stage history (deal_stage)"),
-            "ma_campaigns": ("true", "the extractor reads no marketing e-mails "
-                                     "(email_campaign)"),
-        },
-    ),
+    "hubspot": Case(vendors={"hubspot": "hubspot_fivetran"}),
     "salesforce_marketo": Case(
-        vendors={"salesforce": "salesforce_export", "marketo": "marketo_export"},
-        lost={
-            "ma_activities": ("activity_type in ('content_download', 'business_card_scan') "
-                              "or (activity_type like 'event_%' and campaign_id is null)",
-                              MARKETO_CUSTOM),
-        },
-        changed={
-            "ma_activities": {
-                "campaign_id": ("case when activity_type like 'event_%' then campaign_id end",
-                                "an activity names its smart campaign, which leads to the "
-                                "program only through the smart campaigns, and the extractor "
-                                "reads none; a program status change names its program"),
-            },
-            "ma_campaigns": {
-                "cost_jpy": ("null", "the extractor lands a program's fields, not its costs "
-                                     "(program_cost)"),
-                "product_id": ("null", "the marketo_fivetran adapter reads no program tags"),
-            },
-        },
-    ),
+        vendors={"salesforce": "salesforce_export", "marketo": "marketo_export"}),
 }
 
 

@@ -8,7 +8,16 @@ in ``[since, until)``, sorted ascending, paged with ``after`` in the body). Arch
 (``deal_company``, ``deal_contact``, ``contact_company``) are read for the records of each
 page with the v4 batch endpoint. Marketing e-mail events (legacy email events API, by
 ``created`` time, paged by ``offset``) land in ``email_event`` and ``email_event_<type>``
-(``email_event_open``, ``email_event_click`` ...). Tables and columns follow Fivetran's
+(``email_event_open``, ``email_event_click`` ...). A deal's stage history comes with the
+deals of each page (batch read with ``propertiesWithHistory=dealstage``, 50 deals a call,
+HubSpot's cap when history is asked for): each stage entered in the window lands in
+``deal_stage`` (``deal_id``, ``date_entered``, ``value``, ``source``, ``source_id``), so every
+entry lands once whatever the windows. Marketing e-mails (the campaigns e-mail events name:
+``/email/public/v1/campaigns/by-id``, paged by ``offset``, then each campaign updated in the
+window by id) land in ``email_campaign``. The deal pipelines' stages
+(``/crm/v3/pipelines/deals``: a stage's ``isClosed`` and ``probability``, 1.0 when won)
+land in ``deal_pipeline_stage`` when their pipeline changed in the window; a stage history
+entry names a stage by id, and only they say what it means. Tables and columns follow Fivetran's
 HubSpot schema: ``contact``/``company`` with ``id`` and ``property_<name>``; ``deal`` with
 ``deal_id``, ``deal_pipeline_id``, ``deal_pipeline_stage_id``, ``owner_id``.
 
@@ -35,6 +44,7 @@ from kizuna.sources.extract.base import (
     RetryPolicy,
     Row,
     check,
+    chunks,
     http_session,
     parse_ts,
     snake_case,
@@ -76,6 +86,12 @@ EMAIL_EVENT_COMMON = ("id", "created", "type", "recipient", "portalId", "appId",
                       "filteredEvent")
 SEARCH_LIMIT = 10_000  # HubSpot's cap on the results of one search query
 PAGE = 100
+HISTORY_BATCH = 50  # batch read's cap on inputs when propertiesWithHistory is asked for
+#: object -> (property whose history is read, landing table)
+HISTORIES: dict[str, tuple[str, str]] = {"deals": ("dealstage", "deal_stage")}
+#: Marketing e-mail (email campaign) fields as Fivetran's email_campaign names them
+EMAIL_CAMPAIGN_FIELDS = ("id", "appId", "appName", "contentId", "name", "subject", "type",
+                         "subType", "numIncluded", "numQueued")
 
 
 def _ms(ts: datetime) -> str:
@@ -98,12 +114,17 @@ class HubSpot:
         )
 
     def objects(self) -> list[str]:
-        return [*OBJECTS, "email_events"]
+        return [*OBJECTS, "email_events", "email_campaigns", "deal_pipelines"]
 
     def tables(self, obj: str) -> list[str]:
+        if obj == "deal_pipelines":
+            return ["deal_pipeline_stage"]
         if obj == "email_events":
             return ["email_event"] + [f"email_event_{t}" for t in EMAIL_EVENT_TYPES.values()]
-        return [OBJECTS[obj][0]] + [a[1] for a in ASSOCIATIONS.get(obj, [])]
+        if obj == "email_campaigns":
+            return ["email_campaign"]
+        history = [HISTORIES[obj][1]] if obj in HISTORIES else []
+        return [OBJECTS[obj][0]] + [a[1] for a in ASSOCIATIONS.get(obj, [])] + history
 
     def properties(self, obj: str) -> list[str]:
         return list((self.extra.get("properties") or {}).get(obj) or OBJECTS[obj][2])
@@ -112,9 +133,17 @@ class HubSpot:
         if obj == "email_events":
             yield from self._email_events(since, until)
             return
+        if obj == "email_campaigns":
+            yield from self._email_campaigns(since, until)
+            return
+        if obj == "deal_pipelines":
+            yield from self._pipeline_stages(since, until)
+            return
         pages = self._list(obj, until) if since is None else self._search(obj, since, until)
         for records in pages:
             yield from self._records(obj, records, deleted=False)
+            if obj in HISTORIES:
+                yield from self._history(obj, [str(r["id"]) for r in records], since, until)
         for records in self._archived(obj, since, until):
             yield from self._records(obj, records, deleted=True)
 
@@ -186,6 +215,75 @@ class HubSpot:
         for result in resp.json().get("results", []):
             out[str(result["from"]["id"])] = result.get("to", [])
         return out
+
+    def _history(self, obj: str, ids: list[str], since: datetime | None, until: datetime
+                 ) -> Iterator[Row]:
+        """The values ``obj``'s history property took in ``[since, until)``, for the records
+        ``ids`` (read in this window because they changed in it: a value set in the window
+        changed its record then, so each value lands in exactly one window)."""
+        prop, table = HISTORIES[obj]
+        synced = datetime.now(UTC).isoformat()
+        for batch in chunks(ids, HISTORY_BATCH):
+            body = check(self.client.post(f"/crm/v3/objects/{obj}/batch/read", json={
+                "inputs": [{"id": i} for i in batch], "properties": [prop],
+                "propertiesWithHistory": [prop]}), f"HubSpot {obj} {prop} history").json()
+            for record in body.get("results", []):
+                for entry in (record.get("propertiesWithHistory") or {}).get(prop) or []:
+                    at = parse_ts(entry["timestamp"])
+                    if (since is not None and at < since) or at >= until:
+                        continue
+                    yield table, {"deal_id": str(record["id"]), "date_entered": entry[
+                        "timestamp"], "value": entry.get("value"),
+                        "source": entry.get("sourceType"), "source_id": entry.get("sourceId"),
+                        "_fivetran_synced": synced}
+
+    def _pipeline_stages(self, since: datetime | None, until: datetime) -> Iterator[Row]:
+        """Every stage of each deal pipeline updated in the window (one call: the
+        pipelines API neither pages nor filters)."""
+        synced = datetime.now(UTC).isoformat()
+        body = check(self.client.get("/crm/v3/pipelines/deals"),
+                     "HubSpot deal pipelines").json()
+        for pipeline in body.get("results", []):
+            stamps = [parse_ts(x["updatedAt"]) for x in [pipeline, *pipeline.get("stages", [])]
+                      if x.get("updatedAt")]
+            changed = max(stamps) if stamps else None
+            if changed is not None and ((since is not None and changed < since)
+                                        or changed >= until):
+                continue
+            for stage in pipeline.get("stages") or []:
+                meta = stage.get("metadata") or {}
+                closed = str(meta.get("isClosed", "")).lower() == "true"
+                probability = meta.get("probability")
+                yield "deal_pipeline_stage", {
+                    "stage_id": stage["id"], "pipeline_id": pipeline["id"],
+                    "label": stage.get("label"), "probability": probability,
+                    "closed_won": closed and probability is not None
+                    and float(probability) == 1.0,
+                    "is_closed": closed, "active": not stage.get("archived", False),
+                    "display_order": stage.get("displayOrder"),
+                    "_fivetran_deleted": bool(pipeline.get("archived")),
+                    "_fivetran_synced": synced}
+
+    def _email_campaigns(self, since: datetime | None, until: datetime) -> Iterator[Row]:
+        """Marketing e-mails updated in the window: their ids from ``campaigns/by-id``
+        (``lastUpdatedTime`` in ms), then each by id for its name, subject and type."""
+        synced = datetime.now(UTC).isoformat()
+        lo, hi = (int(_ms(since)) if since else None), int(_ms(until))
+        for page in self.client.paginate(
+            "/email/public/v1/campaigns/by-id", params={"limit": 1000},
+            data_selector="campaigns",
+            paginator=JSONResponseCursorPaginator(cursor_path="offset", cursor_param="offset",
+                                                  has_more_path="hasMore"),
+        ):
+            for ref in page:
+                updated = int(ref.get("lastUpdatedTime") or 0)
+                if (lo is not None and updated < lo) or updated >= hi:
+                    continue
+                campaign = check(self.client.get(f"/email/public/v1/campaigns/{ref['id']}"),
+                                 f"HubSpot e-mail campaign {ref['id']}").json()
+                row = {snake_case(k): campaign.get(k) for k in EMAIL_CAMPAIGN_FIELDS}
+                row["_fivetran_synced"] = synced
+                yield "email_campaign", row
 
     def _email_events(self, since: datetime | None, until: datetime) -> Iterator[Row]:
         """Marketing e-mail events created in the window (``startTimestamp`` and

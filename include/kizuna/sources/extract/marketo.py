@@ -6,9 +6,19 @@ token for ``since`` (``/rest/v1/activities/pagingtoken.json``), then
 ``/rest/v1/activities.json`` with up to ten ``activityTypeIds`` a call, paged with
 ``nextPageToken`` until ``moreResult`` is false; rows at or after ``until`` are left for
 the next window. Type names and attributes come from ``/rest/v1/activities/types.json``.
-Leads: those with a *New Lead* or *Change Data Value* activity in the window, read by id
-from ``/rest/v1/leads.json`` (300 a call). Programs: ``/rest/asset/v1/programs.json``
-filtered on ``updatedAt``, paged by offset.
+Custom activity types (``isCustom``, an ``apiName``, or an id from 100000) are read too:
+one whose table the marketo_fivetran adapter reads (``activity_download_content`` ...)
+lands there, as a loading tool lands it; any other in ``activity_custom`` with its type's
+name and its attributes as one JSON text, so the adapter maps it by name or counts it
+excluded with its reason. Leads: those with a *New Lead* or *Change Data Value* activity
+in the window, read by id from ``/rest/v1/leads.json`` (300 a call). Programs:
+``/rest/asset/v1/programs.json`` filtered on ``updatedAt``, paged by offset; a program's
+``costs`` (periods of ``startDate``, ``cost``, ``note``) land in ``program_cost`` and its
+tags, which browsing does not return, are read by id (``/rest/asset/v1/program/{id}.json``)
+into ``program_tag``. Smart campaigns (``/rest/asset/v1/smartCampaigns.json``, by
+``updatedAt``, paged by offset) land in ``campaign`` with their parent program: the
+contract has no entity for them (they are the automation inside a program, not a
+campaign), but an activity names its smart campaign, and only they lead it to its program.
 
 With extra ``bulk_activities: true`` activities come from bulk export jobs instead
 (``/bulk/v1/activities/export``: create with a ``createdAt`` range of at most 31 days,
@@ -21,7 +31,7 @@ Tables follow Fivetran's Marketo schema: ``lead`` (field names in snake case),
 ``activity_<type name in snake case>`` (``activity_send_email``, ``activity_click_email``
 ...; ``id``, ``lead_id``, ``activity_date``, ``activity_type_id``, ``campaign_id``,
 ``primary_attribute_value_id``, ``primary_attribute_value`` and the type's attributes),
-``program``.
+``program``, ``program_cost``, ``program_tag``, ``campaign`` (smart campaigns).
 
 Connection: host = the REST endpoint (``https://<munchkin>.mktorest.com``), login/password
 = client id and secret; extra ``activity_types`` (names) and ``lead_fields``.
@@ -59,7 +69,7 @@ from kizuna.sources.extract.base import (
     snake_case,
 )
 
-OBJECTS: tuple[str, ...] = ("activities", "leads", "programs")
+OBJECTS: tuple[str, ...] = ("activities", "leads", "programs", "smart_campaigns")
 #: The activity types an ABM warehouse reads by default (Marketo's standard names).
 ACTIVITY_TYPES: tuple[str, ...] = (
     "New Lead", "Change Data Value", "Delete Lead", "Merge Leads", "Send Email",
@@ -72,6 +82,20 @@ LEAD_FIELDS: tuple[str, ...] = (
     "id", "email", "firstName", "lastName", "company", "title", "department", "phone",
     "leadSource", "unsubscribed", "createdAt", "updatedAt",
 )
+CUSTOM_TYPE_IDS = 100_000  # Marketo numbers custom activity types from here
+CUSTOM_TABLE = "activity_custom"  # custom types no adapter table is named for
+#: Smart campaign fields (Asset API) -> Fivetran's campaign column
+SMART_CAMPAIGN_FIELDS: dict[str, str] = {
+    "id": "id", "name": "name", "description": "description", "type": "type",
+    "status": "status", "createdAt": "created_at", "updatedAt": "updated_at",
+    "isActive": "active", "isSystem": "is_system", "isRequestable": "is_requestable",
+    "isCommunicationLimitEnabled": "is_communication_limit_enabled",
+    "qualificationRuleType": "qualification_rule_type",
+    "qualificationRuleInterval": "qualification_rule_interval",
+    "qualificationRuleUnit": "qualification_rule_unit", "maxMembers": "max_members",
+    "workspace": "workspace_name", "computedUrl": "computed_url", "flowId": "flow_id",
+    "smartListId": "smart_list_id",
+}
 RETRY_CODES = {"606", "615"}  # rate limit, concurrency limit: wait and try again
 TOKEN_CODES = {"601", "602"}  # access token invalid, expired: log in again
 RENEWED = "X-Kizuna-Token-Renewed"  # marks the one re-send after a new token
@@ -172,18 +196,29 @@ class Marketo:
         return self.session.send(again, **kwargs)
 
     def activity_types(self) -> list[dict[str, Any]]:
-        """The selected activity types this instance knows (``types.json``)."""
+        """The selected activity types this instance knows (``types.json``), and every
+        custom one."""
         if self._types is None:
             body = _ok(check(self.client.get("/rest/v1/activities/types.json"),
                              "Marketo activity types").json(), "activity types")
             wanted = {n.lower() for n in self.type_names}
-            self._types = [t for t in body.get("result", []) if t["name"].lower() in wanted]
+            self._types = [t for t in body.get("result", [])
+                           if t["name"].lower() in wanted or _custom(t)]
         return self._types
+
+    def table_of(self, kind: dict[str, Any]) -> str:
+        """The landing table of an activity type's rows."""
+        table = f"activity_{snake_case(kind['name'])}"
+        if _custom(kind) and table not in _adapter_tables():
+            return CUSTOM_TABLE
+        return table
 
     def tables(self, obj: str) -> list[str]:
         if obj == "activities":
-            return [f"activity_{snake_case(t['name'])}" for t in self.activity_types()]
-        return {"leads": ["lead"], "programs": ["program"]}[obj]
+            tables = dict.fromkeys(self.table_of(t) for t in self.activity_types())
+            return [*tables, *([] if CUSTOM_TABLE in tables else [CUSTOM_TABLE])]
+        return {"leads": ["lead"], "programs": ["program", "program_cost", "program_tag"],
+                "smart_campaigns": ["campaign"]}[obj]
 
     def rows(self, obj: str, since: datetime | None, until: datetime) -> Iterator[Row]:
         since = since or datetime(2000, 1, 1, tzinfo=UTC)  # Marketo keeps no older activity
@@ -193,6 +228,8 @@ class Marketo:
             yield from self._lead_rows(since, until)
         elif obj == "programs":
             yield from self._program_rows(since, until)
+        elif obj == "smart_campaigns":
+            yield from self._smart_campaign_rows(since, until)
         else:
             raise ValueError(f"unknown Marketo object {obj!r}; known: {OBJECTS}")
 
@@ -271,9 +308,16 @@ class Marketo:
                 "primary_attribute_value": act.get("primaryAttributeValue"),
                 "_fivetran_synced": synced,
             }
-            for attr in act.get("attributes") or []:
-                row.setdefault(snake_case(attr["name"]), attr.get("value"))
-            yield f"activity_{snake_case(kind['name'])}", row
+            table = self.table_of(kind)
+            if table == CUSTOM_TABLE:  # columns vary by type: the attributes as one text
+                row.update(activity_type_name=kind["name"], api_name=kind.get("apiName"),
+                           attributes=json.dumps({a["name"]: a.get("value") for a in
+                                                  act.get("attributes") or []},
+                                                 ensure_ascii=False, sort_keys=True))
+            else:
+                for attr in act.get("attributes") or []:
+                    row.setdefault(snake_case(attr["name"]), attr.get("value"))
+            yield table, row
 
     # -- leads ----------------------------------------------------------------------
     def _lead_rows(self, since: datetime, until: datetime) -> Iterator[Row]:
@@ -293,27 +337,77 @@ class Marketo:
                 yield "lead", row
 
     # -- programs -------------------------------------------------------------------
-    def _program_rows(self, since: datetime, until: datetime) -> Iterator[Row]:
-        synced = datetime.now(UTC).isoformat()
+    def _assets(self, path: str, since: datetime, until: datetime
+                ) -> Iterator[dict[str, Any]]:
+        """Assets (programs, smart campaigns) updated in ``[since, until)``, paged by
+        offset (200 at most a call)."""
         for page in self.client.paginate(
-            "/rest/asset/v1/programs.json",
-            params={"earliestUpdatedAt": iso(since), "latestUpdatedAt": iso(until)},
+            path, params={"earliestUpdatedAt": iso(since), "latestUpdatedAt": iso(until)},
             data_selector="result",
             paginator=OffsetPaginator(limit=200, offset_param="offset",
                                       limit_param="maxReturn", total_path=None,
                                       stop_after_empty_page=True),
         ):
-            _ok(page.response.json(), "programs")
-            for program in page:
-                if parse_ts(program["updatedAt"]) >= until:
-                    continue  # latestUpdatedAt is inclusive; the window's end is not
-                row = {snake_case(k): v for k, v in program.items()
-                       if not isinstance(v, dict | list)}
-                row["_fivetran_deleted"] = False
-                row["_fivetran_synced"] = synced
-                yield "program", row
+            _ok(page.response.json(), path)
+            for asset in page:
+                if parse_ts(asset["updatedAt"]) < until:  # latestUpdatedAt is inclusive
+                    yield asset
+
+    def _program_rows(self, since: datetime, until: datetime) -> Iterator[Row]:
+        synced = datetime.now(UTC).isoformat()
+        for program in self._assets("/rest/asset/v1/programs.json", since, until):
+            row = {snake_case(k): v for k, v in program.items()
+                   if not isinstance(v, dict | list)}
+            row["_fivetran_deleted"] = False
+            row["_fivetran_synced"] = synced
+            yield "program", row
+            full = program
+            if "tags" not in program or "costs" not in program:  # browsing omits tags
+                full = {**_ok(check(self.client.get(
+                    f"/rest/asset/v1/program/{program['id']}.json"),
+                    f"Marketo program {program['id']}").json(), "program")["result"][0],
+                    **{k: program[k] for k in ("costs",) if program.get(k) is not None}}
+            # a period's position is its key, as Fivetran's program_cost has it
+            for index, cost in enumerate(full.get("costs") or []):
+                yield "program_cost", {
+                    "program_id": program["id"], "index": index, "cost": cost.get("cost"),
+                    "note": cost.get("note"), "start_date": cost.get("startDate"),
+                    "_fivetran_synced": synced}
+            for tag in full.get("tags") or []:
+                yield "program_tag", {
+                    "program_id": program["id"], "tag_type": tag.get("tagType"),
+                    "tag_value": tag.get("tagValue"), "_fivetran_synced": synced,
+                    "_fivetran_deleted": False}
+
+    # -- smart campaigns ------------------------------------------------------------
+    def _smart_campaign_rows(self, since: datetime, until: datetime) -> Iterator[Row]:
+        synced = datetime.now(UTC).isoformat()
+        for sc in self._assets("/rest/asset/v1/smartCampaigns.json", since, until):
+            row = {col: sc.get(field) for field, col in SMART_CAMPAIGN_FIELDS.items()}
+            folder = sc.get("folder") or {}
+            folder_id = folder.get("id", folder.get("value"))
+            row.update(folder_id=folder_id, folder_type=folder.get("type"),
+                       program_id=sc.get("parentProgramId") or (
+                           folder_id if str(folder.get("type")).lower() == "program"
+                           else None),
+                       _fivetran_deleted=False, _fivetran_synced=synced)
+            yield "campaign", row
 
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value else None
+
+
+def _custom(kind: dict[str, Any]) -> bool:
+    """A custom activity type (one a team defined), as ``types.json`` describes it."""
+    return bool(kind.get("isCustom") or kind.get("apiName")
+                or int(kind.get("id") or 0) >= CUSTOM_TYPE_IDS)
+
+
+def _adapter_tables() -> set[str]:
+    """The activity tables the marketo_fivetran adapter reads (a custom type's rows land
+    under its own name only where the adapter reads that table)."""
+    from kizuna.sources.adapters import adapter
+
+    return {t for t in adapter("marketo_fivetran").tables if t.startswith("activity_")}

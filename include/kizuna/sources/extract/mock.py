@@ -215,26 +215,39 @@ HUBSPOT_MODIFIED = {"contacts": "lastmodifieddate"}  # others: hs_lastmodifiedda
 
 
 class HubSpotMock(MockAPI):
-    """HubSpot CRM v3 objects (list, search, batch update), v4 association batch reads.
+    """HubSpot CRM v3 objects (list, search, batch read with property history, batch
+    update), v4 association batch reads, legacy e-mail events and e-mail campaigns.
 
     ``objects``: ``{"contacts": [{"id", "properties", "createdAt", "updatedAt",
-    "archived", "archivedAt"?}]}``; ``associations``: ``{("deals", "companies"):
-    {"<deal id>": ["<company id>", ...]}}``.
+    "archived", "archivedAt"?, "propertiesWithHistory"?}]}`` (the history, newest first, is
+    served only by a batch read that asks for it); ``associations``: ``{("deals",
+    "companies"): {"<deal id>": ["<company id>", ...]}}``; ``email_campaigns``: each
+    marketing e-mail as ``campaigns/{id}`` answers, with ``lastUpdatedTime`` (ms);
+    ``pipelines``: ``{"deals": [{"id", "label", "updatedAt", "stages": [{"id", "label",
+    "metadata": {"isClosed", "probability"}}]}]}``.
     """
 
     def __init__(self, objects: dict[str, list[dict[str, Any]]],
                  associations: dict[tuple[str, str], dict[str, list[str]]] | None = None,
                  token: str = "pat-test", page_size: int | None = None,
-                 email_events: list[dict[str, Any]] | None = None) -> None:
+                 email_events: list[dict[str, Any]] | None = None,
+                 email_campaigns: list[dict[str, Any]] | None = None,
+                 pipelines: dict[str, list[dict[str, Any]]] | None = None) -> None:
         super().__init__()
+        self.pipelines = pipelines or {}
         self.objects = objects
         self.email_events = email_events or []
+        self.email_campaigns = email_campaigns or []
         self.associations = associations or {}
         self.token = token
         self.page_size = page_size
         self.route("GET", r"/crm/v3/objects/(?P<obj>\w+)", self._list)
         self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/search", self._search)
         self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/batch/update", self._batch_update)
+        self.route("POST", r"/crm/v3/objects/(?P<obj>\w+)/batch/read", self._batch_read)
+        self.route("GET", r"/crm/v3/pipelines/(?P<obj>\w+)", self._pipelines)
+        self.route("GET", r"/email/public/v1/campaigns/by-id", self._campaign_ids)
+        self.route("GET", r"/email/public/v1/campaigns/(?P<cid>[^/]+)", self._campaign)
         self.route("POST", r"/crm/v4/associations/(?P<obj>\w+)/(?P<to>\w+)/batch/read",
                    self._assoc)
         self.route("GET", r"/email/public/v1/events", self._events)
@@ -257,7 +270,7 @@ class HubSpotMock(MockAPI):
 
     @staticmethod
     def _shape(r: dict[str, Any], props: list[str] | None) -> dict[str, Any]:
-        shaped = dict(r)
+        shaped = {k: v for k, v in r.items() if k != "propertiesWithHistory"}
         if props:
             shaped["properties"] = {k: v for k, v in r.get("properties", {}).items()
                                     if k in props or k == "hs_object_id"}
@@ -332,6 +345,60 @@ class HubSpotMock(MockAPI):
             "message": f"Could not get some {req.query['obj']} objects, they may be deleted "
                        "or not exist.", "context": {"ids": missing}}])
         return Reply(207, body)
+
+    def _batch_read(self, req: Request) -> Reply:
+        """Records by id; ``propertiesWithHistory`` adds each named property's history,
+        and then at most 50 inputs are taken (100 otherwise)."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        body = req.body or {}
+        inputs = body.get("inputs") or []
+        history = body.get("propertiesWithHistory") or []
+        cap = 50 if history else 100
+        if not inputs or len(inputs) > cap:
+            return Reply(400, {"status": "error", "category": "VALIDATION_ERROR",
+                               "message": f"inputs: 1 to {cap}, not {len(inputs)}"})
+        by_id = {str(r["id"]): r for r in self.objects.get(req.query["obj"], [])
+                 if not r.get("archived")}
+        results = []
+        for item in inputs:
+            record = by_id.get(str(item["id"]))
+            if record is None:
+                continue
+            shaped = self._shape(record, body.get("properties"))
+            if history:
+                kept = record.get("propertiesWithHistory") or {}
+                shaped["propertiesWithHistory"] = {p: kept.get(p, []) for p in history}
+            results.append(shaped)
+        return Reply(body={"status": "COMPLETE", "results": results,
+                           "startedAt": "2026-01-01T00:00:00Z",
+                           "completedAt": "2026-01-01T00:00:00Z"})
+
+    def _pipelines(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        return Reply(body={"results": self.pipelines.get(req.query["obj"], [])})
+
+    def _campaign_ids(self, req: Request) -> Reply:
+        """``{"campaigns": [{"id", "appId", "appName", "lastUpdatedTime"}], "hasMore",
+        "offset"}``, paged by ``offset``."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        start = int(req.query.get("offset") or 0)
+        size = min(self.page_size or int(req.query.get("limit", 10)), 1000)
+        page = self.email_campaigns[start:start + size]
+        return Reply(body={"campaigns": [
+            {k: c.get(k) for k in ("id", "appId", "appName", "lastUpdatedTime")} for c in page],
+            "hasMore": start + size < len(self.email_campaigns),
+            "offset": str(start + len(page))})
+
+    def _campaign(self, req: Request) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        for c in self.email_campaigns:
+            if str(c["id"]) == req.query["cid"]:
+                return Reply(body={k: v for k, v in c.items() if k != "lastUpdatedTime"})
+        return Reply(404, {"status": "error", "message": "campaign not found"})
 
     def _events(self, req: Request) -> Reply:
         """Legacy email events: ``startTimestamp``/``endTimestamp`` (ms, inclusive),
@@ -558,19 +625,22 @@ MARKETO_TYPES: list[dict[str, Any]] = [
 
 class MarketoMock(MockAPI):
     """Marketo identity token, activity types, paging tokens, activities
-    (``nextPageToken``/``moreResult``), leads by id and programs by ``updatedAt``.
+    (``nextPageToken``/``moreResult``), leads by id, programs and smart campaigns by
+    ``updatedAt`` (browsing programs returns no ``tags``: a program by id has them).
     Errors come as HTTP 200 with ``success: false`` (601 invalid token, 606 rate limit)."""
 
     def __init__(self, activities: list[dict[str, Any]], leads: list[dict[str, Any]],
                  programs: list[dict[str, Any]] | None = None, client_id: str = "cid",
                  client_secret: str = "secret", page_size: int = 300,
-                 types: list[dict[str, Any]] | None = None) -> None:
+                 types: list[dict[str, Any]] | None = None,
+                 smart_campaigns: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.activities = activities
         self._dated_key: tuple[int, int] | None = None
         self._dated_cache: list[tuple[datetime, dict[str, Any]]] = []
         self.leads = {str(lead["id"]): lead for lead in leads}  # ids as a query names them
         self.programs = programs or []
+        self.smart_campaigns = smart_campaigns or []
         self.client_id, self.client_secret = client_id, client_secret
         self.page_size = page_size
         self.types = types or MARKETO_TYPES
@@ -581,6 +651,8 @@ class MarketoMock(MockAPI):
         self.route("GET", r"/rest/v1/activities\.json", self._activities)
         self.route("GET", r"/rest/v1/leads\.json", self._leads)
         self.route("GET", r"/rest/asset/v1/programs\.json", self._programs)
+        self.route("GET", r"/rest/asset/v1/program/(?P<pid>[^/]+)\.json", self._program)
+        self.route("GET", r"/rest/asset/v1/smartCampaigns\.json", self._smart_campaigns)
         self.exports: dict[str, dict[str, Any]] = {}
         self.route("POST", r"/bulk/v1/activities/export/create\.json", self._export_create)
         self.route("POST", r"/bulk/v1/activities/export/(?P<job>[\w-]+)/enqueue\.json",
@@ -678,9 +750,24 @@ class MarketoMock(MockAPI):
         return self._ok(result=result)
 
     def _programs(self, req: Request) -> Reply:
+        return self._browse(req, [{k: v for k, v in p.items() if k != "tags"}
+                                  for p in self.programs])
+
+    def _smart_campaigns(self, req: Request) -> Reply:
+        return self._browse(req, self.smart_campaigns)
+
+    def _program(self, req: Request) -> Reply:
         if (denied := self._auth(req)) is not None:
             return denied
-        rows = self.programs
+        found = [p for p in self.programs if str(p["id"]) == req.query["pid"]]
+        if not found:
+            return self._ok(result=[], warnings=["No assets found for the given search "
+                                                 "criteria."])
+        return self._ok(result=[{"tags": [], "costs": [], **found[0]}], warnings=[])
+
+    def _browse(self, req: Request, rows: list[dict[str, Any]]) -> Reply:
+        if (denied := self._auth(req)) is not None:
+            return denied
         if "earliestUpdatedAt" in req.query:
             lo = parse_ts(req.query["earliestUpdatedAt"])
             rows = [p for p in rows if parse_ts(p["updatedAt"]) >= lo]

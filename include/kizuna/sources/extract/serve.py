@@ -10,14 +10,19 @@ vendor does the conversion:
   objects (every ``property_<name>`` a property, values as text as HubSpot sends them, the
   deal's stage and pipeline as ``dealstage``/``pipeline``, ``hs_is_closed`` and
   ``hs_is_closed_won`` from the pipeline's stage list as HubSpot computes them), the
-  deal -> company and contact -> company associations, and the marketing e-mail events
-  (a click with its URL).
+  deal -> company and contact -> company associations, each deal's stage history (the
+  ``deal_stage`` rows, served as the ``dealstage`` property's history), the pipeline's
+  stages (``deal_pipeline_stage``: closed, and a probability of 1.0 when won), the marketing
+  e-mail events (a click with its URL) and the marketing e-mails they name
+  (``email_campaign``, last updated the day they were delivered).
 - Salesforce, from the ``salesforce_export`` CSVs: each file an sObject under its API name,
   columns as API field names, checkboxes as booleans and the standard number fields as
   numbers; objects the export writes without ``SystemModstamp`` (users, stages, price
   books, products) get their delivery date as the modification stamp.
 - Marketo, from the ``marketo_export`` files: leads, activities (``activityTypeId``, the
-  attributes as name/value pairs), activity types and programs; a *New Lead* activity
+  attributes as name/value pairs), activity types (custom ones included), programs (their
+  costs and tags) and smart campaigns (one written without ``updatedAt`` was updated
+  the day it was delivered); a *New Lead* activity
   per lead at its creation, which Marketo logs and through which the extractor finds the
   leads to read.
 
@@ -54,13 +59,8 @@ WRITERS: dict[str, str] = {"hubspot": "hubspot_fivetran", "salesforce": "salesfo
 API_ADAPTERS: dict[str, str] = {"hubspot": "hubspot_fivetran",
                                 "salesforce": "salesforce_fivetran",
                                 "marketo": "marketo_fivetran"}
-#: Tables of the world's files that no extractor reads, and why.
-NOT_SERVED: dict[str, str] = {
-    "hubspot/deal_stage": "the extractor reads deals as they are now, not their stage history",
-    "hubspot/deal_pipeline_stage": "served as each deal's hs_is_closed / hs_is_closed_won",
-    "hubspot/email_campaign": "the extractor reads no marketing e-mails",
-    "marketo/smart_campaigns": "the extractor reads no smart campaigns",
-}
+#: Tables of the world's files that no extractor reads, and why (none today).
+NOT_SERVED: dict[str, str] = {}
 #: Salesforce's standard number fields among the export's columns (the rest are text,
 #: checkboxes booleans): the export's CSV does not say a field's type.
 SALESFORCE_NUMBERS = frozenset({
@@ -167,6 +167,11 @@ def hubspot_objects(landing: Path, vendor: str = "hubspot") -> VendorObjects:
                        "property_hs_lastmodifieddate"):
         companies.append(record(str(row["id"]), properties(row), "createdate",
                                 "hs_lastmodifieddate"))
+    history: dict[str, list[dict[str, Any]]] = {}
+    for row in _read(landing, vendor, "deal_stage"):
+        history.setdefault(str(row["deal_id"]), []).append({
+            "value": row.get("value"), "timestamp": row["date_entered"],
+            "sourceType": row.get("source"), "sourceId": row.get("source_id")})
     for row in _latest(_read(landing, vendor, "deal"), "deal_id",
                        "property_hs_lastmodifieddate"):
         stage = stages.get(row.get("deal_pipeline_stage_id") or "")
@@ -175,7 +180,12 @@ def hubspot_objects(landing: Path, vendor: str = "hubspot") -> VendorObjects:
         if stage is not None:  # HubSpot computes these from the pipeline's stage list
             props["hs_is_closed"] = _true(stage["is_closed"])
             props["hs_is_closed_won"] = _true(stage["closed_won"])
-        deals.append(record(str(row["deal_id"]), props, "createdate", "hs_lastmodifieddate"))
+        deal = record(str(row["deal_id"]), props, "createdate", "hs_lastmodifieddate")
+        entries = history.get(str(row["deal_id"]), [])
+        # HubSpot lists a property's history newest first
+        deal["propertiesWithHistory"] = {"dealstage": sorted(
+            entries, key=lambda e: parse_ts(e["timestamp"]), reverse=True)}
+        deals.append(deal)
     deal_company: dict[str, list[str]] = {}
     for row in _read(landing, vendor, "deal_company"):
         targets = deal_company.setdefault(str(row["deal_id"]), [])
@@ -191,6 +201,28 @@ def hubspot_objects(landing: Path, vendor: str = "hubspot") -> VendorObjects:
         if row["id"] in urls:
             event["url"] = urls[row["id"]]
         events.append(event)
+    pipelines: dict[str, dict[str, Any]] = {}
+    for row in _read(landing, vendor, "deal_pipeline_stage"):
+        stamp = f"{row['_day']}T00:00:00Z"
+        pipeline = pipelines.setdefault(str(row["pipeline_id"]), {
+            "id": str(row["pipeline_id"]), "label": str(row["pipeline_id"]), "displayOrder": 0,
+            "archived": False, "createdAt": stamp, "updatedAt": stamp, "stages": []})
+        meta: dict[str, Any] = {"isClosed": _text(_true(row["is_closed"]))}
+        if _true(row["closed_won"]) or _true(row["is_closed"]):  # open ones: none written
+            meta["probability"] = "1.0" if _true(row["closed_won"]) else "0.0"
+        pipeline["stages"].append({
+            "id": row["stage_id"], "label": row.get("label"), "archived": False,
+            "displayOrder": int(row.get("display_order") or 0), "metadata": meta,
+            "createdAt": stamp, "updatedAt": stamp})
+    campaigns = []
+    for row in _latest(_read(landing, vendor, "email_campaign"), "id", None):
+        day = parse_ts(f"{row['_day']}T00:00:00Z")
+        campaigns.append({
+            "id": row["id"], "name": row.get("name"), "subject": row.get("subject"),
+            "type": row.get("type"), "subType": row.get("sub_type"),
+            "appName": row.get("app_name"), "numIncluded": row.get("num_included"),
+            "numQueued": row.get("num_queued"),
+            "lastUpdatedTime": int(day.timestamp() * 1000)})
     objects = {"contacts": contacts, "companies": companies, "deals": deals}
     wanted = {name: sorted({p for r in rows for p in r["properties"]} - {"hs_object_id"})
               for name, rows in objects.items()}
@@ -198,11 +230,14 @@ def hubspot_objects(landing: Path, vendor: str = "hubspot") -> VendorObjects:
         "hubspot",
         {"objects": objects, "associations": {("deals", "companies"): deal_company,
                                               ("contacts", "companies"): contact_company},
-         "email_events": events, "token": HUBSPOT_TOKEN},
+         "email_events": events, "email_campaigns": campaigns,
+         "pipelines": {"deals": list(pipelines.values())}, "token": HUBSPOT_TOKEN},
         {**{k: len(v) for k, v in objects.items()},
          "deal -> company": sum(map(len, deal_company.values())),
          "contact -> company": sum(map(len, contact_company.values())),
-         "email events": len(events)},
+         "deal stage history": sum(map(len, history.values())),
+         "deal pipeline stages": sum(len(p["stages"]) for p in pipelines.values()),
+         "email events": len(events), "email campaigns": len(campaigns)},
         {"properties": wanted},
     )
 
@@ -295,13 +330,20 @@ def marketo_objects(landing: Path, vendor: str = "marketo") -> VendorObjects:
                 for p in _latest(_read(landing, vendor, "programs"), "id", "updatedAt")]
     for p in programs:  # the Asset API's date form is parsed as the mock filters on it
         parse_ts(p["updatedAt"])
+    smart_campaigns = []
+    for row in _latest(_read(landing, vendor, "smart_campaigns"), "id", "updatedAt"):
+        sc = {k: v for k, v in row.items() if k != "_day"}
+        sc.setdefault("updatedAt", f"{row['_day']}T00:00:00Z+0000")
+        sc.setdefault("createdAt", sc["updatedAt"])
+        smart_campaigns.append(sc)
     return VendorObjects(
         "marketo",
         {"activities": activities + created, "leads": leads, "programs": programs,
-         "types": types, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+         "smart_campaigns": smart_campaigns, "types": types, "client_id": CLIENT_ID,
+         "client_secret": CLIENT_SECRET},
         {"leads": len(leads), "activities": len(activities),
          "New Lead activities": len(created), "activity types": len(types),
-         "programs": len(programs)},
+         "programs": len(programs), "smart campaigns": len(smart_campaigns)},
     )
 
 

@@ -201,6 +201,20 @@ with stacked as (
         null as url,
         null as new_status
     from activity_attend_event
+    union all
+    select
+        _file,
+        _row_number,
+        id,
+        lead_id,
+        activity_date,
+        campaign_id,
+        null as action_result,
+        activity_type_name as type_name,
+        primary_attribute_value_id as asset_id,
+        null as url,
+        null as new_status
+    from activity_custom
 ),
 
 program_of_smart_campaign as (
@@ -266,7 +280,9 @@ select
         when activity_type is null and type_name = 'Change Status in Progression'
             then 'program status ' || coalesce(new_status, 'NULL')
                 || ' has no contract activity type'
-        when activity_type is null then type_name || ' has no contract activity type'
+        when activity_type is null
+            then coalesce(type_name, 'an unnamed activity type')
+                || ' has no contract activity type'
         when lower(kz_trim(action_result)) in ('skipped', 'failed')
             then 'action ' || lower(kz_trim(action_result)) || ' in Marketo'
         when kz_trim(lead_id) is null then 'no lead id'
