@@ -266,3 +266,16 @@ def test_kizuna_export_with_a_vendor_url_but_no_secret_says_what_to_set(kizuna_h
 
     assert result.exit_code == 2
     assert "KIZUNA_MARKETO_CLIENT_ID" in result.output
+
+
+def test_a_connection_marked_push_false_is_not_pushed_to(kizuna_home: Path):
+    from kizuna.activation import export_lists
+
+    (kizuna_home / "warehouse").mkdir()
+    hand_made_lists(kizuna_home)
+    nowhere = Credentials(host="http://127.0.0.1:9", login="cid", password="secret",
+                          extra={**NO_RETRY, "push": False})
+
+    report = export_lists(salesforce=nowhere, marketo=nowhere)
+
+    assert report.results and not any(r.target.endswith("_api") for r in report.results)
