@@ -23,9 +23,12 @@ training DAG has registered models (asset ``kizuna_models``):
 4. ``dbt_exports``: one ``dbt build`` of the lists to export (schema ``exports``, tag
    ``activation``: the MQA list, the ranked target list, the lead hand-offs without
    opted-out people; ``kizuna.pipeline.DBT_EXPORTS``);
-5. ``export``: every vendor's import files under ``exports/<data date>/`` and, when the
-   Airflow connection ``kizuna_hubspot`` exists, the target list pushed to HubSpot's
-   companies (``kizuna.activation``); each recorded in ``audit.exports``;
+5. ``export``: every vendor's import files under ``exports/<data date>/`` and, for each
+   vendor whose Airflow connection exists (those of the extractors: ``kizuna_hubspot``,
+   ``kizuna_salesforce``, ``kizuna_marketo``), the lists pushed through its API: the
+   target list to HubSpot's companies and Salesforce's accounts, the lead hand-offs to
+   Marketo's leads and MQA static list (extra ``mqa_list_id``) (``kizuna.activation``);
+   each recorded in ``audit.exports``;
 6. ``write_report``: the run's HTML report (``kizuna.pipeline.write_report``), one page
    under ``reports/`` that opens offline.
 
@@ -82,16 +85,20 @@ def kizuna_ml_score() -> None:
 
     @task(pool=WAREHOUSE_POOL)
     def export() -> dict:
-        """Every vendor's import files, and the HubSpot push when its connection exists
+        """Every vendor's import files, and a push to each vendor whose connection exists
         (kizuna.activation.export_lists)."""
         from kizuna.activation import export_lists
         from kizuna.sources.extract import CONN_IDS, Credentials
 
-        try:
-            hubspot = Credentials.from_connection(Connection.get(CONN_IDS["hubspot"]))
-        except AirflowNotFoundException:
-            hubspot = None
-        return export_lists(hubspot=hubspot).summary()
+        def credentials(vendor: str) -> Credentials | None:
+            try:
+                return Credentials.from_connection(Connection.get(CONN_IDS[vendor]))
+            except AirflowNotFoundException:
+                return None
+
+        return export_lists(hubspot=credentials("hubspot"),
+                            salesforce=credentials("salesforce"),
+                            marketo=credentials("marketo")).summary()
 
     # also while no model is champion (scoring skipped): the report then says so
     @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.NONE_FAILED)

@@ -421,19 +421,61 @@ def export(
     hubspot_token: Annotated[str | None, typer.Option(
         envvar="KIZUNA_HUBSPOT_TOKEN", show_default=False,
         help="the private app's access token for --hubspot-url")] = None,
+    salesforce_url: Annotated[str | None, typer.Option(
+        help="push the target list to this Salesforce instance's accounts too")] = None,
+    salesforce_client_id: Annotated[str | None, typer.Option(
+        envvar="KIZUNA_SALESFORCE_CLIENT_ID", show_default=False,
+        help="the connected app's client id for --salesforce-url")] = None,
+    salesforce_client_secret: Annotated[str | None, typer.Option(
+        envvar="KIZUNA_SALESFORCE_CLIENT_SECRET", show_default=False,
+        help="the connected app's client secret for --salesforce-url")] = None,
+    marketo_url: Annotated[str | None, typer.Option(
+        help="push the lead hand-offs to this Marketo REST endpoint too")] = None,
+    marketo_client_id: Annotated[str | None, typer.Option(
+        envvar="KIZUNA_MARKETO_CLIENT_ID", show_default=False,
+        help="the API user's client id for --marketo-url")] = None,
+    marketo_client_secret: Annotated[str | None, typer.Option(
+        envvar="KIZUNA_MARKETO_CLIENT_SECRET", show_default=False,
+        help="the API user's client secret for --marketo-url")] = None,
+    marketo_list_id: Annotated[int | None, typer.Option(
+        envvar="KIZUNA_MARKETO_LIST_ID",
+        help="the Marketo static list the hand-offs are the members of")] = None,
+    marketo_lookup: Annotated[str, typer.Option(
+        help="match Marketo leads by their id (the MA is Marketo) or by email")] = "id",
 ) -> None:
     """Export the MQA list, the ranked target list and the lead hand-offs as each vendor's
     import files (HubSpot, Salesforce, Marketo, CP932) under KIZUNA_HOME/exports/<data
-    date>/, with a delta of changed records; opted-out people never appear."""
+    date>/, with a delta of changed records; opted-out people never appear. With a
+    vendor's URL and credentials, the lists are pushed through its API too (only the
+    records that changed since the last push)."""
     from kizuna.pipeline import export_lists
     from kizuna.sources.extract.base import Credentials
 
     if hubspot_url and not hubspot_token:
         raise typer.BadParameter("--hubspot-url needs a token: set KIZUNA_HUBSPOT_TOKEN",
                                  param_hint="--hubspot-token")
+    for url, key, secret, vendor in (
+            (salesforce_url, salesforce_client_id, salesforce_client_secret, "SALESFORCE"),
+            (marketo_url, marketo_client_id, marketo_client_secret, "MARKETO")):
+        if url and not (key and secret):
+            raise typer.BadParameter(
+                f"--{vendor.lower()}-url needs a client id and secret: set "
+                f"KIZUNA_{vendor}_CLIENT_ID and KIZUNA_{vendor}_CLIENT_SECRET",
+                param_hint=f"--{vendor.lower()}-client-id")
+    if marketo_lookup not in ("id", "email"):
+        raise typer.BadParameter("id or email", param_hint="--marketo-lookup")
     hubspot = Credentials(host=hubspot_url, password=hubspot_token) if hubspot_url else None
+    salesforce = Credentials(host=salesforce_url, login=salesforce_client_id,
+                             password=salesforce_client_secret) if salesforce_url else None
+    marketo_extra: dict[str, object] = {"lookup_field": marketo_lookup}
+    if marketo_list_id is not None:
+        marketo_extra["mqa_list_id"] = marketo_list_id
+    marketo = Credentials(host=marketo_url, login=marketo_client_id,
+                          password=marketo_client_secret,
+                          extra=marketo_extra) if marketo_url else None
     with console.status("exporting"):
-        report = export_lists(hubspot=hubspot, build=build)
+        report = export_lists(hubspot=hubspot, build=build, salesforce=salesforce,
+                              marketo=marketo)
     t = Table("target", "file", "rows", "status", "changed records")
     for r in report.results:
         t.add_row(r.target, r.file_name, f"{r.row_count:,}", r.status, f"{r.delta.size:,}")

@@ -235,15 +235,17 @@ def score_models(settings: Settings | None = None, quiet: bool = True) -> dict[s
 
 
 def export_lists(settings: Settings | None = None, hubspot: Credentials | None = None,
-                 quiet: bool = True, build: bool = True) -> ExportReport:
+                 quiet: bool = True, build: bool = True, salesforce: Credentials | None = None,
+                 marketo: Credentials | None = None) -> ExportReport:
     """The activation steps: rebuild the lists (:data:`DBT_EXPORTS`, unless ``build`` is
-    false), then write every vendor's import files and push the target list to HubSpot when
-    ``hubspot`` is given (:func:`kizuna.activation.export_lists`)."""
+    false), then write every vendor's import files and push the lists to each vendor whose
+    credentials are given: the target list to HubSpot's companies and Salesforce's
+    accounts, the lead hand-offs to Marketo (:func:`kizuna.activation.export_lists`)."""
     from kizuna.activation import export_lists as export
 
     if build:
         run_step(DBT_EXPORTS, settings, quiet)
-    return export(settings, hubspot)
+    return export(settings, hubspot, salesforce=salesforce, marketo=marketo)
 
 
 def write_report(settings: Settings | None = None) -> ReportResult:

@@ -296,3 +296,54 @@ def test_exporting_before_anything_was_built_says_what_to_run(kizuna_home: Path)
     assert result.exit_code == 1
     assert "ExportError" in result.output and "kizuna build" in result.output
     assert not (kizuna_home / "exports").exists()
+
+
+def test_opted_out_and_erased_people_are_never_pushed_to_salesforce_or_marketo(home: Path):
+    from kizuna.pipeline import erase
+    from kizuna.sources.extract.base import Credentials
+    from kizuna.sources.extract.mock import MarketoMock, SalesforceMock
+
+    people = query(home, """
+        SELECT l.lead_id, c.email FROM marts.dim_leads l
+        JOIN restricted.restricted_lead_contacts c ON l.lead_id = c.lead_id
+        WHERE c.email IS NOT NULL""")
+    opted_out = query(home, """
+        SELECT l.lead_id, c.email FROM marts.dim_leads l
+        JOIN restricted.restricted_lead_contacts c ON l.lead_id = c.lead_id
+        JOIN exports.export_mqa_accounts m ON l.account_key = m.account_key
+        WHERE l.is_opted_out AND c.email IS NOT NULL""")
+    handed_off = dict(query(home, "SELECT lead_id, email FROM exports.export_lead_handoffs"))
+    account_ids = [r[0] for r in query(home, "SELECT account_id FROM "
+                                             "exports.export_target_accounts "
+                                             "WHERE account_id IS NOT NULL")]
+    assert len(opted_out) > 0 and len(handed_off) > 0
+    # every person of the world is a Marketo lead (the MA is Marketo: its ids are ours)
+    leads = [{"id": lead_id, "email": email} for lead_id, email in people]
+    accounts = [{"Id": i, "IsDeleted": False, "SystemModstamp": "2026-01-05T00:00:00Z"}
+                for i in account_ids]
+    no_retry = {"max_attempts": 1, "backoff_factor": 0}
+    with SalesforceMock(objects={"Account": accounts}) as sf, \
+            MarketoMock(activities=[], leads=leads, lists={"1001": []}) as mk:
+        kw = {"salesforce": Credentials(host=sf.url, login="cid", password="secret",
+                                        extra=no_retry),
+              "marketo": Credentials(host=mk.url, login="cid", password="secret",
+                                     extra={**no_retry, "mqa_list_id": 1001})}
+        export(**kw)
+
+        pushed = {str(i["id"]) for c in mk.calls("/rest/v1/leads.json") for i in c.body["input"]}
+        assert pushed == set(handed_off) and mk.lists["1001"] == set(handed_off)
+        texts = [str(c.body) for c in mk.requests + sf.requests]
+        for lead_id, email in opted_out:
+            assert lead_id not in pushed and mk.leads[lead_id].get("kizunaTier") is None
+            assert not any(email in t for t in texts), f"opted-out lead {lead_id} sent"
+
+        # a person handed off asks to be erased: the next push sends nothing of them
+        erased_id, erased_email = sorted(handed_off.items())[0]
+        erase([erased_email])
+        calls = (len(mk.requests), len(sf.requests))
+        export(**kw)
+        later = [str(c.body) for c in mk.requests[calls[0]:] + sf.requests[calls[1]:]]
+        assert not any(erased_email in t or f"'{erased_id}'" in t for t in later)
+    (erased_rows,) = query(home, "SELECT count(*) FROM exports.export_lead_handoffs "
+                                 f"WHERE lead_id = '{erased_id}'")[0]
+    assert erased_rows == 0

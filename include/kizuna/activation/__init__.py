@@ -5,8 +5,11 @@ people already left out): the MQA list (``export_mqa_accounts``), the ranked tar
 (``export_target_accounts``) and the lead hand-offs (``export_lead_handoffs``). Each is
 written as the import files of every target (:mod:`kizuna.activation.formats`: HubSpot,
 Salesforce, Marketo, CP932) under ``$KIZUNA_HOME/exports/<data date>/<target>/``, with a
-delta file of the records that changed; with HubSpot credentials, the target list is also
-pushed to HubSpot's companies (:mod:`kizuna.activation.hubspot`). Every file and push is
+delta file of the records that changed. With a vendor's credentials the lists are also
+pushed through its API: the target list to HubSpot's companies
+(:mod:`kizuna.activation.hubspot`) and Salesforce's accounts
+(:mod:`kizuna.activation.salesforce`), the lead hand-offs to Marketo's leads and its MQA
+static list (:mod:`kizuna.activation.marketo`). Every file and push is
 recorded in ``audit.exports`` (:mod:`kizuna.activation.records`). Exporting the same scores
 again writes the same bytes and records ``unchanged``.
 """
@@ -90,10 +93,11 @@ def scoring_date(wh: Warehouse) -> date:
 
 
 def export_lists(settings: Settings | None = None, hubspot: Credentials | None = None,
-                 folder: Path | None = None) -> ExportReport:
+                 folder: Path | None = None, salesforce: Credentials | None = None,
+                 marketo: Credentials | None = None) -> ExportReport:
     """Write every list in every target's format under ``folder/<data date>/`` (default
-    :func:`exports_folder`), push the target list to HubSpot when ``hubspot`` is given,
-    and record each in ``audit.exports``."""
+    :func:`exports_folder`), push the lists to each vendor whose credentials are given
+    (``hubspot``, ``salesforce``, ``marketo``), and record each in ``audit.exports``."""
     s = settings or get_settings()
     t0 = time.monotonic()
     exported_at = datetime.now(UTC)
@@ -107,17 +111,41 @@ def export_lists(settings: Settings | None = None, hubspot: Credentials | None =
             results = [write_file(wh, fmt, rows[fmt.list_name], keys[fmt.list_name], out,
                                   data_date, exported_at) for fmt in FILES]
             record_exports(wh, results)
-        if hubspot is not None:  # after the files: a vendor that is down stops no file
-            from kizuna.activation.hubspot import push_targets
-
-            with wh.transaction():
-                results.append(push_targets(wh, hubspot, rows["target_accounts"], data_date,
-                                            exported_at))
-                record_exports(wh, results[-1:])
+        # after the files: a vendor that is down stops no file; each push is its own
+        # transaction, so one vendor's failure keeps what the others took
+        for credentials, push in ((hubspot, _push_hubspot), (salesforce, _push_salesforce),
+                                  (marketo, _push_marketo)):
+            # a connection the extractors read may be kept from pushes (extra push: false)
+            if credentials is not None and credentials.extra.get("push", True) is not False:
+                with wh.transaction():
+                    pushed = push(wh, credentials, rows, data_date, exported_at)
+                    record_exports(wh, pushed)
+                results += pushed
     report = ExportReport(data_date, out, results, time.monotonic() - t0)
     log.info("exports for %s: %d files and pushes, %d changed, under %s", data_date,
              len(results), sum(r.status != "unchanged" for r in results), out)
     return report
+
+
+def _push_hubspot(wh: Warehouse, credentials: Credentials, rows: dict[str, list[Row]],
+                  data_date: date, exported_at: datetime) -> list[ExportResult]:
+    from kizuna.activation.hubspot import push_targets
+
+    return [push_targets(wh, credentials, rows["target_accounts"], data_date, exported_at)]
+
+
+def _push_salesforce(wh: Warehouse, credentials: Credentials, rows: dict[str, list[Row]],
+                     data_date: date, exported_at: datetime) -> list[ExportResult]:
+    from kizuna.activation.salesforce import push_targets
+
+    return [push_targets(wh, credentials, rows["target_accounts"], data_date, exported_at)]
+
+
+def _push_marketo(wh: Warehouse, credentials: Credentials, rows: dict[str, list[Row]],
+                  data_date: date, exported_at: datetime) -> list[ExportResult]:
+    from kizuna.activation.marketo import push_handoffs
+
+    return push_handoffs(wh, credentials, rows["lead_handoffs"], data_date, exported_at)
 
 
 __all__ = ["ExportError", "ExportReport", "export_lists", "exports_folder"]

@@ -138,6 +138,8 @@ _SALESFORCE_ACCOUNT = (
 _SALESFORCE_MQA = (("Kizuna_MQA__c", always(True)), ("Kizuna_MQA_Date__c", "qualified_on"))
 _SALESFORCE_TARGET = (("Kizuna_MQA__c", "is_mqa"),
                       ("Kizuna_Propensity_Score__c", "propensity_score"))
+#: Account field -> target list column: what the API push sets on each CRM account.
+SALESFORCE_ACCOUNT_FIELDS: dict[str, str] = dict((*_SALESFORCE_ACCOUNT, *_SALESFORCE_TARGET))
 _SALESFORCE_NEW_ACCOUNT = (("Name", "account_name"), ("Website", "domain"))
 _SALESFORCE_PERSON = (
     ("Email", "email"), ("FirstName", "first_name"), ("LastName", "last_name"),
@@ -167,12 +169,18 @@ SALESFORCE: tuple[FileFormat, ...] = (
 )
 
 # -- Marketo: list import of leads (REST API names of lead fields) -------------------
+_MARKETO_KIZUNA = (
+    ("kizunaAccountKey", "account_key"), ("kizunaTier", "target_tier"),
+    ("kizunaMQADate", "qualified_on"), ("kizunaNextBestProduct", "next_best_product"),
+)
+#: Lead field -> hand-off column: what the API push sets on each lead (Marketo owns the
+#: person's own fields).
+MARKETO_LEAD_FIELDS: dict[str, str] = dict(_MARKETO_KIZUNA)
 MARKETO: tuple[FileFormat, ...] = (
     FileFormat("marketo", "lead_handoffs", "leads_handoffs.csv", (
         ("email", "email"), ("firstName", "first_name"), ("lastName", "last_name"),
         ("company", "account_name"), ("title", "job_title"), ("department", "department"),
-        ("kizunaAccountKey", "account_key"), ("kizunaTier", "target_tier"),
-        ("kizunaMQADate", "qualified_on"), ("kizunaNextBestProduct", "next_best_product"))),
+        *_MARKETO_KIZUNA)),
 )
 
 # -- CP932 with Japanese headers, for Excel and Japanese MA tools ----------------------

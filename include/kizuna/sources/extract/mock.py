@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -446,9 +446,10 @@ def _compare(left: datetime, op: str, right: datetime) -> bool:
 
 class SalesforceMock(MockAPI):
     """Salesforce REST ``query``/``queryAll`` (``nextRecordsUrl``), ``describe``, OAuth
-    client credentials, and Bulk API 2.0 query jobs (CSV results paged with
-    ``Sforce-Locator``). ``objects``: ``{"Opportunity": [{"Id", "SystemModstamp",
-    "IsDeleted", ...}]}``; the first record's keys and value types make the describe."""
+    client credentials, Bulk API 2.0 query jobs (CSV results paged with
+    ``Sforce-Locator``), and sObject Collections updates (kept in ``objects``).
+    ``objects``: ``{"Opportunity": [{"Id", "SystemModstamp", "IsDeleted", ...}]}``; the
+    first record's keys and value types make the describe."""
 
     def __init__(self, objects: dict[str, list[dict[str, Any]]], client_id: str = "cid",
                  client_secret: str = "secret", batch_size: int = 2000,
@@ -469,6 +470,7 @@ class SalesforceMock(MockAPI):
         self.route("POST", data + r"/jobs/query", self._create_job)
         self.route("GET", data + r"/jobs/query/(?P<job>\w+)", self._job)
         self.route("GET", data + r"/jobs/query/(?P<job>\w+)/results", self._results)
+        self.route("PATCH", data + r"/composite/sobjects", self._update_collection)
 
     def _auth(self, req: Request) -> Reply | None:
         if _bearer(req) not in self.tokens:
@@ -551,6 +553,50 @@ class SalesforceMock(MockAPI):
         obj = self.cursors[cursor + "obj"][0]["obj"]
         return self._records(req.query["kind"], rows, obj, int(start), cursor)
 
+    def _update_collection(self, req: Request) -> Reply:
+        """sObject Collections update: up to 200 records by ``id``, each with an
+        ``attributes.type``; one SaveResult per record in order (``allOrNone`` false: a
+        record that fails fails alone; true: any failure rolls every record back). A null
+        value clears the field; an updated record gets a new ``SystemModstamp``."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        body = req.body or {}
+        records = body.get("records") or []
+        if not records or len(records) > 200:
+            return Reply(400, [{"errorCode": "EXCEEDED_ID_LIMIT", "message":
+                                "record limit reached. cannot submit more than 200 records "
+                                "into this call"}])
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        results: list[dict[str, Any]] = []
+        changes: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for rec in records:
+            kind = (rec.get("attributes") or {}).get("type")
+            if not kind:
+                return Reply(400, [{"errorCode": "INVALID_TYPE", "message":
+                                    "every record needs attributes.type"}])
+            target = next((r for r in self.objects.get(kind, [])
+                           if str(r.get("Id")) == str(rec.get("id"))), None)
+            if target is None or target.get("IsDeleted"):
+                code, why = (("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+                             if target is None else ("ENTITY_IS_DELETED", "entity is deleted"))
+                results.append({"success": False, "errors": [
+                    {"statusCode": code, "message": why, "fields": []}]})
+                continue
+            changes.append((target, {k: v for k, v in rec.items()
+                                     if k not in ("attributes", "id")}))
+            results.append({"id": target["Id"], "success": True, "errors": []})
+        if body.get("allOrNone") and len(changes) < len(records):
+            return Reply(body=[r if not r["success"] else {"id": r["id"], "success": False,
+                               "errors": [{"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                                           "message": "Record rolled back because not all "
+                                           "records were valid and the request was using "
+                                           "AllOrNone header", "fields": []}]}
+                               for r in results])
+        for target, values in changes:
+            target.update(values)
+            target["SystemModstamp"] = now
+        return Reply(body=results)
+
     def _create_job(self, req: Request) -> Reply:
         if (denied := self._auth(req)) is not None:
             return denied
@@ -626,14 +672,17 @@ MARKETO_TYPES: list[dict[str, Any]] = [
 class MarketoMock(MockAPI):
     """Marketo identity token, activity types, paging tokens, activities
     (``nextPageToken``/``moreResult``), leads by id, programs and smart campaigns by
-    ``updatedAt`` (browsing programs returns no ``tags``: a program by id has them).
+    ``updatedAt`` (browsing programs returns no ``tags``: a program by id has them); lead
+    updates (kept in ``leads``) and static list membership (``lists``: list id -> lead
+    ids).
     Errors come as HTTP 200 with ``success: false`` (601 invalid token, 606 rate limit)."""
 
     def __init__(self, activities: list[dict[str, Any]], leads: list[dict[str, Any]],
                  programs: list[dict[str, Any]] | None = None, client_id: str = "cid",
                  client_secret: str = "secret", page_size: int = 300,
                  types: list[dict[str, Any]] | None = None,
-                 smart_campaigns: list[dict[str, Any]] | None = None) -> None:
+                 smart_campaigns: list[dict[str, Any]] | None = None,
+                 lists: dict[str, list[int | str]] | None = None) -> None:
         super().__init__()
         self.activities = activities
         self._dated_key: tuple[int, int] | None = None
@@ -650,6 +699,12 @@ class MarketoMock(MockAPI):
         self.route("GET", r"/rest/v1/activities/pagingtoken\.json", self._paging_token)
         self.route("GET", r"/rest/v1/activities\.json", self._activities)
         self.route("GET", r"/rest/v1/leads\.json", self._leads)
+        self.route("POST", r"/rest/v1/leads\.json", self._sync_leads)
+        #: static lists: list id -> member lead ids
+        self.lists: dict[str, set[str]] = {str(k): {str(i) for i in v}
+                                           for k, v in (lists or {}).items()}
+        self.route("POST", r"/rest/v1/lists/(?P<list>\d+)/leads\.json", self._list_add)
+        self.route("DELETE", r"/rest/v1/lists/(?P<list>\d+)/leads\.json", self._list_remove)
         self.route("GET", r"/rest/asset/v1/programs\.json", self._programs)
         self.route("GET", r"/rest/asset/v1/program/(?P<pid>[^/]+)\.json", self._program)
         self.route("GET", r"/rest/asset/v1/smartCampaigns\.json", self._smart_campaigns)
@@ -749,6 +804,71 @@ class MarketoMock(MockAPI):
                   for i in ids if i in self.leads]
         return self._ok(result=result)
 
+    def _sync_leads(self, req: Request) -> Reply:
+        """Sync leads, ``action: updateOnly`` (the only action served), up to 300 by
+        ``lookupField`` ``id`` or ``email``: ``updated`` with the lead's id, or ``skipped``
+        (1004: lead not found). A null value clears the field."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        body = req.body or {}
+        inputs = body.get("input") or []
+        by = body.get("lookupField", "email")
+        if body.get("action") != "updateOnly" or by not in ("id", "email"):
+            return Reply(body={"success": False, "errors": [{"code": "1003", "message":
+                               "this mock serves action updateOnly by id or email"}]})
+        if len(inputs) > 300:
+            return Reply(body={"success": False, "errors": [
+                {"code": "1003", "message": "input: at most 300 records"}]})
+        by_email = {str(lead.get("email") or "").lower(): lead for lead in self.leads.values()}
+        result: list[dict[str, Any]] = []
+        for seq, item in enumerate(inputs):
+            key = str(item.get(by) or "")
+            lead = self.leads.get(key) if by == "id" else by_email.get(key.lower())
+            if lead is None:
+                result.append({"seq": seq, "status": "skipped", "reasons": [
+                    {"code": "1004", "message": "Lead not found"}]})
+                continue
+            lead.update({k: v for k, v in item.items() if k != by})
+            result.append({"seq": seq, "id": _int_or(str(lead["id"])), "status": "updated"})
+        return self._ok(result=result)
+
+    def _list_ids(self, req: Request) -> list[str]:
+        ids = [str(i["id"]) for i in (req.body or {}).get("input") or []]
+        return ids or ([req.query["id"]] if req.query.get("id") else [])
+
+    def _list_add(self, req: Request) -> Reply:
+        """Add leads to a static list: ``added``, or ``skipped`` (1004: lead not found)."""
+        return self._auth(req) or self._membership(req, add=True)
+
+    def _list_remove(self, req: Request) -> Reply:
+        """Remove leads from a static list: ``removed``, or ``skipped`` (1015: not in list)."""
+        return self._auth(req) or self._membership(req, add=False)
+
+    def _membership(self, req: Request, add: bool) -> Reply:
+        members = self.lists.get(req.query["list"])
+        if members is None:
+            return Reply(body={"success": False, "errors": [
+                {"code": "1013", "message": "Static list not found"}]})
+        ids = self._list_ids(req)
+        if len(ids) > 300:
+            return Reply(body={"success": False, "errors": [
+                {"code": "1003", "message": "input: at most 300 leads"}]})
+        result: list[dict[str, Any]] = []
+        for i in ids:
+            if i not in self.leads:
+                result.append({"id": _int_or(i), "status": "skipped", "reasons": [
+                    {"code": "1004", "message": "Lead not found"}]})
+            elif add:
+                members.add(i)
+                result.append({"id": _int_or(i), "status": "added"})
+            elif i in members:
+                members.discard(i)
+                result.append({"id": _int_or(i), "status": "removed"})
+            else:
+                result.append({"id": _int_or(i), "status": "skipped", "reasons": [
+                    {"code": "1015", "message": "Lead not in list"}]})
+        return self._ok(result=result)
+
     def _programs(self, req: Request) -> Reply:
         return self._browse(req, [{k: v for k, v in p.items() if k != "tags"}
                                   for p in self.programs])
@@ -826,3 +946,7 @@ class MarketoMock(MockAPI):
                 "attributes": json.dumps({x["name"]: x["value"] for x in a.get("attributes", [])}),
             })
         return Reply(body=out.getvalue(), content_type="text/csv")
+
+
+def _int_or(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
