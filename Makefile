@@ -12,7 +12,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 # process compile dbt, Airflow and scikit-learn from source again: ~11 s CPU each)
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: demo test lint lint-python lint-sql lint-types parse install lock clean bench
+.PHONY: demo airflow test lint lint-python lint-sql lint-types parse install lock clean bench
 
 ## install: create .venv and install the pinned lock (reused when up to date)
 install: $(STAMP)
@@ -34,6 +34,12 @@ lock:
 ## demo: simulate a B2B world and run it through the real Airflow DAGs into DuckDB
 demo: install
 	@$(BIN)/kizuna demo
+
+## airflow: a local Airflow (scheduler and UI on http://localhost:8080, login admin / kizuna)
+## with the project's DAGs and the pool kizuna_duckdb, under .airflow/ (Ctrl-C stops it)
+airflow: install
+	@$(BIN)/kizuna dbt-parse --quiet
+	@$(BIN)/kizuna airflow
 
 ## test: lint and run every test
 test: install

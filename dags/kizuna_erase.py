@@ -22,6 +22,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from kizuna.alerts import on_task_failure
 from kizuna.pipeline import WAREHOUSE_POOL
 from kizuna.settings import task_defaults, timezone_name
 
@@ -32,7 +33,8 @@ from kizuna.settings import task_defaults, timezone_name
     start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
-    default_args=task_defaults(),
+    # a task that fails for good is recorded in audit.task_failures (and sent, if set up)
+    default_args={**task_defaults(), "on_failure_callback": on_task_failure},
     params={"emails": Param([], type="array", items={"type": "string"}, minItems=1,
                             description="the e-mail addresses of the people to erase")},
     tags=["kizuna", "privacy"],

@@ -18,6 +18,7 @@ from airflow.sdk import Asset, Connection, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from kizuna.alerts import on_task_failure
 from kizuna.settings import task_defaults, timezone_name
 from kizuna.sources import extract
 
@@ -37,7 +38,8 @@ def _credentials(vendor: str) -> extract.Credentials | None:
     start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
-    default_args=task_defaults(),
+    # a task that fails for good is recorded in audit.task_failures (and sent, if set up)
+    default_args={**task_defaults(), "on_failure_callback": on_task_failure},
     tags=["kizuna", "extract"],
     doc_md=__doc__,
 )

@@ -40,6 +40,7 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from kizuna import tasks
+from kizuna.alerts import on_task_failure
 from kizuna.pipeline import WAREHOUSE_POOL
 from kizuna.settings import get_settings, task_defaults, timezone_name
 
@@ -66,7 +67,8 @@ def _own_window() -> tuple:
     start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
-    default_args=task_defaults(),
+    # a task that fails for good is recorded in audit.task_failures (and sent, if set up)
+    default_args={**task_defaults(), "on_failure_callback": on_task_failure},
     tags=["kizuna", "ingest"],
     doc_md=__doc__,
 )

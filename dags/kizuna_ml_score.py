@@ -46,6 +46,7 @@ import pendulum
 from airflow.sdk import Asset, Connection, TriggerRule, dag, task
 from airflow.sdk.exceptions import AirflowNotFoundException
 
+from kizuna.alerts import on_task_failure
 from kizuna.pipeline import DBT_EXPORTS, DBT_ML_MARTS, WAREHOUSE_POOL
 from kizuna.settings import task_defaults, timezone_name
 from kizuna.transform import cosmos_task
@@ -61,7 +62,8 @@ SCORES = Asset(name="kizuna_scores", uri="kizuna://warehouse/ml")
     start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
-    default_args=task_defaults(),
+    # a task that fails for good is recorded in audit.task_failures (and sent, if set up)
+    default_args={**task_defaults(), "on_failure_callback": on_task_failure},
     tags=["kizuna", "ml", "dbt"],
     doc_md=__doc__,
 )

@@ -24,6 +24,7 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from kizuna.alerts import on_task_failure
 from kizuna.pipeline import WAREHOUSE_POOL
 from kizuna.settings import task_defaults, timezone_name
 from models_ml.tasks import MODELS
@@ -37,7 +38,8 @@ MODELS_ASSET = Asset(name="kizuna_models", uri="kizuna://models")
     start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
-    default_args=task_defaults(),
+    # a task that fails for good is recorded in audit.task_failures (and sent, if set up)
+    default_args={**task_defaults(), "on_failure_callback": on_task_failure},
     tags=["kizuna", "ml"],
     doc_md=__doc__,
 )

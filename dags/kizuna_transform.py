@@ -38,6 +38,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 
+from kizuna.alerts import on_task_failure
 from kizuna.pipeline import (
     DBT_BUILD,
     DBT_INTEGRITY_TESTS,
@@ -58,7 +59,8 @@ MARTS = Asset(name="kizuna_marts", uri="kizuna://warehouse/marts")
     start_date=pendulum.datetime(2025, 1, 1, tz=timezone_name()),
     catchup=False,
     max_active_runs=1,
-    default_args=task_defaults(),
+    # a task that fails for good is recorded in audit.task_failures (and sent, if set up)
+    default_args={**task_defaults(), "on_failure_callback": on_task_failure},
     tags=["kizuna", "dbt"],
     doc_md=__doc__,
 )

@@ -104,7 +104,7 @@ def _write_bi_database(settings: Settings, path: Path) -> dict[str, int]:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
     copied: dict[str, int] = {}
-    wh = DuckDBWarehouse(settings.duckdb_path)
+    wh = DuckDBWarehouse(settings.duckdb_path, wait_seconds=settings.lock_wait_seconds)
     try:
         wh.execute(f"ATTACH {literal(str(partial))} AS kizuna_bi")
         try:

@@ -169,6 +169,20 @@ def demo(
 
 
 @app.command()
+def airflow() -> None:
+    """Start a local Airflow (UI on http://localhost:8080, login admin / kizuna) with the
+    project's DAGs and the pool kizuna_duckdb, under AIRFLOW_HOME (.airflow/)."""
+    import os
+
+    from kizuna.orchestrator import LOCAL_PASSWORD, LOCAL_USER, run_local_airflow
+
+    port = os.environ.get("AIRFLOW__API__PORT", "8080")
+    console.print(f"Airflow UI: http://localhost:{port}  login: {LOCAL_USER} / "
+                  f"{LOCAL_PASSWORD}  (Ctrl-C stops it)")
+    run_local_airflow()
+
+
+@app.command()
 def simulate(
     out: Annotated[Path, typer.Option(help="writes OUT/landing and OUT/truth")] = Path("."),
     seed: int = 42,

@@ -52,6 +52,9 @@ BATCH_STATUSES = ("loaded", "published", "rejected", "duplicate", "superseded", 
                   "discarded")
 #: Statuses whose rows are history: not current, never counted in quality figures.
 RETIRED_STATUSES = ("superseded", "discarded")
+#: Statuses no one still has to act on: the landing file may be archived (kizuna.maintenance).
+#: ``loaded`` waits for the gate, ``rejected`` for a person (accept or discard).
+SETTLED_STATUSES = ("published", "duplicate", "superseded", "empty", "discarded")
 #: What a person may do to a batch, and from which statuses.
 ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "accept": (("rejected",), "published"),

@@ -77,6 +77,52 @@ def init_airflow(settings: Settings | None = None) -> Path:
     return Path(env["AIRFLOW_HOME"])
 
 
+#: The local Airflow's login (``make airflow``): a known one, for this machine only.
+LOCAL_USER, LOCAL_PASSWORD = "admin", "kizuna"
+
+
+def local_airflow_environment(settings: Settings | None = None) -> dict[str, str]:
+    """Prepare a local Airflow (``make airflow``): the metadata DB, the pool
+    ``kizuna_duckdb`` and the login :data:`LOCAL_USER` / :data:`LOCAL_PASSWORD` (Airflow's
+    simple auth manager, with its password file in ``AIRFLOW_HOME``); returns the
+    environment ``airflow standalone`` runs in. Existing logins in the file are kept."""
+    env = airflow_environment(settings)
+    home = Path(env["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    passwords = home / "simple_auth_manager_passwords.json"
+    known = json.loads(passwords.read_text()) if passwords.exists() else {}
+    known.setdefault(LOCAL_USER, LOCAL_PASSWORD)
+    passwords.write_text(json.dumps(known) + "\n")
+    passwords.chmod(0o600)
+    env.update({
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{LOCAL_USER}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+        # the local scheduler runs failed tasks again as a deployment would
+        "KIZUNA_TASK_RETRIES": env.get("KIZUNA_TASK_RETRIES", "2"),
+        # `airflow standalone` starts its parts as `airflow ...` found on the PATH
+        "PATH": os.pathsep.join([str(Path(_airflow_bin()).parent), env.get("PATH", "")]),
+    })
+    # tasks report to the API server: on another port than 8080, tell them where it is
+    port = env.get("AIRFLOW__API__PORT")
+    if port:
+        env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+                       f"http://localhost:{port}/execution/")
+    run_airflow(["db", "migrate"], env=env)
+    run_airflow(["pools", "set", WAREHOUSE_POOL, "1",
+                 "DuckDB allows one writing process"], env=env)
+    return env
+
+
+def run_local_airflow(settings: Settings | None = None) -> None:
+    """Prepare (:func:`local_airflow_environment`), then become ``airflow standalone``
+    (scheduler, DAG processor, triggerer and the UI on http://localhost:8080)."""
+    env = local_airflow_environment(settings)
+    log.info("Airflow UI on http://localhost:%s, login %s / %s; AIRFLOW_HOME=%s",
+             env.get("AIRFLOW__API__PORT", "8080"), LOCAL_USER, LOCAL_PASSWORD,
+             env["AIRFLOW_HOME"])
+    os.execve(_airflow_bin(), [_airflow_bin(), "standalone"], env)
+
+
 def test_dag(
     dag_id: str,
     logical_date: str,

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 from kizuna.settings import Settings, get_settings
 from kizuna.transform import DbtStep, NodeResult, run_step
+from kizuna.warehouse import WAREHOUSE_POOL as WAREHOUSE_POOL  # the DAGs read it here
 
 if TYPE_CHECKING:  # DAG files read the names here; the loader is imported when it runs
     from kizuna.activation import ExportReport
@@ -79,8 +80,6 @@ EXPORT_LISTS = "tag:activation"
 #: A dbt step runs the tests whose every parent is built by then (or before it); the
 #: others wait for :data:`DBT_INTEGRITY_TESTS`.
 INDIRECT_SELECTION = "buildable"
-#: DuckDB allows one writing process: every task that writes shares this one-slot pool.
-WAREHOUSE_POOL = "kizuna_duckdb"
 
 #: Every seed (reference data, weights, rules, targets) with its tests: small CSV files.
 DBT_SEEDS = DbtStep("dbt_seeds", "build", select=(SEEDS,))

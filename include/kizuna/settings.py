@@ -20,6 +20,13 @@ CLI and the tests agree without passing paths around:
   date folders must be complete (``24``); a folder incomplete after that is reported;
 - ``KIZUNA_FRESHNESS_FAILS``: ``true`` to stop the transform when a source is past its
   ``error_after`` freshness; by default a stale source is recorded and warned about;
+- ``KIZUNA_LOCK_WAIT_SECONDS``: how long a step waits for the DuckDB file while another
+  process holds it (``300``), logging as it waits; past it the step fails naming the file;
+- ``KIZUNA_LANDING_RETENTION_DAYS``: date folders older than this (``90``) whose every file
+  is loaded and settled are archived to ``KIZUNA_ARCHIVE`` (``$KIZUNA_HOME/archive``), then
+  removed from the landing folder by the maintenance DAG;
+- ``KIZUNA_AIRFLOW_RETENTION_DAYS``: Airflow's metadata rows (``airflow db clean``) and
+  task logs older than this (``30``) are removed by the maintenance DAG;
 - ``KIZUNA_ERASURE_KEY``: the secret of the keyed hash (HMAC-SHA256) that records erased
   people without their data (:mod:`kizuna.suppression`); unset, the first erasure makes
   one in ``$KIZUNA_HOME/secrets/erasure.key``.
@@ -49,6 +56,12 @@ DEFAULT_CURRENCY = "JPY"
 DEFAULT_LOOKBACK_DAYS = 3
 #: Hours after the end of a business day by which its folders should be complete.
 DEFAULT_DELIVERY_DEADLINE_HOURS = 24
+#: Seconds a step waits for the DuckDB file while another process holds it.
+DEFAULT_LOCK_WAIT_SECONDS = 300
+#: Days a settled date folder stays in the landing folder before it is archived.
+DEFAULT_LANDING_RETENTION_DAYS = 90
+#: Days of Airflow metadata and task logs kept.
+DEFAULT_AIRFLOW_RETENTION_DAYS = 30
 
 
 class MissingPasswordError(ValueError):
@@ -98,6 +111,10 @@ class Settings:
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
     delivery_deadline_hours: int = DEFAULT_DELIVERY_DEADLINE_HOURS
     freshness_fails: bool = False
+    lock_wait_seconds: int = DEFAULT_LOCK_WAIT_SECONDS
+    landing_retention_days: int = DEFAULT_LANDING_RETENTION_DAYS
+    airflow_retention_days: int = DEFAULT_AIRFLOW_RETENTION_DAYS
+    archive: Path | None = None  # None: $KIZUNA_HOME/archive
     erasure_key: str | None = field(default=None, repr=False)  # a secret: never in a log
 
     @property
@@ -228,5 +245,12 @@ def get_settings() -> Settings:
         delivery_deadline_hours=_non_negative_int("KIZUNA_DELIVERY_DEADLINE_HOURS",
                                                   DEFAULT_DELIVERY_DEADLINE_HOURS),
         freshness_fails=_flag("KIZUNA_FRESHNESS_FAILS"),
+        lock_wait_seconds=_non_negative_int("KIZUNA_LOCK_WAIT_SECONDS",
+                                            DEFAULT_LOCK_WAIT_SECONDS),
+        landing_retention_days=_non_negative_int("KIZUNA_LANDING_RETENTION_DAYS",
+                                                 DEFAULT_LANDING_RETENTION_DAYS),
+        airflow_retention_days=_non_negative_int("KIZUNA_AIRFLOW_RETENTION_DAYS",
+                                                 DEFAULT_AIRFLOW_RETENTION_DAYS),
+        archive=Path(env.get("KIZUNA_ARCHIVE", home / "archive")),
         erasure_key=env.get("KIZUNA_ERASURE_KEY") or None,
     )

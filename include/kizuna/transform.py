@@ -265,6 +265,8 @@ def _run_dbt_runner(args: Sequence[str], s: Settings, quiet: bool, target: Path,
     folder; returns its ``dbtRunnerResult``. Without ``write_json`` dbt writes no JSON
     artifacts (manifest twice, run results, graph): the results are read in this process,
     and serialising the manifest costs about a second of CPU per command."""
+    if args and args[0] not in _OFFLINE_COMMANDS:
+        wait_for_warehouse(settings=s)
     from dbt.cli.main import dbtRunner
 
     # the profile reads these; put them back afterwards, or a later caller with other
@@ -293,6 +295,29 @@ def _run_dbt_runner(args: Sequence[str], s: Settings, quiet: bool, target: Path,
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+#: dbt commands that never open the warehouse.
+_OFFLINE_COMMANDS = frozenset({"parse", "ls", "list", "deps", "clean"})
+
+
+def wait_for_warehouse(context: Any = None, settings: Settings | None = None) -> float:
+    """Before dbt opens the DuckDB file: wait while another process holds it (a bounded,
+    logged wait, :func:`kizuna.warehouse.wait_for_duckdb`); the seconds waited. Nothing to
+    wait for on PostgreSQL. Also the Cosmos tasks' ``pre_execute`` hook (``context``).
+
+    dbt fails at once on a held file ("Conflicting lock is held"); waiting here, not after
+    dbt failed, keeps one log of the wait and ends with an error naming the file. A writer
+    could still take the file in the instant between this check and dbt's own open: the
+    profile's ``retries`` (dbt-duckdb's connect attempts) covers that instant. Retrying a
+    whole failed dbt command instead would rerun models a lock error did not stop.
+    """
+    from kizuna.warehouse import wait_for_duckdb
+
+    s = settings or get_settings()
+    if s.warehouse != "duckdb":
+        return 0.0
+    return wait_for_duckdb(s.duckdb_path, s.lock_wait_seconds)
 
 
 def cosmos_profile(settings: Settings | None = None) -> Any:
@@ -325,7 +350,8 @@ def cosmos_profile(settings: Settings | None = None) -> Any:
 
 def cosmos_operator_args(pool: str) -> dict[str, Any]:
     """Arguments of every Cosmos dbt task: no `dbt deps`, the one-slot warehouse ``pool``,
-    the non-secret settings dbt reads (:func:`dbt_task_environment`), and dbt-duckdb's file
+    the non-secret settings dbt reads (:func:`dbt_task_environment`), a bounded wait for
+    the DuckDB file before dbt opens it (:func:`wait_for_warehouse`), and dbt-duckdb's file
     handle closed when the task ends."""
     return {
         "install_deps": False,
@@ -335,6 +361,8 @@ def cosmos_operator_args(pool: str) -> dict[str, Any]:
         "dbt_cmd_flags": ["--no-write-json"],
         "env": dbt_task_environment(),
         "callback": "kizuna.transform.release_dbt_connections",
+        # dbt fails at once on a DuckDB file another process holds: wait for it first
+        "pre_execute": wait_for_warehouse,
     }
 
 

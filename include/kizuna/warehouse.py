@@ -35,9 +35,13 @@ What differs on PostgreSQL, on purpose:
 Both sessions run in UTC. Outside :meth:`transaction` every statement commits by itself;
 transactions do not nest (DuckDB refuses that, and PostgreSQL is made to refuse it too).
 
-DuckDB allows one writing process. Airflow serialises writing tasks with a one-slot
-pool; :func:`connect` also waits (with a clear message) while another process holds
-the file, so a CLI call during a DAG run queues instead of failing.
+DuckDB allows one writing process, and a process reading the file (even read-only) keeps
+every writer out. Airflow serialises writing tasks with a one-slot pool; every step that
+opens the file also waits while another process holds it (:func:`open_duckdb`: a bounded
+wait of ``KIZUNA_LOCK_WAIT_SECONDS``, 300 by default, logged as it goes), so a CLI call
+or a reader left open on the file during a DAG run delays the step instead of failing it,
+and past the bound the step fails with :class:`WarehouseBusyError` naming the file. dbt
+opens the file itself: :func:`wait_for_duckdb` waits for it before dbt is handed it.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -57,7 +61,13 @@ from kizuna.contract import LogicalType
 from kizuna.identifiers import quote
 from kizuna.settings import PostgresSettings, Settings, get_settings
 
+if TYPE_CHECKING:
+    import duckdb
+
 log = logging.getLogger(__name__)
+
+#: DuckDB allows one writing process: every Airflow task that writes shares this one-slot pool.
+WAREHOUSE_POOL = "kizuna_duckdb"
 
 SCHEMAS = ("raw", "quarantine", "audit")
 
@@ -72,7 +82,78 @@ _POSTGRES_TYPES: dict[str, str] = {
 
 
 class WarehouseBusyError(RuntimeError):
-    """Another process holds the DuckDB file for writing and did not let go in time."""
+    """Another process holds the DuckDB file and did not let go in time."""
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    # DuckDB's words when another process holds the file: "Could not set lock on file ...:
+    # Conflicting lock is held in <program> (PID n)"
+    return "lock" in str(exc).lower()
+
+
+def open_duckdb(path: Path, read_only: bool = False,
+                wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB file ``path``, waiting while another process holds it.
+
+    Waits at most ``wait_seconds`` (``KIZUNA_LOCK_WAIT_SECONDS``, 300 by default), retrying
+    with a back-off of 0.5 s doubling to 10 s; each wait is logged with who holds the file
+    (DuckDB names the program and PID), and the time waited once the file is open. Past
+    the bound it raises :class:`WarehouseBusyError` naming the file and the holder.
+    """
+    import duckdb
+
+    limit = lock_wait_seconds() if wait_seconds is None else wait_seconds
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    delay = 0.5
+    waited_for_holder = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            waited = time.monotonic() - started
+            if not _is_lock_conflict(exc):
+                raise
+            if waited + delay > limit:
+                raise WarehouseBusyError(
+                    f"{path} is held by another process ({_holder(exc)}) and was not released "
+                    f"within {limit:.0f}s (KIZUNA_LOCK_WAIT_SECONDS). DuckDB lets one process "
+                    "write and no writer in while another reads: close the other program "
+                    "(a BI tool reads bi.duckdb, never this file), run the tasks through the "
+                    f"Airflow pool '{WAREHOUSE_POOL}', or raise KIZUNA_LOCK_WAIT_SECONDS."
+                ) from exc
+            log.warning("warehouse %s is held by another process (%s); waited %.1fs of "
+                        "%.0fs, retrying in %.1fs", path, _holder(exc), waited, limit, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10)
+            waited_for_holder = True
+            continue
+        if waited_for_holder:
+            log.warning("warehouse %s is free after a wait of %.1fs", path,
+                        time.monotonic() - started)
+        return con
+
+
+def wait_for_duckdb(path: Path, wait_seconds: float | None = None) -> float:
+    """Wait (as :func:`open_duckdb`) until the DuckDB file ``path`` can be opened for
+    writing, then let go of it; the seconds waited. For a program that opens the file itself
+    (dbt): a file that does not exist yet is not made, as no one can hold it."""
+    if not path.exists():
+        return 0.0
+    started = time.monotonic()
+    open_duckdb(path, wait_seconds=wait_seconds).close()
+    return time.monotonic() - started
+
+
+def lock_wait_seconds() -> float:
+    """``KIZUNA_LOCK_WAIT_SECONDS``: how long a step waits for the DuckDB file (300)."""
+    return float(get_settings().lock_wait_seconds)
+
+
+def _holder(exc: Exception) -> str:
+    text = str(exc)
+    at = text.find("Conflicting lock is held in ")
+    return text[at + len("Conflicting lock is held in "):].strip() if at >= 0 else text
 
 
 class Warehouse(Protocol):
@@ -91,29 +172,10 @@ class Warehouse(Protocol):
 class DuckDBWarehouse:
     dialect = "duckdb"
 
-    def __init__(self, path: Path, read_only: bool = False, wait_seconds: float = 300) -> None:
-        import duckdb
-
+    def __init__(self, path: Path, read_only: bool = False,
+                 wait_seconds: float | None = None) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + wait_seconds
-        delay = 0.5
-        while True:
-            try:
-                self.con = duckdb.connect(str(path), read_only=read_only)
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    if "lock" in str(exc).lower():
-                        raise WarehouseBusyError(
-                            f"{path} is locked by another process (DuckDB allows one writer); "
-                            f"waited {wait_seconds:.0f}s. Stop the other process or run the "
-                            "tasks through the Airflow pool 'kizuna_duckdb'."
-                        ) from exc
-                    raise
-                log.info("warehouse %s is busy; waiting %.1fs", path, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
+        self.con = open_duckdb(path, read_only=read_only, wait_seconds=wait_seconds)
         self.con.execute("SET TimeZone = 'UTC'")
 
     def sql_type(self, logical: LogicalType) -> str:
@@ -334,7 +396,8 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> Wareho
     s = settings or get_settings()
     if s.warehouse == "postgres":
         return PostgresWarehouse(s.postgres)
-    return DuckDBWarehouse(s.duckdb_path, read_only=read_only)
+    return DuckDBWarehouse(s.duckdb_path, read_only=read_only,
+                           wait_seconds=s.lock_wait_seconds)
 
 
 @contextlib.contextmanager

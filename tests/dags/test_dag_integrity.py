@@ -217,3 +217,34 @@ def test_dbt_tasks_carry_no_credentials(dagbag):
         assert set(task.env) <= {"KIZUNA_WAREHOUSE", "KIZUNA_DUCKDB_PATH", "KIZUNA_TIMEZONE",
                                  "KIZUNA_CURRENCY"}, task.task_id
         assert Path(task.project_dir).name == "dbt_project"
+
+
+def test_every_task_records_its_failure_and_dbt_waits_for_the_warehouse(dagbag):
+    """Each task of each Kizuna DAG calls kizuna.alerts.on_task_failure when it fails for
+    good; each dbt task waits for the DuckDB file before dbt opens it."""
+    from cosmos.operators.local import DbtLocalBaseOperator
+
+    from kizuna.alerts import on_task_failure
+    from kizuna.transform import wait_for_warehouse
+
+    kizuna = [d for d in dagbag.dags.values() if "kizuna" in d.tags]
+    assert len(kizuna) >= 7
+    for dag in kizuna:
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback
+            if not isinstance(callbacks, list | tuple):
+                callbacks = [callbacks]
+            assert list(callbacks) == [on_task_failure], task
+            if isinstance(task, DbtLocalBaseOperator):
+                assert task._pre_execute_hook is wait_for_warehouse, task
+
+
+def test_maintenance_runs_weekly_four_independent_tasks(dagbag):
+    dag = dagbag.dags["kizuna_maintenance"]
+    assert dag.timetable.expression == "0 3 * * 0"  # Sundays, 03:00
+    assert sorted(dag.task_ids) == ["archive_landing", "checkpoint_warehouse",
+                                    "clean_airflow_db", "prune_task_logs"]
+    assert all(not t.upstream_task_ids for t in dag.tasks)
+    # the two that open the warehouse take its one-slot pool
+    assert {t.task_id for t in dag.tasks if t.pool == "kizuna_duckdb"} == {
+        "archive_landing", "checkpoint_warehouse"}

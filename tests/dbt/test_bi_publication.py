@@ -146,3 +146,87 @@ def test_publishing_again_swaps_the_file_whole(small_world_copy: Path):
     assert second.tables["marts.dim_leads"] == before - 7
     assert sorted(p.name for p in path.parent.iterdir() if "bi.duckdb" in p.name) == [
         "bi.duckdb"]
+
+
+_READER = """
+import json, sys, time, duckdb
+path, stop = sys.argv[1], sys.argv[2]
+con = duckdb.connect(path, read_only=True)
+reads, errors, seen = 0, [], set()
+print("reading", flush=True)
+import os
+while not os.path.exists(stop):
+    try:
+        seen.add(con.execute("SELECT note FROM marts.reader_marker").fetchone()[0])
+        con.execute("SELECT count(*) FROM marts.dim_accounts").fetchone()
+        reads += 1
+    except Exception as exc:
+        errors.append(repr(exc))
+    time.sleep(0.2)
+print(json.dumps({"reads": reads, "errors": errors, "seen": sorted(seen)}), flush=True)
+"""
+
+
+def test_a_bi_reader_and_a_busy_writer_never_fail_a_transform(small_world_built,
+                                                              small_world_copy, caplog):
+    """A BI tool holds bi.duckdb open through a whole transform and keeps reading the
+    publication it opened; a writer holding the pipeline's file at the start delays the
+    first step, which logs the wait; no step fails."""
+    import json
+    import logging
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from kizuna.pipeline import TRANSFORM_STEPS
+    from kizuna.settings import get_settings
+    from kizuna.transform import DbtStep, run_step
+
+    bi_path = small_world_copy.with_name("bi.duckdb")
+    shutil.copy2(small_world_built.warehouse.with_name("bi.duckdb"), bi_path)
+    with duckdb.connect(str(bi_path)) as con:  # what only the old publication holds
+        con.execute("CREATE TABLE marts.reader_marker AS SELECT 'old publication' AS note")
+    stop = small_world_copy.parent / "stop-reading"
+    reader = subprocess.Popen([sys.executable, "-c", _READER, str(bi_path), str(stop)],
+                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); "
+         "print('holding', flush=True); time.sleep(3)", str(small_world_copy)],
+        stdout=subprocess.PIPE, text=True)
+    caplog.set_level(logging.WARNING, logger="kizuna.warehouse")
+    failed: list[str] = []
+    seconds: dict[str, float] = {}
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "reading"
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "holding"
+        settings = get_settings()
+        for step in TRANSFORM_STEPS:  # as build_warehouse runs them, timed one by one
+            name = step.task_id if isinstance(step, DbtStep) else step.__name__
+            started = time.monotonic()
+            try:
+                run_step(step, settings) if isinstance(step, DbtStep) else step(settings)
+            except Exception as exc:  # counted, then asserted
+                failed.append(f"{name}: {exc}")
+            seconds[name] = round(time.monotonic() - started, 1)
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=60)
+        writer.kill()
+        writer.wait()
+    read = json.loads(out.strip().splitlines()[-1])
+    waits = [r.getMessage() for r in caplog.records if "held by another process" in r.getMessage()]
+    freed = [r.getMessage() for r in caplog.records if "is free after a wait" in r.getMessage()]
+    print(f"\nsteps {len(seconds)}, failed {len(failed)}, seconds {seconds}, "
+          f"reads {read['reads']}, read errors {len(read['errors'])}, "
+          f"waits logged {len(waits)}: {freed}")
+    assert failed == []
+    assert waits and str(small_world_copy) in waits[0]  # the first step waited for the writer
+    assert freed
+    # the reader read through the whole transform, the publication it opened, every time
+    assert read["reads"] > 20 and read["errors"] == [], read["errors"][:3]
+    assert read["seen"] == ["old publication"]
+    # while the file now at bi.duckdb is the new publication
+    with duckdb.connect(str(bi_path), read_only=True) as bi:
+        assert "reader_marker" not in relations(bi)["marts"]
+        assert "dim_accounts" in relations(bi)["marts"]
