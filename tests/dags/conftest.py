@@ -1,5 +1,6 @@
 """Fixtures of the DAG tests: Airflow's metadata DB and the ingest DAG as the scheduler
-parses it."""
+parses it, once per worker for every module of the package that asks (each module's runs
+use dates and homes of their own)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def airflow_db() -> None:
     from airflow.utils import db
 
     db.initdb()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def ingest(airflow_db: None) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 

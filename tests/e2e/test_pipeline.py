@@ -2,17 +2,22 @@
 
 Runs kizuna_ingest over the world's whole history as one backfill window, then
 kizuna_transform (seven tasks, each dbt step one Cosmos task), and checks the warehouse
-against the files and the simulator's truth. Then runs both again and checks nothing
-changed, and builds the same world without Airflow (``kizuna load`` and ``kizuna
-build``'s functions: the session's ``small_world_built``) and checks every table is the
-same. Last, a model broken on purpose
-(in a copy of the dbt project) fails its DAG's dbt task, whose error names it.
+against the files and the simulator's truth. Then runs both again, with a BI tool reading
+bi.duckdb throughout and another process holding the warehouse as the transform starts,
+and checks no task failed and nothing changed; compares every table with the same world
+built without Airflow (``kizuna load`` and ``kizuna build``'s functions: the session's
+``small_world_built``). Last, a model broken on purpose (in a copy of the dbt project)
+fails its DAG's dbt task, whose error names it.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,13 +60,19 @@ def dagbag():
     return bag
 
 
-def run_pipeline(bag, world: dict, when: datetime) -> None:
+def run_pipeline(bag, world: dict, when: datetime,
+                 before_transform: Callable[[], object] | None = None) -> None:
     end = world["end"] + timedelta(days=1)
     conf = {"window_start": world["start"].isoformat(), "window_end": end.isoformat()}
     ingest = bag.dags["kizuna_ingest"].test(logical_date=when, run_conf=conf)
     assert ingest.state == "success"
+    if before_transform is not None:
+        before_transform()
     transform = bag.dags["kizuna_transform"].test(logical_date=when)
-    assert transform.state == "success"
+    failed = [ti.task_id for ti in transform.get_task_instances()
+              if str(getattr(ti.state, "value", ti.state)) in ("failed", "upstream_failed",
+                                                                 "up_for_retry")]
+    assert (transform.state, failed) == ("success", [])
 
 
 def snapshot(db: Path) -> dict[str, tuple]:
@@ -160,9 +171,66 @@ def test_the_transform_dag_measured_the_build_against_the_truth(first_run):
     assert all(0 <= v <= 1 for _, _, v in rows)
 
 
+#: A BI tool: reads the published marts every 0.2 s until told to stop, then prints what
+#: it read (the marker only the publication it opened holds) and every error.
+_BI_READER = """
+import json, os, sys, time, duckdb
+path, stop = sys.argv[1], sys.argv[2]
+con = duckdb.connect(path, read_only=True)
+reads, errors, seen = 0, [], set()
+print("reading", flush=True)
+while not os.path.exists(stop):
+    try:
+        seen.add(con.execute("SELECT note FROM marts.reader_marker").fetchone()[0])
+        con.execute("SELECT count(*) FROM marts.dim_accounts").fetchone()
+        reads += 1
+    except Exception as exc:
+        errors.append(repr(exc))
+    time.sleep(0.2)
+print(json.dumps({"reads": reads, "errors": errors, "seen": sorted(seen)}), flush=True)
+"""
+
+#: Another writer: holds the pipeline's file for three seconds.
+_BUSY_WRITER = ("import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); "
+                "print('holding', flush=True); time.sleep(3)")
+
+
 def test_running_the_pipeline_again_leaves_the_same_tables(first_run, small_world_config):
+    """Both DAGs again over the same window: every table as before. Meanwhile a BI tool
+    holds bi.duckdb open through the whole transform and keeps reading the publication it
+    opened, and another process holds the pipeline's file when the transform starts: its
+    first warehouse task waits, and no task fails."""
     db, before = first_run
-    run_pipeline(dagbag(), small_world_config, datetime(2026, 4, 2, 12, tzinfo=UTC))
+    bi = db.with_name("bi.duckdb")
+    with duckdb.connect(str(bi)) as con:  # what only the publication the reader opens holds
+        con.execute("CREATE TABLE marts.reader_marker AS SELECT 'old publication' AS note")
+    stop = db.parent / "stop-reading"
+    reader = subprocess.Popen([sys.executable, "-c", _BI_READER, str(bi), str(stop)],
+                              stdout=subprocess.PIPE, text=True)
+    writers: list[subprocess.Popen] = []
+
+    def hold_the_warehouse() -> None:
+        writer = subprocess.Popen([sys.executable, "-c", _BUSY_WRITER, str(db)],
+                                  stdout=subprocess.PIPE, text=True)
+        writers.append(writer)
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "holding"
+
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "reading"
+        run_pipeline(dagbag(), small_world_config, datetime(2026, 4, 2, 12, tzinfo=UTC),
+                     before_transform=hold_the_warehouse)
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=60)
+        for writer in writers:
+            writer.kill()
+            writer.wait()
+    read = json.loads(out.strip().splitlines()[-1])
+    assert read["reads"] > 20 and read["errors"] == [], read["errors"][:3]
+    assert read["seen"] == ["old publication"]
+    with duckdb.connect(str(bi), read_only=True) as con:  # bi.duckdb is a new publication
+        assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name "
+                           "= 'reader_marker'").fetchone() == (0,)
     assert snapshot(db) == before
 
 

@@ -45,7 +45,12 @@ final as (
         sum(
             case when age_days >= {{ month_days }} and age_days < {{ quarter_days }} then points else 0 end
         ) as points_prev_60d,
-        sum({{ decayed_points('points', 'age_days', 'half_life_days') }}) as decayed_points,
+        -- summed exactly: a float sum's order varies with the engine's threads, and a
+        -- rebuild would not give the same table
+        cast(
+            sum(cast({{ decayed_points('points', 'age_days', 'half_life_days') }} as decimal(38, 18)))
+            as {{ type_double() }}
+        ) as decayed_points,
         min(case when points > 0 then age_days end) as days_since_engagement
     from aged_points
     group by account_key, cutoff_date
