@@ -127,3 +127,17 @@ def test_a_count_of_nothing_in_the_window_a_template_names_is_no_reason():
                  email_clicks_30d=0.0, email_opens_prev_60d=4.0)
     words = _all_reasons(quiet, 1.0)
     assert not [w for w in words if " 0 in 30 days" in w or "opened 0x" in w], words
+
+
+def test_a_prospect_resembling_good_customers_is_known_by_its_leads_not_crm_contacts():
+    groups = [(g, list(g.features)) for g in reasons.load_templates("lookalike")
+              if "known_contacts" in g.features]
+    prospect = dict(PROSPECT, known_contacts=0.0, known_leads=3.0, engaged_people_90d=2.0)
+    customer = dict(CUSTOMER, known_contacts=4.0, known_leads=5.0, engaged_required_roles=2.0)
+    frame = pd.DataFrame([prospect, customer, dict(prospect, known_leads=0.0)])
+    lifted = reasons.top_reasons(np.full((3, 1), 0.02), groups, frame, k=1)
+    assert lifted == [["people known: 3, 2 active in 90 days"],
+                      ["contacts known: 4, 2 buying-group roles engaged"], [None]]
+    lowered = reasons.top_reasons(np.full((3, 1), -0.02), groups, frame, k=1)
+    assert lowered == [["few people known: 3"], ["few contacts known: 4"],
+                       ["few people known: 0"]]
