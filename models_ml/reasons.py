@@ -7,6 +7,9 @@ the altered rows. The drop in an account's score is how much that story lifts it
 groups with the largest positive drops are its reasons, rendered with the account's own
 values. An account with fewer stories lifting it (a low score) is explained by what
 holds it back: the groups that lower its score most, in their ``low_template`` words.
+A prospect (a company that is not a customer) is read in its group's ``prospect`` words,
+and a story that never happened to a row (its ``never`` values) is never its reason: every
+reason is true of the company it explains.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import functools
 import string
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,30 +28,63 @@ import yaml
 TEMPLATES = Path(__file__).with_name("reason_templates.yml")
 
 
+#: The column that says whether a row's company is a customer (1) or a prospect (0): a
+#: prospect's reasons are worded for a prospect (its group's ``prospect`` words).
+CUSTOMER_FLAG = "is_customer"
+
+
+@dataclass(frozen=True)
+class ReasonWords:
+    """How one audience reads a group: the words when it lifts the score (``template``,
+    or ``trend_template`` on a rising trend), when it lowers it (``low_template``), and
+    the values that mean the story never happened (``never``: feature -> value, e.g. a
+    count of 0 or the 3,650 days a mart gives an account with no deal): a row holding one
+    gets no ``template`` words, and one holding a ``low_never`` value no ``low_template``
+    words."""
+
+    template: str | None = None
+    trend_template: str | None = None
+    low_template: str | None = None
+    never: Mapping[str, object] = field(default_factory=dict)
+    low_never: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> ReasonWords:
+        return cls(doc.get("template"), doc.get("trend_template"), doc.get("low_template"),
+                   dict(doc.get("never") or {}), dict(doc.get("low_never") or {}))
+
+
 @dataclass(frozen=True)
 class ReasonGroup:
     features: tuple[str, ...]
-    template: str
+    words: ReasonWords
     trend: tuple[str, str] | None = None
-    trend_template: str | None = None
     min_trend: float = 1.5
-    low_template: str | None = None
+    #: The words for a company that is not a customer; None: ``words`` are true of both.
+    prospect_words: ReasonWords | None = None
 
-    def render(self, row: Mapping[str, object], values: _Values | None = None
-               ) -> str | None:
+    def words_for(self, prospect: bool) -> ReasonWords:
+        return self.prospect_words if prospect and self.prospect_words is not None else self.words
+
+    def render(self, row: Mapping[str, object], values: _Values | None = None,
+               prospect: bool = False) -> str | None:
         """The words for a group that lifts the score (None when a value it names is
-        unknown: "0 employees" would mislead). ``values``: the row's ``_values``, when
-        the caller renders several groups of one row."""
-        if _unknown(self.template, row) or self._nothing_happened(row):
+        unknown: "0 employees" would mislead, or when the story never happened to this
+        row). ``values``: the row's ``_values``, when the caller renders several groups
+        of one row; ``prospect``: the row's company is not a customer."""
+        words = self.words_for(prospect)
+        template = words.template
+        if (template is None or _unknown(template, row) or self._nothing_happened(row)
+                or _holds(row, words.never)):
             return None
         values = _values(row) if values is None else values
-        if self.trend and self.trend_template:
+        if self.trend and words.trend_template:
             recent = float(row.get(self.trend[0]) or 0)  # type: ignore[arg-type]
             monthly_before = float(row.get(self.trend[1]) or 0) / 2  # type: ignore[arg-type]
             if monthly_before > 0 and recent / monthly_before >= self.min_trend:
-                return self.trend_template.format_map(
+                return words.trend_template.format_map(
                     _Values(values, trend=recent / monthly_before, recent=recent))
-        return self.template.format_map(values)
+        return template.format_map(values)
 
     def _nothing_happened(self, row: Mapping[str, object]) -> bool:
         """Every feature of the group is 0: an absence lifting the score is the model's
@@ -56,12 +93,19 @@ class ReasonGroup:
         numbers = [v for v in values if isinstance(v, int | float | np.number)]
         return bool(values) and len(numbers) == len(values) and all(v == 0 for v in numbers)
 
-    def render_low(self, row: Mapping[str, object], values: _Values | None = None
-                   ) -> str | None:
+    def render_low(self, row: Mapping[str, object], values: _Values | None = None,
+                   prospect: bool = False) -> str | None:
         """The words for a group that lowers the score (None when it has none)."""
-        if not self.low_template or _unknown(self.low_template, row):
+        words = self.words_for(prospect)
+        low = words.low_template
+        if not low or _unknown(low, row) or _holds(row, words.low_never):
             return None
-        return self.low_template.format_map(_values(row) if values is None else values)
+        return low.format_map(_values(row) if values is None else values)
+
+
+def _holds(row: Mapping[str, object], never: Mapping[str, object]) -> bool:
+    """Whether the row holds one of the values that mean its story never happened."""
+    return any(name in row and row[name] == value for name, value in never.items())
 
 
 def _unknown(template: str, row: Mapping[str, object]) -> bool:
@@ -94,9 +138,10 @@ def load_templates(kind: str, path: Path = TEMPLATES) -> tuple[ReasonGroup, ...]
     """The reason groups of ``kind`` (propensity, lookalike, cross_sell)."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     return tuple(
-        ReasonGroup(tuple(g["features"]), g["template"],
-                    tuple(g["trend"]) if g.get("trend") else None, g.get("trend_template"),
-                    float(g.get("min_trend", 1.5)), g.get("low_template"))
+        ReasonGroup(tuple(g["features"]), ReasonWords.from_doc(g),
+                    tuple(g["trend"]) if g.get("trend") else None,
+                    float(g.get("min_trend", 1.5)),
+                    ReasonWords.from_doc(g["prospect"]) if "prospect" in g else None)
         for g in doc[kind])
 
 
@@ -148,27 +193,38 @@ def top_reasons(deltas: np.ndarray, groups: Sequence[tuple[ReasonGroup, list[str
     """The ``k`` reasons of each row, rendered with ``display``'s row (which holds every
     value the templates name): the groups that lift its score most, then, when fewer
     than ``k`` lift it, the groups that lower it most (their ``low_template``); None
-    where there are fewer still."""
+    where there are fewer still. A row whose :data:`CUSTOMER_FLAG` is 0 is a prospect's
+    and gets the prospect's words (rows without the column get the groups' own words)."""
     lifts = np.argsort(-deltas, axis=1, kind="stable")
     drops = np.argsort(deltas, axis=1, kind="stable")
+    prospects = prospect_rows(display)
     out: list[list[str | None]] = []
     # plain dicts: a pandas row per account cost more than the model's rescoring
     records = display.to_dict("records")
     for i in range(len(deltas)):
         row = records[i]
         values = _values(row)
+        prospect = bool(prospects[i])
         reasons: list[str | None] = []
         for j in lifts[i]:
             if len(reasons) >= k or deltas[i, j] <= min_delta:
                 break
-            words = groups[j][0].render(row, values)
+            words = groups[j][0].render(row, values, prospect)
             if words is not None and words not in reasons:
                 reasons.append(words)
         for j in drops[i]:
             if len(reasons) >= k or deltas[i, j] >= -min_delta:
                 break
-            words = groups[j][0].render_low(row, values)
+            words = groups[j][0].render_low(row, values, prospect)
             if words is not None and words not in reasons:
                 reasons.append(words)
         out.append(reasons + [None] * (k - len(reasons)))
     return out
+
+
+def prospect_rows(display: pd.DataFrame) -> np.ndarray:
+    """Whether each row is a prospect's (:data:`CUSTOMER_FLAG` 0 or null; all False
+    when the rows do not say)."""
+    if CUSTOMER_FLAG not in display:
+        return np.zeros(len(display), dtype=bool)
+    return ~(pd.to_numeric(display[CUSTOMER_FLAG]).fillna(0).to_numpy() > 0)
