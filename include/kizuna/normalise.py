@@ -35,6 +35,7 @@ __all__ = [
     "email_domain",
     "legal_form",
     "normalise_email",
+    "person_name_key",
     "phone_area_code",
     "registrable_domain",
     "split_legal_form",
@@ -160,6 +161,18 @@ def company_name_key(name: str | None) -> str | None:
     core = _fold_dashes(core)
     core = _DROP.sub("", core).lower()
     return core or None
+
+
+@lru_cache(maxsize=65536)
+def person_name_key(last_name: object, first_name: object) -> str | None:
+    """The matching key of a person's name: surname then given name, NFKC, spaces dropped,
+    or ``None`` without a surname. A full name typed into one field (``佐藤 陽子``) gives
+    the key of the two fields (``佐藤``, ``陽子``).
+    """
+    if not isinstance(last_name, str) or not last_name.strip():
+        return None
+    first = first_name if isinstance(first_name, str) else ""
+    return re.sub(r"\s+", "", nfkc(last_name + first)).lower() or None
 
 
 def domain_label_key(domain: str | None) -> str | None:
