@@ -123,8 +123,8 @@ CONFIDENCE = {
     "name_prefecture": 0.93,
     "name_legal_form": 0.95,
     "name_industry": 0.9,
-    "person_name": 0.95,
-    "person_similar_name": 0.9,
+    "person_name": 0.98,
+    "person_similar_name": 0.95,
 }
 # Confidence of the same methods when a lead resolves straight to a CRM account (no
 # company database to tell a group's companies apart: subsidiaries mailing from the
