@@ -5,7 +5,8 @@ people really type:
 
 - :func:`company_name_key` folds a Japanese company name to a matching key: NFKC (full-
   and half-width forms, ㈱ -> (株)), legal form removed (株式会社, (株), ㈱, Co., Ltd.,
-  LLC ...), hiragana to katakana, long-vowel and hyphen variants folded, spaces and
+  LLC ...), hiragana to katakana, long-vowel and hyphen variants folded, kanji a card
+  scanner reads for katakana (口 ロ, 工 エ, 一 ー ...) folded to the katakana, spaces and
   punctuation dropped, a trailing department or branch (営業部, 本社) dropped, lower case.
   :func:`split_legal_form` keeps the legal form it removed, :func:`legal_form` says also
   whether it was written before the name (前株) or after it (後株).
@@ -35,6 +36,7 @@ __all__ = [
     "email_domain",
     "legal_form",
     "normalise_email",
+    "person_name_key",
     "phone_area_code",
     "registrable_domain",
     "split_legal_form",
@@ -70,6 +72,10 @@ _ENGLISH_PATTERNS = [
 # A trailing word after a space that names a part of the company, not the company.
 _TRAILING_UNIT = re.compile(
     r"\s+\S*(?:部|課|室|本社|支社|支店|営業所|事業所|事業部|工場|センター|グループ)$")
+# Kanji a card scanner (or a hurried typist) reads for the katakana they look like, each
+# folded to the katakana on both sides of a comparison (a confusables skeleton, as in
+# Unicode TR 39): 口/ロ, 工/エ, 一/ー, 力/カ, 二/ニ, 夕/タ, 才/オ, 卜/ト.
+_LOOK_ALIKES = str.maketrans("口工一力二夕才卜", "ロエーカニタオト")
 # Every dash and long-vowel look-alike (after NFKC, ｰ is already ー and － is -).
 _DASHES = "-‐‑‒–—―−ー─━﹣"
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fd-\u30ff]")
@@ -157,9 +163,21 @@ def company_name_key(name: str | None) -> str | None:
         return None
     core = _TRAILING_UNIT.sub("", core)
     core = _hiragana_to_katakana(core)
-    core = _fold_dashes(core)
+    core = _fold_dashes(core).translate(_LOOK_ALIKES)  # after: 一 of 第一 is no dash
     core = _DROP.sub("", core).lower()
     return core or None
+
+
+@lru_cache(maxsize=65536)
+def person_name_key(last_name: object, first_name: object) -> str | None:
+    """The matching key of a person's name: surname then given name, NFKC, spaces dropped,
+    or ``None`` without a surname. A full name typed into one field (``佐藤 陽子``) gives
+    the key of the two fields (``佐藤``, ``陽子``).
+    """
+    if not isinstance(last_name, str) or not last_name.strip():
+        return None
+    first = first_name if isinstance(first_name, str) else ""
+    return re.sub(r"\s+", "", nfkc(last_name + first)).lower() or None
 
 
 def domain_label_key(domain: str | None) -> str | None:

@@ -14,6 +14,7 @@ from kizuna.identity import (
     _Open,
     company_frame,
     probabilistic_links,
+    resolve,
     resolve_accounts,
     resolve_leads,
 )
@@ -108,6 +109,37 @@ def test_leads_resolve_by_mail_domain_name_and_phone(companies, reference):
     assert got["L8"] == (None, "unmatched")
     assert set(res.candidates.loc[res.candidates["record_id"] == "L4", "corporate_number"]) \
         == {TOYO_TOKYO, TOYO_OSAKA}
+
+
+def test_a_person_known_at_one_company_of_the_name_decides(companies, reference):
+    """Open leads take the one company their person is known at (a CRM contact there, or
+    a lead linked with certainty) that bears, or else resembles, the name they typed."""
+    accounts = pd.DataFrame([("A1", "東洋商事", "toyo-shoji-osaka.co.jp", None),
+                             ("A2", "山田精機", "yamada-seiki.co.jp", None)],
+                            columns=["account_id", "account_name", "domain", "industry"])
+    contacts = pd.DataFrame([
+        ("A1", "h.sato@toyo-shoji-osaka.co.jp", "佐藤", "花子"),
+        ("A2", "k.ito@yamada-seiki.co.jp", "伊藤", "健"),
+        ("A1", "k.ito@toyo-shoji-osaka.co.jp", "伊藤", "健"),  # a namesake at 東洋商事 (大阪)
+    ], columns=["account_id", "email", "last_name", "first_name"])
+    leads = pd.DataFrame([
+        ("L1", "hanako@gmail.com", "東洋商事", None, "佐藤 花子", None),  # one field
+        ("L2", "jiro@docomo.ne.jp", "東洋商事", None, "田中", "次郎"),  # nobody knows him
+        ("L3", "hanako@gmail.com", None, None, "佐藤", "花子"),  # no company name
+        ("L4", None, "(株)山田精器", None, "伊藤", "健"),  # a slip: only 山田精機 resembles
+        ("L5", "ken@gmail.com", "東洋商事", None, "伊藤", "健"),  # two 東洋商事, one 伊藤健
+        ("L6", "t.kato@toyo-shoji.co.jp", "", None, "加藤", "徹"),  # taught by its domain
+        ("L7", None, "東洋商事", None, "加藤", "徹"),  # ... where 加藤徹 is known
+    ], columns=["lead_id", "email", "company_name", "phone", "last_name", "first_name"])
+    _, res = resolve(accounts, contacts, leads, companies, reference)
+    got = {r.lead_id: (cn(r.corporate_number), r.match_method) for r in res.links.itertuples()}
+    assert got["L1"] == (TOYO_OSAKA, "person_name")
+    assert got["L2"] == (None, "ambiguous_name")
+    assert got["L3"][0] is None
+    assert got["L4"] == (YAMADA, "person_similar_name")
+    assert got["L5"] == (TOYO_OSAKA, "person_name")  # the 伊藤健 of 山田精機 is not a 東洋商事
+    assert got["L7"] == (TOYO_TOKYO, "person_name")
+    assert not set(res.candidates["record_id"]) & {"L1", "L4", "L5", "L7"}
 
 
 def test_a_free_mail_domain_never_names_a_company(reference):

@@ -10,6 +10,7 @@ from kizuna.normalise import (
     email_domain,
     legal_form,
     normalise_email,
+    person_name_key,
     phone_area_code,
     registrable_domain,
     split_legal_form,
@@ -103,6 +104,22 @@ def test_names_of_no_company_give_no_key():
 ])
 def test_registrable_domain(value, domain):
     assert registrable_domain(value) == domain
+
+
+def test_scanner_look_alikes_fold_to_the_katakana():
+    assert company_name_key("株式会社ホ一プテクノ口ジ一") == company_name_key(
+        "ホープテクノロジー(株)")
+    assert company_name_key("エ一ス工務店") == company_name_key("エース工務店")
+    # the kanji 一 is no long-vowel mark to drop: 第一 stays apart from 第
+    assert company_name_key("第一商事") != company_name_key("第商事")
+
+
+def test_person_names_typed_in_one_field_or_two_meet():
+    assert person_name_key("佐藤", "陽子") == person_name_key("佐藤 陽子", None) == "佐藤陽子"
+    assert person_name_key("佐藤　陽子", "") == "佐藤陽子"  # a full-width space
+    assert person_name_key("ｻﾄｳ", "ﾖｳｺ") == "サトウヨウコ"
+    assert person_name_key(None, "陽子") is None
+    assert person_name_key(" ", float("nan")) is None
 
 
 def test_email_normalisation():
