@@ -164,10 +164,11 @@ final as (
                 then (1 - cast({{ var('attribution_w_shaped_rest_share') }} as {{ type_double() }})) / w_anchors
             else cast({{ var('attribution_w_shaped_rest_share') }} as {{ type_double() }}) / (touches - w_anchors)
         end as w_shaped_share,
-        -- the total summed exactly (a float sum's order varies with the engine's threads, and
-        -- with it the last bits of every share: a rebuild would not give the same table)
-        decay_weight / cast(
-            sum(cast(decay_weight as decimal(38, 18))) over (partition by opportunity_id)
+        -- in exact decimals: a float sum's order varies with the engine's threads (a rebuild
+        -- would not give the same table), and a share of a rounded total could pass 1
+        cast(
+            cast(decay_weight as decimal(38, 24))
+            / sum(cast(decay_weight as decimal(38, 24))) over (partition by opportunity_id)
             as {{ type_double() }}
         ) as time_decay_share
     from anchored
