@@ -156,7 +156,8 @@ def test_duplicate_keys_latest_version_wins_in_staging(kizuna_home: Path, monkey
     run(case.window, write(kizuna_home, case.files))
     for key, value in dbt_environment(get_settings()).items():
         monkeypatch.setenv(key, value)  # run_dbt sets them; undone after the test
-    run_dbt(["run", "--select", "stg_crm__accounts"], quiet=True)
+    # the staging model and what it derives from (its versions model)
+    run_dbt(["run", "--select", "+stg_crm__accounts"], quiet=True)
     db = kizuna_home / "warehouse" / "kizuna.duckdb"
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.crm_accounts").fetchone() == (2,)
