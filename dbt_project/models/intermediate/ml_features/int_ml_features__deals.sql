@@ -9,23 +9,9 @@ with spine as (
     select * from {{ ref('int_ml_account_cutoffs') }}
 ),
 
--- deals and contracts stay on CRM accounts: reached through the ABM account of their
--- primary account
-abm_accounts as (
-    select
-        account_key,
-        crm_account_id
-    from {{ ref('dim_abm_accounts') }}
-    where crm_account_id is not null
-),
-
+-- deals stay on CRM accounts: reached through the ABM account of their primary account
 opportunities as (
-    select
-        abm_accounts.account_key,
-        deals.*
-    from {{ ref('fct_opportunities') }} as deals
-    inner join abm_accounts
-        on deals.primary_account_id = abm_accounts.crm_account_id
+    select * from {{ ref('int_ml_opportunities') }}
 ),
 
 stage_history as (
