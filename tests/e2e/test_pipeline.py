@@ -1,13 +1,15 @@
-"""The demo path on a small world: the real DAGs, run with dag.test(), fill the marts.
+"""The demo path on a small world: the real DAGs, run with dag.test(), over the marts.
 
-Runs kizuna_ingest over the world's whole history as one backfill window, then
-kizuna_transform (seven tasks, each dbt step one Cosmos task), and checks the warehouse
-against the files and the simulator's truth. Then runs both again, with a BI tool reading
-bi.duckdb throughout and another process holding the warehouse as the transform starts,
-and checks no task failed and nothing changed; compares every table with the same world
-built without Airflow (``kizuna load`` and ``kizuna build``'s functions: the session's
-``small_world_built``). Last, a model broken on purpose (in a copy of the dbt project)
-fails its DAG's dbt task, whose error names it.
+The session's ``small_world_built`` is the small world loaded and built by the pipeline's
+functions (``kizuna load`` and ``kizuna build``). A copy of it is run again through the real
+DAGs, kizuna_ingest over the world's whole history as one backfill window, then
+kizuna_transform (each dbt step one Cosmos task), with a BI tool reading bi.duckdb
+throughout and another process holding the warehouse as the transform starts. No task may
+fail and every table must come out as ``kizuna build`` made it: the DAGs make the pipeline's
+tables, and running the pipeline again changes nothing. (Which steps the DAGs run, in which
+order, is checked in tests/dags.) Then the warehouse is checked against the files and the
+simulator's truth. Last, a model broken on purpose (in a copy of the dbt project) fails its
+DAG's dbt task, whose error names it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,13 +40,15 @@ def airflow_db() -> None:
 
 
 @pytest.fixture(scope="module")
-def pipeline_home(small_world: Path, tmp_path_factory: pytest.TempPathFactory):
+def pipeline_home(small_world_built, tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the built small world (landing, truth beside it as the simulator writes it,
+    the warehouse and its BI file), as ``KIZUNA_HOME``."""
     home = tmp_path_factory.mktemp("e2e-home")
-    shutil.copytree(small_world / "landing", home / "landing")
-    # the truth beside it, as the simulator writes it: the DAG measures the build against it
-    shutil.copytree(small_world / "truth", home / "truth")
+    shutil.copytree(small_world_built.home, home, dirs_exist_ok=True)
     mp = pytest.MonkeyPatch()
     mp.setenv("KIZUNA_HOME", str(home))
+    for var in ("KIZUNA_LANDING", "KIZUNA_DUCKDB_PATH", "KIZUNA_WAREHOUSE"):
+        mp.delenv(var, raising=False)
     yield home
     mp.undo()
 
@@ -97,80 +102,6 @@ def snapshot(db: Path) -> dict[str, tuple]:
     return out
 
 
-@pytest.fixture(scope="module")
-def first_run(airflow_db, pipeline_home: Path, small_world_config: dict
-              ) -> tuple[Path, dict[str, tuple]]:
-    bag = dagbag()
-    run_pipeline(bag, small_world_config, datetime(2026, 4, 1, 12, tzinfo=UTC))
-    db = pipeline_home / "warehouse" / "kizuna.duckdb"
-    return db, snapshot(db)
-
-
-def truth_rows(small_world: Path, name: str) -> list[dict[str, str]]:
-    with (small_world / "truth" / name).open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def test_every_delivered_row_is_loaded_or_quarantined(first_run):
-    db, _ = first_run
-    con = duckdb.connect(str(db), read_only=True)
-    (bad,) = con.execute(
-        "SELECT count(*) FROM audit.load_batches "
-        "WHERE rows_in_file <> rows_loaded + rows_quarantined").fetchone()
-    assert bad == 0
-    raw_total = sum(con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
-                    for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_schema = 'raw'").fetchall())
-    (loaded,) = con.execute("SELECT sum(rows_loaded) FROM audit.load_batches").fetchone()
-    assert raw_total == loaded > 0
-
-
-def test_marts_hold_every_crm_account_and_activity(first_run, small_world):
-    db, _ = first_run
-    con = duckdb.connect(str(db), read_only=True)
-    accounts = {r["account_id"] for r in truth_rows(small_world, "account_company.csv")}
-    assert con.execute("SELECT count(*) FROM marts.dim_accounts").fetchone() == (len(accounts),)
-    (n_activities,) = con.execute("SELECT count(*) FROM marts.fct_activities").fetchone()
-    (n_staged,) = con.execute(
-        "SELECT (SELECT count(*) FROM staging.stg_ma__activities) + "
-        "(SELECT count(*) FROM staging.stg_crm__activities)").fetchone()
-    assert n_activities == n_staged > 1000
-    (engaged,) = con.execute(
-        "SELECT count(DISTINCT account_key) FROM marts.fct_account_engagement_daily").fetchone()
-    assert engaged > len(accounts) // 4
-
-
-def test_email_matches_agree_with_truth(first_run, small_world):
-    """Every lead the v1 e-mail match links to a contact is the same person in truth."""
-    db, _ = first_run
-    person = {(r["record_type"], r["record_id"]): r["person_id"]
-              for r in truth_rows(small_world, "lead_company.csv")}
-    con = duckdb.connect(str(db), read_only=True)
-    links = con.execute("SELECT lead_id, contact_id FROM marts.dim_leads "
-                        "WHERE match_method = 'email'").fetchall()
-    assert links
-    wrong = [(lead, c) for lead, c in links
-             if person[("ma_lead", lead)] != person[("crm_contact", c)]]
-    assert len(wrong) / len(links) < 0.02
-
-
-def test_the_transform_dag_measured_the_build_against_the_truth(first_run):
-    """The DAG's measure_against_truth task wrote each metric once for the data date, and
-    the quality mart reads it (a re-run replaces it: see the next test)."""
-    db, _ = first_run
-    con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute("SELECT metric, data_date, value FROM marts.kpi_identity_accuracy "
-                       "ORDER BY 1").fetchall()
-    (data_date,) = con.execute("SELECT data_date FROM intermediate.int_data_date").fetchone()
-    con.close()
-    assert [m for m, _, _ in rows] == ["abm_accounts_split", "activity_account_precision",
-                                       "activity_account_recall", "lead_account_precision",
-                                       "lead_account_recall", "person_pair_precision",
-                                       "person_pair_recall", "person_pair_recall_same_company"]
-    assert {d for _, d, _ in rows} == {data_date}
-    assert all(0 <= v <= 1 for _, _, v in rows)
-
-
 #: A BI tool: reads the published marts every 0.2 s until told to stop, then prints what
 #: it read (the marker only the publication it opened holds) and every error.
 _BI_READER = """
@@ -195,12 +126,26 @@ _BUSY_WRITER = ("import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); "
                 "print('holding', flush=True); time.sleep(3)")
 
 
-def test_running_the_pipeline_again_leaves_the_same_tables(first_run, small_world_config):
-    """Both DAGs again over the same window: every table as before. Meanwhile a BI tool
-    holds bi.duckdb open through the whole transform and keeps reading the publication it
-    opened, and another process holds the pipeline's file when the transform starts: its
-    first warehouse task waits, and no task fails."""
-    db, before = first_run
+@dataclass
+class DagRun:
+    """The warehouse the DAGs ran over, every table before and after, and what the BI
+    tool read meanwhile."""
+
+    db: Path
+    before: dict[str, tuple]
+    after: dict[str, tuple]
+    read: dict
+    marker_left: int
+
+
+@pytest.fixture(scope="module")
+def dag_run(airflow_db, pipeline_home: Path, small_world_config: dict) -> DagRun:
+    """Both DAGs over the built world's whole window. Meanwhile a BI tool holds bi.duckdb
+    open through the whole transform and keeps reading the publication it opened, and
+    another process holds the pipeline's file when the transform starts (its first
+    warehouse task must wait)."""
+    db = pipeline_home / "warehouse" / "kizuna.duckdb"
+    before = snapshot(db)
     bi = db.with_name("bi.duckdb")
     with duckdb.connect(str(bi)) as con:  # what only the publication the reader opens holds
         con.execute("CREATE TABLE marts.reader_marker AS SELECT 'old publication' AS note")
@@ -217,7 +162,7 @@ def test_running_the_pipeline_again_leaves_the_same_tables(first_run, small_worl
 
     try:
         assert reader.stdout is not None and reader.stdout.readline().strip() == "reading"
-        run_pipeline(dagbag(), small_world_config, datetime(2026, 4, 2, 12, tzinfo=UTC),
+        run_pipeline(dagbag(), small_world_config, datetime(2026, 4, 1, 12, tzinfo=UTC),
                      before_transform=hold_the_warehouse)
     finally:
         stop.touch()
@@ -225,36 +170,106 @@ def test_running_the_pipeline_again_leaves_the_same_tables(first_run, small_worl
         for writer in writers:
             writer.kill()
             writer.wait()
-    read = json.loads(out.strip().splitlines()[-1])
+    with duckdb.connect(str(bi), read_only=True) as con:  # bi.duckdb is a new publication
+        (marker_left,) = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                                     "table_name = 'reader_marker'").fetchone()
+    return DagRun(db, before, snapshot(db), json.loads(out.strip().splitlines()[-1]),
+                  marker_left)
+
+
+def test_the_dags_make_the_tables_kizuna_build_made_and_change_nothing(dag_run: DagRun):
+    """Every table from raw to the marts as ``kizuna build`` made it (and the layers that
+    hold the work of the identity step and the models between are there)."""
+    assert {t for t in dag_run.before if t.startswith(("identity.", "intermediate."))}
+    assert sorted(dag_run.after) == sorted(dag_run.before)
+    assert {t: v for t, v in dag_run.after.items() if v != dag_run.before[t]} == {}
+
+
+def test_a_bi_tool_keeps_reading_its_publication_while_the_dags_run(dag_run: DagRun):
+    read = dag_run.read
     assert read["reads"] > 20 and read["errors"] == [], read["errors"][:3]
     assert read["seen"] == ["old publication"]
-    with duckdb.connect(str(bi), read_only=True) as con:  # bi.duckdb is a new publication
-        assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name "
-                           "= 'reader_marker'").fetchone() == (0,)
-    assert snapshot(db) == before
+    assert dag_run.marker_left == 0
 
 
-def test_kizuna_build_makes_the_same_tables_as_the_dags(first_run, small_world_built):
-    """The pipeline's functions (``kizuna load`` and ``kizuna build``), run on a copy of
-    the same landing and truth, make every table the DAGs made."""
-    _, by_dags = first_run
-    by_cli = snapshot(small_world_built.warehouse)
-    assert sorted(by_cli) == sorted(by_dags)
-    assert {t for t in by_dags if t.startswith(("identity.", "intermediate."))}
-    assert {t: v for t, v in by_cli.items() if v != by_dags[t]} == {}
+def truth_rows(small_world: Path, name: str) -> list[dict[str, str]]:
+    with (small_world / "truth" / name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_delivered_row_is_loaded_or_quarantined(dag_run: DagRun):
+    db = dag_run.db
+    con = duckdb.connect(str(db), read_only=True)
+    (bad,) = con.execute(
+        "SELECT count(*) FROM audit.load_batches "
+        "WHERE rows_in_file <> rows_loaded + rows_quarantined").fetchone()
+    assert bad == 0
+    raw_total = sum(con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
+                    for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_schema = 'raw'").fetchall())
+    (loaded,) = con.execute("SELECT sum(rows_loaded) FROM audit.load_batches").fetchone()
+    assert raw_total == loaded > 0
+
+
+def test_marts_hold_every_crm_account_and_activity(dag_run: DagRun, small_world):
+    db = dag_run.db
+    con = duckdb.connect(str(db), read_only=True)
+    accounts = {r["account_id"] for r in truth_rows(small_world, "account_company.csv")}
+    assert con.execute("SELECT count(*) FROM marts.dim_accounts").fetchone() == (len(accounts),)
+    (n_activities,) = con.execute("SELECT count(*) FROM marts.fct_activities").fetchone()
+    (n_staged,) = con.execute(
+        "SELECT (SELECT count(*) FROM staging.stg_ma__activities) + "
+        "(SELECT count(*) FROM staging.stg_crm__activities)").fetchone()
+    assert n_activities == n_staged > 1000
+    (engaged,) = con.execute(
+        "SELECT count(DISTINCT account_key) FROM marts.fct_account_engagement_daily").fetchone()
+    assert engaged > len(accounts) // 4
+
+
+def test_email_matches_agree_with_truth(dag_run: DagRun, small_world):
+    """Every lead the v1 e-mail match links to a contact is the same person in truth."""
+    db = dag_run.db
+    person = {(r["record_type"], r["record_id"]): r["person_id"]
+              for r in truth_rows(small_world, "lead_company.csv")}
+    con = duckdb.connect(str(db), read_only=True)
+    links = con.execute("SELECT lead_id, contact_id FROM marts.dim_leads "
+                        "WHERE match_method = 'email'").fetchall()
+    assert links
+    wrong = [(lead, c) for lead, c in links
+             if person[("ma_lead", lead)] != person[("crm_contact", c)]]
+    assert len(wrong) / len(links) < 0.02
+
+
+def test_the_transform_dag_measured_the_build_against_the_truth(dag_run: DagRun):
+    """The DAG's measure_against_truth task wrote each metric once for the data date, and
+    the quality mart reads it (the DAGs ran over a build that had measured it: a run
+    replaces the metrics of its data date)."""
+    db = dag_run.db
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT metric, data_date, value FROM marts.kpi_identity_accuracy "
+                       "ORDER BY 1").fetchall()
+    (data_date,) = con.execute("SELECT data_date FROM intermediate.int_data_date").fetchone()
+    con.close()
+    assert [m for m, _, _ in rows] == ["abm_accounts_split", "activity_account_precision",
+                                       "activity_account_recall", "lead_account_precision",
+                                       "lead_account_recall", "person_pair_precision",
+                                       "person_pair_recall", "person_pair_recall_same_company"]
+    assert {d for _, d, _ in rows} == {data_date}
+    assert all(0 <= v <= 1 for _, _, v in rows)
 
 
 #: DAG -> (the dbt task that fails, the model broken in it, the tasks before it, marked
-#: done without running: the warehouse the DAGs built above already holds their work).
+#: done without running: the warehouse the DAGs built above already holds their work). The
+#: transform's model is one most of its step builds on: the rest of the step is skipped.
 BROKEN_MODEL = {
-    "kizuna_transform": ("dbt_build", "fct_activities",
+    "kizuna_transform": ("dbt_build", "int_account_company_matches",
                          "dbt_seeds|dbt_prepare|resolve_identities"),
     "kizuna_ml_score": ("dbt_ml_marts", "mart_target_accounts", "score"),
 }
 
 
 @pytest.mark.parametrize("dag_id", sorted(BROKEN_MODEL))
-def test_a_failing_model_is_named_in_its_dbt_tasks_error(dag_id: str, first_run,
+def test_a_failing_model_is_named_in_its_dbt_tasks_error(dag_id: str, dag_run: DagRun,
                                                          tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch):
     """A dbt task runs a whole step (dozens of models); when one model fails, the error
@@ -262,7 +277,7 @@ def test_a_failing_model_is_named_in_its_dbt_tasks_error(dag_id: str, first_run,
     from kizuna.settings import DBT_PROJECT_DIR
 
     task_id, model, done_before = BROKEN_MODEL[dag_id]
-    db, _ = first_run
+    db = dag_run.db
     home = tmp_path / "home"
     (home / "warehouse").mkdir(parents=True)
     shutil.copyfile(db, home / "warehouse" / "kizuna.duckdb")
