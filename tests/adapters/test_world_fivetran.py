@@ -1,7 +1,9 @@
 """The world as Fivetran lands it: Salesforce (the CRM) and Marketo (the MA tool) as Parquet
-tables, snake_case and typed, through the adapters to the target list (see
-tests/adapters/vendor_world.py). One world carries both connectors, so it is simulated,
-loaded, built and trained once for both."""
+tables, snake_case and typed, through the adapters to raw (see tests/adapters/vendor_world.py).
+One world carries both connectors. Every raw row is compared with the world's (changed
+only where stated, the contacts Salesforce adds as leads included), so raw holds what the
+Salesforce and Marketo exports land, whose world builds through to the target list
+(tests/adapters/test_world_salesforce_marketo.py): this one is not built again."""
 
 from __future__ import annotations
 

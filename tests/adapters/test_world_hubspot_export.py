@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from adapters.vendor_world import VendorWorldTests, WorldCase, WorldRun
+from adapters.vendor_world import BuildsThroughTests, WorldCase, WorldRun
 from kizuna.contract import ENTITIES
 from kizuna.identifiers import literal
 from kizuna.simulator.config import SimulationConfig
@@ -40,7 +40,7 @@ def _minute(col: str) -> tuple[str, str]:
     return f"date_trunc('minute', {col})", MINUTE
 
 
-class TestHubSpotExport(VendorWorldTests):
+class TestHubSpotExport(BuildsThroughTests):
     case = WorldCase(
         config=SimulationConfig(seed=7, n_accounts=120, start=date(2025, 10, 1),
                                 end=date(2026, 2, 28)),

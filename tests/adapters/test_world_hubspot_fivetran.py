@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from adapters.vendor_world import VendorWorldTests, WorldCase
+from adapters.vendor_world import BuildsThroughTests, WorldCase
 from kizuna.simulator.config import SimulationConfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("world_hubspot_fivetran")]
@@ -17,7 +17,7 @@ MERGED = ("HubSpot keeps one contact per e-mail address: a lead and the CRM cont
           "contact of its own; contacts without a company are leads only")
 
 
-class TestHubSpotFivetran(VendorWorldTests):
+class TestHubSpotFivetran(BuildsThroughTests):
     case = WorldCase(
         config=SimulationConfig(seed=11, n_accounts=120, start=date(2025, 11, 1),
                                 end=date(2026, 3, 31)),

@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from adapters.vendor_world import VendorWorldTests, WorldCase
+from adapters.vendor_world import BuildsThroughTests, WorldCase
 from kizuna.simulator.config import SimulationConfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("world_japan")]
@@ -38,7 +38,7 @@ _CARD_LEADS = "select lead_id from ma_leads where lead_source = 'business_card'"
 _JST_MIDNIGHT = "date_trunc('day', {t} + interval 9 hour) - interval 9 hour"
 
 
-class TestJapaneseSources(VendorWorldTests):
+class TestJapaneseSources(BuildsThroughTests):
     case = WorldCase(
         config=SimulationConfig(seed=7, n_accounts=120, start=date(2025, 11, 1),
                                 end=date(2026, 3, 31)),

@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 
 from adapters.salesforce_world import SALESFORCE_CHANGED
-from adapters.vendor_world import VendorWorldTests, WorldCase
+from adapters.vendor_world import BuildsThroughTests, WorldCase
 from kizuna.simulator.config import SimulationConfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("world_salesforce_marketo")]
 
 
-class TestSalesforceMarketoExports(VendorWorldTests):
+class TestSalesforceMarketoExports(BuildsThroughTests):
     case = WorldCase(
         config=SimulationConfig(seed=7, n_accounts=200, start=date(2025, 10, 1),
                                 end=date(2026, 3, 31)),
