@@ -25,9 +25,18 @@ LABELS = ("label_opportunity_90d", "label_won_90d")
 FLAGS = ("is_scoring_date", "is_label_complete")
 
 
+#: The feature tables compared (and what they are built from: the truncated world builds
+#: only these, without dbt's tests, which the full build runs).
+FEATURE_TABLES = ("mart_account_features", "mart_account_product_features",
+                  "int_lead_behaviour_scores", "int_ml_lead_features")
+
+
 def build(landing: Path, home: Path, start: date, end: date) -> Path:
-    from kizuna.pipeline import build_warehouse
+    """Load ``[start, end]`` of ``landing`` into a warehouse under ``home`` and build the
+    feature tables as the transform does (identity resolution between its dbt steps)."""
+    from kizuna.pipeline import IDENTITY_INPUT, SEEDS, resolve_identities
     from kizuna.pipeline import load_and_gate as load_window
+    from kizuna.transform import run_dbt
 
     shutil.copytree(landing, home / "landing")
     mp = pytest.MonkeyPatch()
@@ -37,7 +46,12 @@ def build(landing: Path, home: Path, start: date, end: date) -> Path:
     mp.setenv("KIZUNA_DUCKDB_PATH", str(home / "warehouse" / "kizuna.duckdb"))
     try:
         load_window(start, end + timedelta(days=1))
-        build_warehouse()
+        # ``build`` for the snapshots the history models read; no tests (see above)
+        untested = ["--exclude-resource-type", "test", "unit_test"]
+        run_dbt(["build", "--select", SEEDS, IDENTITY_INPUT, *untested], quiet=True)
+        resolve_identities()
+        run_dbt(["build", "--select", *(f"+{t}" for t in FEATURE_TABLES),
+                 "--exclude", SEEDS, IDENTITY_INPUT, *untested], quiet=True)
     finally:
         mp.undo()
     return home / "warehouse" / "kizuna.duckdb"
