@@ -21,7 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-PARSES_PER_WRITER = 4
+PARSES_PER_WRITER = 2
 
 WRITER = textwrap.dedent("""
     import sys
